@@ -1,0 +1,358 @@
+//! The WebSocket: its frame, the typed events a server sends and the commands a client sends.
+//!
+//! Every frame is `{"action": "<name>", "data": "<JSON text>", "sender": "<optional>"}`, as the
+//! real service writes it: `data` is a JSON document encoded as a string. [`ServerEvent`] and
+//! [`ClientCommand`] are the typed view; [`Frame`] is what travels. Decoding never panics: a
+//! frame that is not JSON, names an unknown action or carries bad data is an [`EventDecodeError`].
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::macros::contract_types;
+use crate::schemas::{
+    cascade::Cascade,
+    common::{PublicUserData, Timestamp},
+    contacts::Contact,
+    dm::Message,
+    thread::{Thread, ThreadMessage},
+    upload::FileMetadata,
+};
+
+contract_types! {
+    /// Query of the WebSocket upgrade.
+    pub struct WsQuery {
+        pub access_token: String,
+    }
+
+    /// The frame on the wire.
+    pub struct Frame {
+        pub action: String,
+        /// A JSON document, encoded as a string.
+        pub data: String,
+        /// The userid of who caused the event, where there is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub sender: Option<String>,
+    }
+
+    pub struct ConnectionId {
+        pub conn_id: String,
+    }
+
+    pub struct EditedMessage {
+        pub chatid: String,
+        pub msgid: String,
+        pub message: String,
+    }
+
+    pub struct DeletedMessages {
+        pub chatid: String,
+        pub msgids: Vec<String>,
+    }
+
+    pub struct PinChange {
+        pub chatid: String,
+        pub msgid: String,
+        pub pinned: bool,
+    }
+
+    pub struct ChatRef {
+        pub chatid: String,
+    }
+
+    pub struct EditedThreadMessage {
+        pub cascade_id: String,
+        pub thread_id: String,
+        pub msgid: String,
+        pub message: String,
+    }
+
+    pub struct DeletedThreadMessages {
+        pub cascade_id: String,
+        pub thread_id: String,
+        pub msgids: Vec<String>,
+    }
+
+    pub struct ThreadPinChange {
+        pub cascade_id: String,
+        pub thread_id: String,
+        pub msgid: String,
+        pub pinned: bool,
+    }
+
+    pub struct ThreadRef {
+        pub cascade_id: String,
+        pub thread_id: String,
+    }
+
+    pub struct CascadeRef {
+        pub cascade_id: String,
+    }
+
+    pub struct MemberChange {
+        pub cascade_id: String,
+        pub userid: String,
+    }
+
+    /// A file offered to the receiver.
+    pub struct TransferRequest {
+        pub transfer_id: String,
+        pub from: PublicUserData,
+        pub file: FileMetadata,
+        #[cfg_attr(feature = "specta", specta(type = f64))]
+        pub expires_at: i64,
+    }
+
+    pub struct TransferRef {
+        pub transfer_id: String,
+    }
+
+    pub struct TransferSdp {
+        pub transfer_id: String,
+        pub sdp: String,
+    }
+
+    pub struct TransferCandidate {
+        pub transfer_id: String,
+        pub candidate: String,
+        #[serde(default)]
+        pub sdp_mid: Option<String>,
+        #[serde(default)]
+        pub sdp_m_line_index: Option<u16>,
+    }
+
+    pub struct IncomingCall {
+        pub chatid: String,
+        pub from: PublicUserData,
+        pub rang_at: Timestamp,
+    }
+
+    /// Client command: also deliver the events of these cascades' threads to this connection.
+    pub struct Subscription {
+        pub cascade_ids: Vec<String>,
+    }
+}
+
+/// What a server tells a client. The variant's name, in camelCase, is the frame's `action`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "action", content = "data", rename_all = "camelCase")]
+pub enum ServerEvent {
+    /// The first frame: the id to send as `X-WS-ID`.
+    ConnectionId(ConnectionId),
+    NewMessage(Message),
+    EditedMessage(EditedMessage),
+    DeletedMessage(DeletedMessages),
+    PinnedMessage(PinChange),
+    /// A contact request (to the partner), or a changed contact.
+    ContactRequest(Contact),
+    ContactDeleted(ChatRef),
+    /// A user one shares a chat or a cascade with changed their profile.
+    ProfileChanged(PublicUserData),
+    /// This connection's session was logged out; its tokens no longer work.
+    SessionRevoked,
+    NewThreadMessage(ThreadMessage),
+    EditedThreadMessage(EditedThreadMessage),
+    DeletedThreadMessage(DeletedThreadMessages),
+    PinnedThreadMessage(ThreadPinChange),
+    ThreadCreated(Thread),
+    ThreadUpdated(Thread),
+    ThreadClosed(ThreadRef),
+    /// A cascade one belongs to changed (name, visibility, members), or one was joined.
+    CascadeChanged(Cascade),
+    CascadeDeleted(CascadeRef),
+    /// The receiving user was kicked or banned.
+    KickedFromCascade(CascadeRef),
+    MemberJoined(MemberChange),
+    MemberLeft(MemberChange),
+    TransferRequest(TransferRequest),
+    TransferAccepted(TransferRef),
+    TransferDeclined(TransferRef),
+    TransferExpired(TransferRef),
+    TransferOffer(TransferSdp),
+    TransferAnswer(TransferSdp),
+    TransferCandidate(TransferCandidate),
+    IncomingCall(IncomingCall),
+    CallEnded(ChatRef),
+}
+
+/// What a client tells a server over the socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "action", content = "data", rename_all = "camelCase")]
+pub enum ClientCommand {
+    /// Application-level heartbeat for clients that cannot send WebSocket pings.
+    Ping,
+    Subscribe(Subscription),
+}
+
+/// Why a frame could not be read as an event or command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventDecodeError {
+    #[error("the frame is not a JSON object with action and data: {0}")]
+    NotAFrame(String),
+    #[error("the frame's data is not JSON: {0}")]
+    DataNotJson(String),
+    #[error("unknown action or bad data for it: {0}")]
+    Unrecognized(String),
+}
+
+/// Turns a typed value (adjacently tagged as action + data) into the string-encoded frame.
+fn encode<T: Serialize>(value: &T, sender: Option<&str>) -> Frame {
+    let tagged = serde_json::to_value(value).unwrap_or(Value::Null);
+    let action = tagged
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let data = match tagged.get("data") {
+        Some(data) => data.to_string(),
+        None => "{}".to_owned(),
+    };
+    Frame {
+        action,
+        data,
+        sender: sender.map(str::to_owned),
+    }
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(frame: &Frame) -> Result<T, EventDecodeError> {
+    let data: Value = if frame.data.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&frame.data)
+            .map_err(|e| EventDecodeError::DataNotJson(e.to_string()))?
+    };
+    let mut tagged = serde_json::Map::new();
+    tagged.insert("action".to_owned(), Value::String(frame.action.clone()));
+    // A unit variant (e.g. `sessionRevoked`) must not carry data for serde to accept it.
+    if !(data.is_null() || data == Value::Object(Default::default())) {
+        tagged.insert("data".to_owned(), data);
+    }
+    let tagged = Value::Object(tagged);
+    serde_json::from_value(tagged.clone())
+        .or_else(|first| {
+            // Struct variants whose fields are all optional may arrive as `{}`.
+            let mut with_empty = tagged;
+            with_empty["data"] = Value::Object(Default::default());
+            serde_json::from_value(with_empty).map_err(|_| first)
+        })
+        .map_err(|e| EventDecodeError::Unrecognized(format!("{}: {e}", frame.action)))
+}
+
+impl Frame {
+    /// Reads a frame from socket text.
+    pub fn parse(text: &str) -> Result<Frame, EventDecodeError> {
+        serde_json::from_str(text).map_err(|e| EventDecodeError::NotAFrame(e.to_string()))
+    }
+
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl ServerEvent {
+    pub fn to_frame(&self, sender: Option<&str>) -> Frame {
+        encode(self, sender)
+    }
+
+    pub fn from_frame(frame: &Frame) -> Result<ServerEvent, EventDecodeError> {
+        decode(frame)
+    }
+
+    /// The frame's `action` for this event.
+    pub fn action(&self) -> String {
+        encode(self, None).action
+    }
+}
+
+impl ClientCommand {
+    pub fn to_frame(&self) -> Frame {
+        encode(self, None)
+    }
+
+    pub fn from_frame(frame: &Frame) -> Result<ClientCommand, EventDecodeError> {
+        decode(frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            msgid: "m1".into(),
+            chatid: "c1".into(),
+            author: "u1".into(),
+            message: "<b>hi</b>".into(),
+            sent_at: Timestamp::new(1_700_000_000, 2),
+            is_edited: false,
+            seen: false,
+            pinned: false,
+            reply_to_id: None,
+            reply_to: None,
+            files: vec![],
+            client_key: Some("k1".into()),
+        }
+    }
+
+    #[test]
+    fn data_travels_as_a_json_string_and_decodes_back() {
+        let event = ServerEvent::NewMessage(message());
+        let text = event.to_frame(Some("u1")).to_text();
+        let raw: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(raw["action"], "newMessage");
+        assert_eq!(raw["sender"], "u1");
+        let data = raw["data"].as_str().expect("data is a string");
+        assert_eq!(
+            serde_json::from_str::<Value>(data).unwrap()["sent_at"]["T"],
+            1_700_000_000
+        );
+        let back = ServerEvent::from_frame(&Frame::parse(&text).unwrap()).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn the_first_frame_has_the_real_services_shape() {
+        let frame = ServerEvent::ConnectionId(ConnectionId {
+            conn_id: "abc".into(),
+        })
+        .to_frame(None);
+        assert_eq!(frame.action, "connectionId");
+        assert_eq!(frame.data, r#"{"connId":"abc"}"#);
+    }
+
+    #[test]
+    fn unit_events_round_trip() {
+        let frame = ServerEvent::SessionRevoked.to_frame(None);
+        assert_eq!(
+            ServerEvent::from_frame(&frame).unwrap(),
+            ServerEvent::SessionRevoked
+        );
+        let ping = ClientCommand::Ping.to_frame();
+        assert_eq!(ping.action, "ping");
+        assert_eq!(
+            ClientCommand::from_frame(&ping).unwrap(),
+            ClientCommand::Ping
+        );
+    }
+
+    #[test]
+    fn hostile_frames_are_errors_not_panics() {
+        let cases = [
+            "",
+            "null",
+            "[]",
+            r#"{"action":1,"data":"{}"}"#,
+            r#"{"action":"newMessage"}"#,
+            r#"{"action":"newMessage","data":"not json"}"#,
+            r#"{"action":"newMessage","data":"{\"msgid\":5}"}"#,
+            r#"{"action":"noSuchAction","data":"{}"}"#,
+            r#"{"action":"connectionId","data":"\"just a string\""}"#,
+        ];
+        for text in cases {
+            let outcome = Frame::parse(text).and_then(|frame| ServerEvent::from_frame(&frame));
+            assert!(outcome.is_err(), "{text:?} decoded as {outcome:?}");
+        }
+    }
+}

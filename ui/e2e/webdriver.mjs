@@ -1,0 +1,120 @@
+// A small W3C WebDriver client over fetch, plus the harness that starts tauri-driver (which in
+// turn starts WebKitWebDriver and the real app binary). No WebDriver library: the protocol
+// calls we need are a handful of JSON requests.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts tauri-driver on free ports and waits until it answers `/status`. */
+export async function startTauriDriver({ env = process.env, log = () => {} } = {}) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const child = spawn(
+    "tauri-driver",
+    ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
+    { env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout.on("data", (chunk) => log(String(chunk)));
+  child.stderr.on("data", (chunk) => log(String(chunk)));
+  const base = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`${base}/status`);
+      if (response.ok) return { base, stop: () => child.kill("SIGTERM") };
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  child.kill("SIGKILL");
+  throw new Error("tauri-driver did not start listening");
+}
+
+async function call(base, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const payload = await response.json();
+  if (!response.ok || payload?.value?.error) {
+    const detail = payload?.value ? `${payload.value.error}: ${payload.value.message}` : response.status;
+    throw new Error(`WebDriver ${method} ${path} failed: ${detail}`);
+  }
+  return payload.value;
+}
+
+export class Session {
+  static async open(base, application) {
+    const value = await call(base, "POST", "/session", {
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+    });
+    return new Session(base, value.sessionId);
+  }
+
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  request(method, path, body) {
+    return call(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  /** Waits for an element to exist (the page renders after an async round trip to Rust). */
+  async waitFor(selector, { attempts = 100 } = {}) {
+    let lastError;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      try {
+        const element = await this.request("POST", "/element", { using: "css selector", value: selector });
+        return element[ELEMENT_KEY];
+      } catch (error) {
+        lastError = error;
+        await sleep(100);
+      }
+    }
+    throw new Error(`no element matches ${selector}: ${lastError?.message}`);
+  }
+
+  /** Waits until the element's text satisfies `predicate`; returns the text. */
+  async waitForText(selector, predicate, { attempts = 100 } = {}) {
+    let text = "";
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const element = await this.waitFor(selector);
+      text = await this.request("GET", `/element/${element}/text`);
+      if (predicate(text)) return text;
+      await sleep(100);
+    }
+    throw new Error(`text of ${selector} never matched; last seen: ${JSON.stringify(text)}`);
+  }
+
+  execute(script, args = []) {
+    return this.request("POST", "/execute/sync", { script, args });
+  }
+
+  title() {
+    return this.request("GET", "/title");
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.request("GET", "/screenshot"), "base64");
+  }
+
+  close() {
+    return this.request("DELETE", "");
+  }
+}
