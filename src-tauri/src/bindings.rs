@@ -5,9 +5,6 @@ use tauri_specta::{collect_commands, Builder};
 
 use crate::commands;
 
-/// Where the generated TypeScript lives, relative to the repository root.
-pub const TYPESCRIPT_BINDINGS: &str = "ui/src/bindings.ts";
-
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new().commands(collect_commands![commands::app_info])
 }
@@ -19,6 +16,9 @@ mod tests {
     use specta_typescript::Typescript;
 
     use super::*;
+
+    /// Where the generated TypeScript lives, relative to the repository root.
+    const TYPESCRIPT_BINDINGS: &str = "ui/src/bindings.ts";
 
     fn typescript_exporter() -> Typescript {
         Typescript::default().header("// Generated from Rust by src-tauri/src/bindings.rs. Do not edit.\n// Regenerate: CHATENIUM_UPDATE_BINDINGS=1 cargo test --bin chatenium-desktop bindings\n")

@@ -150,6 +150,8 @@ pub enum ServerEvent {
     ProfileChanged(PublicUserData),
     /// This connection's session was logged out; its tokens no longer work.
     SessionRevoked,
+    /// The answer to a client's `ping` command.
+    Pong,
     NewThreadMessage(ThreadMessage),
     EditedThreadMessage(EditedThreadMessage),
     DeletedThreadMessage(DeletedThreadMessages),

@@ -1,5 +1,167 @@
 //! The local Chatenium server: the app's embedded default, the target of every end-to-end test,
-//! and a backend people can self-host. It implements exactly the contract in `chatenium-api`.
+//! and a backend people can self-host. It implements exactly the contract in `chatenium-api`:
+//! every route comes from the contract's endpoint table (see [`http::add`]).
 //!
-//! Not built yet: the server issues (identity, accounts, contacts, DMs and the WebSocket hub
-//! first; then cascades, threads, pictures, transfer signaling and calls) fill this crate.
+//! Start one with [`start`]; it listens until [`RunningServer::stop`].
+
+pub mod challenges;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod ids;
+pub mod mailer;
+pub mod passwords;
+pub mod ratelimit;
+pub mod routes;
+pub mod sessions;
+pub mod state;
+pub mod storage;
+pub mod users;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+use mailer::LocalOutbox;
+use state::{AppState, Shared};
+
+/// A server that is listening.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    /// Where clients reach it, e.g. `http://127.0.0.1:41234`.
+    pub base_url: String,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot use the data folder: {0}")]
+    DataDir(#[from] std::io::Error),
+    #[error(transparent)]
+    Database(#[from] db::OpenError),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// Opens the data folder and starts listening on `config.bind`.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let listener = TcpListener::bind(config.bind).await?;
+    let addr = listener.local_addr()?;
+    let base_url = config
+        .public_url
+        .as_deref()
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let db = db::Db::open(&config.data_dir.join("server.sqlite"))?;
+    let key = signing_key(&config.data_dir)?;
+    let storage = storage::Storage::open(config.data_dir.join("storage"), key, base_url.clone())?;
+    let outbox = Arc::new(LocalOutbox::new(config.data_dir.join("outbox.jsonl")));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let state = AppState::new(Shared {
+        limiter: ratelimit::RateLimiter::new(Duration::from_secs(config.rate_limits.window_secs)),
+        sender: outbox.clone(),
+        outbox: Some(outbox),
+        db,
+        hub: hub::Hub::default(),
+        storage,
+        clock: clock::Clock::default(),
+        base_url: base_url.clone(),
+        http,
+        config,
+    });
+    let app = router(state.clone());
+    let (shutdown, shutdown_rx) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener, service).with_graceful_shutdown(async {
+            let _ = shutdown_rx.await;
+        });
+        if let Err(error) = served.await {
+            tracing::error!(%error, "server stopped");
+        }
+    });
+    Ok(RunningServer {
+        addr,
+        base_url,
+        state,
+        shutdown: Some(shutdown),
+        task,
+    })
+}
+
+/// Every route of the contract plus the server's own OpenAPI document.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    routes::mount_all(Router::new())
+        .route(
+            "/openapi.json",
+            get(|| async {
+                (
+                    [("content-type", "application/json")],
+                    chatenium_api::openapi::document_text(),
+                )
+            }),
+        )
+        .fallback(http::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            error::ApiError::internal("a handler panicked").into_response()
+        }))
+}
+
+/// The key that signs storage URLs: made once, kept in the data folder so URLs survive a restart.
+fn signing_key(data_dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let path = data_dir.join("url-signing.key");
+    match std::fs::read(&path) {
+        Ok(key) if key.len() >= 32 => Ok(key),
+        _ => {
+            let key = hex::decode(ids::new_token()).unwrap_or_default();
+            std::fs::write(&path, &key)?;
+            Ok(key)
+        }
+    }
+}
+
+impl RunningServer {
+    /// The local outbox, when codes are delivered there (the default).
+    pub fn outbox(&self) -> Option<&LocalOutbox> {
+        self.state.outbox.as_deref()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting requests and waits for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -5,7 +5,7 @@ use crate::macros::contract_types;
 contract_types! {
     /// A point in time as the real service writes it: unix seconds plus an ordinal within that
     /// second, so that two messages sent in the same second keep their order.
-    #[derive(PartialOrd, Ord, Hash, Copy)]
+    #[derive(PartialOrd, Ord, Hash, Copy, Default)]
     pub struct Timestamp {
         /// Unix seconds.
         #[serde(rename = "T")]

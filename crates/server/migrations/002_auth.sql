@@ -1,0 +1,1 @@
+-- 002_auth: tables and columns this group adds to 001.

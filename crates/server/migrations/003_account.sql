@@ -1,0 +1,1 @@
+-- 003_account: tables and columns this group adds to 001.

@@ -1,0 +1,1 @@
+-- 004_messaging: tables and columns this group adds to 001.

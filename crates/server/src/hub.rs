@@ -1,0 +1,204 @@
+//! The WebSocket hub: which live connections each user has, and delivery of events to them.
+//!
+//! Every connection has a bounded queue. Delivery never waits: a connection whose queue is
+//! full is a client that stopped reading, and it is dropped (its socket task sees the queue
+//! close and ends), so a slow client can never make the server grow without bound.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use chatenium_api::ws::ServerEvent;
+use tokio::sync::mpsc;
+
+/// Frames a connection may have waiting before it counts as stalled.
+pub const QUEUE_CAPACITY: usize = 256;
+
+/// What the socket task of a connection is told to do.
+#[derive(Debug)]
+pub enum Outbound {
+    /// Send this frame text.
+    Frame(String),
+    /// Send a close frame and end.
+    Close,
+}
+
+struct Connection {
+    id: String,
+    session_id: String,
+    cascades: HashSet<String>,
+    queue: mpsc::Sender<Outbound>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    users: Mutex<HashMap<String, Vec<Connection>>>,
+}
+
+/// Who an event goes to.
+pub struct Audience<'a> {
+    pub users: &'a [String],
+    /// Only connections subscribed to this cascade (thread events).
+    pub cascade: Option<&'a str>,
+    /// The connection that made the change (its `X-WS-ID`): it already knows.
+    pub except: Option<&'a str>,
+}
+
+impl<'a> Audience<'a> {
+    pub fn users(users: &'a [String], except: Option<&'a str>) -> Self {
+        Self {
+            users,
+            cascade: None,
+            except,
+        }
+    }
+}
+
+impl Hub {
+    /// Adds a connection; the receiver is the connection's queue.
+    pub fn register(&self, userid: &str, session_id: &str) -> (String, mpsc::Receiver<Outbound>) {
+        let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let id = crate::ids::new_id();
+        let connection = Connection {
+            id: id.clone(),
+            session_id: session_id.to_owned(),
+            cascades: HashSet::new(),
+            queue,
+        };
+        self.lock()
+            .entry(userid.to_owned())
+            .or_default()
+            .push(connection);
+        (id, receiver)
+    }
+
+    pub fn unregister(&self, userid: &str, connection_id: &str) {
+        let mut users = self.lock();
+        if let Some(connections) = users.get_mut(userid) {
+            connections.retain(|c| c.id != connection_id);
+            if connections.is_empty() {
+                users.remove(userid);
+            }
+        }
+    }
+
+    /// Delivers `event` to every connection of the audience. `sender` is the userid put in
+    /// the frame's `sender` field.
+    pub fn send(&self, audience: Audience<'_>, event: &ServerEvent, sender: Option<&str>) {
+        let text = event.to_frame(sender).to_text();
+        let mut users = self.lock();
+        for userid in audience.users {
+            let Some(connections) = users.get_mut(userid) else {
+                continue;
+            };
+            connections.retain(|connection| {
+                if Some(connection.id.as_str()) == audience.except {
+                    return true;
+                }
+                if let Some(cascade) = audience.cascade {
+                    if !connection.cascades.contains(cascade) {
+                        return true;
+                    }
+                }
+                // A full or closed queue drops the connection.
+                connection
+                    .queue
+                    .try_send(Outbound::Frame(text.clone()))
+                    .is_ok()
+            });
+        }
+        users.retain(|_, connections| !connections.is_empty());
+    }
+
+    /// Also deliver this cascade's thread events to the connection.
+    pub fn subscribe(&self, userid: &str, connection_id: &str, cascade_ids: &[String]) {
+        if let Some(connection) = self
+            .lock()
+            .get_mut(userid)
+            .and_then(|cs| cs.iter_mut().find(|c| c.id == connection_id))
+        {
+            connection.cascades.extend(cascade_ids.iter().cloned());
+        }
+    }
+
+    /// Stops thread events of a cascade reaching a user (kicked, banned, left).
+    pub fn unsubscribe_user(&self, userid: &str, cascade_id: &str) {
+        if let Some(connections) = self.lock().get_mut(userid) {
+            for connection in connections {
+                connection.cascades.remove(cascade_id);
+            }
+        }
+    }
+
+    /// Tells the connections of a logged-out session and closes them.
+    pub fn revoke_session(&self, session_id: &str) {
+        let revoked = ServerEvent::SessionRevoked.to_frame(None).to_text();
+        let mut users = self.lock();
+        for connections in users.values_mut() {
+            connections.retain(|connection| {
+                if connection.session_id != session_id {
+                    return true;
+                }
+                let _ = connection.queue.try_send(Outbound::Frame(revoked.clone()));
+                let _ = connection.queue.try_send(Outbound::Close);
+                false
+            });
+        }
+        users.retain(|_, connections| !connections.is_empty());
+    }
+
+    /// How many connections a user has open.
+    pub fn connection_count(&self, userid: &str) -> usize {
+        self.lock().get(userid).map_or(0, Vec::len)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Connection>>> {
+        self.users.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatenium_api::ws::ChatRef;
+
+    fn event() -> ServerEvent {
+        ServerEvent::ContactDeleted(ChatRef { chatid: "c".into() })
+    }
+
+    #[test]
+    fn every_connection_but_the_excepted_one_receives() {
+        let hub = Hub::default();
+        let (first, mut first_rx) = hub.register("u", "s1");
+        let (_, mut second_rx) = hub.register("u", "s2");
+        hub.send(Audience::users(&["u".into()], Some(&first)), &event(), None);
+        assert!(first_rx.try_recv().is_err());
+        assert!(
+            matches!(second_rx.try_recv(), Ok(Outbound::Frame(text)) if text.contains("contactDeleted"))
+        );
+    }
+
+    #[test]
+    fn a_connection_that_stops_reading_is_dropped_not_buffered_forever() {
+        let hub = Hub::default();
+        let (_, _stalled) = hub.register("u", "s");
+        for _ in 0..QUEUE_CAPACITY {
+            hub.send(Audience::users(&["u".into()], None), &event(), None);
+        }
+        assert_eq!(hub.connection_count("u"), 1);
+        hub.send(Audience::users(&["u".into()], None), &event(), None);
+        assert_eq!(hub.connection_count("u"), 0);
+    }
+
+    #[test]
+    fn revoking_a_session_closes_only_its_connections() {
+        let hub = Hub::default();
+        let (_, mut revoked) = hub.register("u", "s1");
+        let (_, _kept) = hub.register("u", "s2");
+        hub.revoke_session("s1");
+        assert!(
+            matches!(revoked.try_recv(), Ok(Outbound::Frame(text)) if text.contains("sessionRevoked"))
+        );
+        assert!(matches!(revoked.try_recv(), Ok(Outbound::Close)));
+        assert_eq!(hub.connection_count("u"), 1);
+    }
+}

@@ -1,0 +1,23 @@
+//! One module per group of the index; each `mount` adds its endpoints with [`crate::http::add`].
+
+pub mod account;
+pub mod auth;
+pub mod contacts;
+pub mod dm;
+pub mod storage;
+pub mod uploads;
+pub mod ws;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn mount_all(router: Router<AppState>) -> Router<AppState> {
+    let router = ws::mount(router);
+    let router = auth::mount(router);
+    let router = account::mount(router);
+    let router = contacts::mount(router);
+    let router = dm::mount(router);
+    let router = uploads::mount(router);
+    storage::mount(router)
+}

@@ -1,0 +1,118 @@
+//! Row 1: the WebSocket upgrade and the life of one connection. The first frame is
+//! `connectionId`; then the connection's queue (filled by the hub) is written out, client
+//! commands are read, and a ping goes out on every beat. A connection silent for three beats
+//! is closed.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chatenium_api::ws::{ClientCommand, ConnectionId, Frame, ServerEvent, WsQuery};
+use chatenium_api::{Endpoint, WsUpgrade};
+use futures_util::{SinkExt, StreamExt};
+
+use crate::hub::Outbound;
+use crate::sessions::{self, Caller};
+use crate::state::AppState;
+
+/// How often the server pings; three silent beats end the connection.
+pub const HEARTBEAT: Duration = Duration::from_secs(20);
+
+pub fn mount(router: Router<AppState>) -> Router<AppState> {
+    router.route(WsUpgrade::META.path, get(upgrade))
+}
+
+async fn upgrade(
+    State(state): State<AppState>,
+    query: Result<Query<WsQuery>, axum::extract::rejection::QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let token = match query {
+        Ok(Query(query)) => query.access_token,
+        Err(_) => {
+            return crate::error::ApiError::from(chatenium_api::ErrorCode::Unauthorized)
+                .into_response()
+        }
+    };
+    let caller = match state
+        .db
+        .call(move |c| sessions::authenticate(c, &token))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    upgrade.on_upgrade(move |socket| serve(state, caller, socket))
+}
+
+async fn serve(state: AppState, caller: Caller, socket: WebSocket) {
+    let (connection_id, mut queue) = state.hub.register(&caller.userid, &caller.session_id);
+    let (mut outgoing, mut incoming) = socket.split();
+    let hello = ServerEvent::ConnectionId(ConnectionId {
+        conn_id: connection_id.clone(),
+    });
+    let mut open = outgoing
+        .send(WsMessage::Text(hello.to_frame(None).to_text().into()))
+        .await
+        .is_ok();
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.tick().await;
+    let mut silent_beats = 0u32;
+    while open {
+        // Biased: frames queued before a client's `ping` go out before its `pong`, so a
+        // client can use a ping as a barrier ("everything sent so far has arrived").
+        tokio::select! {
+            biased;
+            queued = queue.recv() => match queued {
+                Some(Outbound::Frame(text)) => open = outgoing.send(WsMessage::Text(text.into())).await.is_ok(),
+                // Closed by the hub (logout) or dropped as stalled.
+                Some(Outbound::Close) | None => {
+                    let _ = outgoing.send(WsMessage::Close(None)).await;
+                    open = false;
+                }
+            },
+            received = incoming.next() => match received {
+                Some(Ok(message)) => {
+                    silent_beats = 0;
+                    match message {
+                        WsMessage::Text(text) => {
+                            if let Some(reply) = command(&state, &caller, &connection_id, text.as_str()) {
+                                open = outgoing.send(WsMessage::Text(reply.into())).await.is_ok();
+                            }
+                        }
+                        WsMessage::Close(_) => open = false,
+                        _ => {}
+                    }
+                }
+                Some(Err(_)) | None => open = false,
+            },
+            _ = beat.tick() => {
+                silent_beats += 1;
+                open = silent_beats < 3 && outgoing.send(WsMessage::Ping(Vec::new().into())).await.is_ok();
+            }
+        }
+    }
+    state.hub.unregister(&caller.userid, &connection_id);
+}
+
+/// Handles one client frame; a frame it cannot read is ignored (and logged), never fatal.
+fn command(state: &AppState, caller: &Caller, connection_id: &str, text: &str) -> Option<String> {
+    match Frame::parse(text).and_then(|frame| ClientCommand::from_frame(&frame)) {
+        Ok(ClientCommand::Ping) => Some(ServerEvent::Pong.to_frame(None).to_text()),
+        Ok(ClientCommand::Subscribe(subscription)) => {
+            // Safe for any id: thread events go to the cascade's members only, and a
+            // subscription only narrows which of a member's connections receive them.
+            state
+                .hub
+                .subscribe(&caller.userid, connection_id, &subscription.cascade_ids);
+            None
+        }
+        Err(error) => {
+            tracing::debug!(%error, "ignored a client frame");
+            None
+        }
+    }
+}

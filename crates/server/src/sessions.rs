@@ -1,0 +1,145 @@
+//! Sessions and their token pairs. A session is one sign-in on one device; it holds at most one
+//! live access token and one live refresh token. Tokens are stored as hashes only.
+
+use chatenium_api::schemas::auth::SuccessfulAuthResp;
+use chatenium_api::ErrorCode;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::clock::unix_now;
+use crate::error::ApiResult;
+use crate::ids::{new_id, new_token, secret_hash};
+use crate::state::AppState;
+use crate::users::public_user;
+
+/// Who made a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub userid: String,
+    pub session_id: String,
+}
+
+const ACCESS: &str = "access";
+const REFRESH: &str = "refresh";
+
+/// Starts a session for `userid` and answers the sign-in.
+pub fn start(
+    state: &AppState,
+    connection: &mut Connection,
+    userid: &str,
+    os: &str,
+    language: &str,
+) -> ApiResult<SuccessfulAuthResp> {
+    let session_id = new_id();
+    let now = unix_now();
+    connection.execute(
+        "INSERT INTO sessions (id, user_id, os, language, created_at, last_active) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![session_id, userid, truncate(os, 64), truncate(language, 16), now],
+    )?;
+    issue_pair(state, connection, userid, &session_id)
+}
+
+/// Replaces the session's tokens with a new pair.
+pub fn issue_pair(
+    state: &AppState,
+    connection: &mut Connection,
+    userid: &str,
+    session_id: &str,
+) -> ApiResult<SuccessfulAuthResp> {
+    let config = &state.config;
+    let now = unix_now();
+    let access_token = new_token();
+    let refresh_token = new_token();
+    let transaction = connection.transaction()?;
+    transaction.execute("DELETE FROM tokens WHERE session_id = ?1", [session_id])?;
+    let insert = "INSERT INTO tokens (hash, session_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4)";
+    transaction.execute(
+        insert,
+        params![
+            secret_hash(&access_token),
+            session_id,
+            ACCESS,
+            now + config.access_token_ttl_secs as i64
+        ],
+    )?;
+    transaction.execute(
+        insert,
+        params![
+            secret_hash(&refresh_token),
+            session_id,
+            REFRESH,
+            now + config.refresh_token_ttl_secs as i64
+        ],
+    )?;
+    let user = public_user(
+        &transaction,
+        &state.storage,
+        config.signed_url_ttl_secs as i64,
+        userid,
+    )?;
+    transaction.commit()?;
+    Ok(SuccessfulAuthResp {
+        userid: userid.to_owned(),
+        user,
+        access_token,
+        refresh_token,
+        expires_in: u32::try_from(config.access_token_ttl_secs).unwrap_or(u32::MAX),
+    })
+}
+
+/// The caller an access token belongs to: `unauthorized` for an unknown (or blacklisted)
+/// token, `tokenExpired` for an expired one.
+pub fn authenticate(connection: &Connection, access_token: &str) -> ApiResult<Caller> {
+    let found: Option<(String, String, i64)> = connection
+        .query_row(
+            "SELECT s.user_id, s.id, t.expires_at FROM tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.hash = ?1 AND t.kind = ?2",
+            params![secret_hash(access_token), ACCESS],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let (userid, session_id, expires_at) = found.ok_or(ErrorCode::Unauthorized)?;
+    let now = unix_now();
+    if now > expires_at {
+        return Err(ErrorCode::TokenExpired.into());
+    }
+    connection.execute(
+        "UPDATE sessions SET last_active = ?1 WHERE id = ?2 AND last_active < ?1",
+        params![now, session_id],
+    )?;
+    Ok(Caller { userid, session_id })
+}
+
+/// Spends a refresh token: the session it belongs to, or `invalidRefreshToken`. The token's
+/// row is deleted, so a second use fails.
+pub fn spend_refresh_token(connection: &mut Connection, refresh_token: &str) -> ApiResult<Caller> {
+    let transaction = connection.transaction()?;
+    let found: Option<(String, String, i64)> = transaction
+        .query_row(
+            "SELECT s.user_id, s.id, t.expires_at FROM tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.hash = ?1 AND t.kind = ?2",
+            params![secret_hash(refresh_token), REFRESH],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let (userid, session_id, expires_at) = found.ok_or(ErrorCode::InvalidRefreshToken)?;
+    transaction.execute(
+        "DELETE FROM tokens WHERE hash = ?1",
+        [secret_hash(refresh_token)],
+    )?;
+    transaction.commit()?;
+    if unix_now() > expires_at {
+        return Err(ErrorCode::InvalidRefreshToken.into());
+    }
+    Ok(Caller { userid, session_id })
+}
+
+/// Ends a session: its tokens stop working at once and its live connections are closed.
+pub fn end(state: &AppState, connection: &Connection, session_id: &str) -> ApiResult<()> {
+    connection.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
+    state.hub.revoke_session(session_id);
+    Ok(())
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}

@@ -1,0 +1,46 @@
+//! What every handler can reach: settings, database, hub, files, the message sender, limits
+//! and the clock. Cheap to clone.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::hub::Hub;
+use crate::mailer::{LocalOutbox, MessageSender};
+use crate::ratelimit::RateLimiter;
+use crate::storage::Storage;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub config: Config,
+    pub db: Db,
+    pub hub: Hub,
+    pub storage: Storage,
+    pub sender: Arc<dyn MessageSender>,
+    /// The default sender, when it is the one in use, for tests and the demo to read.
+    pub outbox: Option<Arc<LocalOutbox>>,
+    pub limiter: RateLimiter,
+    pub clock: Clock,
+    /// Where clients reach this server, without a trailing slash.
+    pub base_url: String,
+    /// HTTP client for fetching OAuth providers' keys.
+    pub http: reqwest::Client,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}

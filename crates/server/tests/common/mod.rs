@@ -1,0 +1,279 @@
+//! The harness of the server's integration tests: a real server on a loopback port with a real
+//! SQLite file in a temporary folder, a typed HTTP client built on the contract's endpoint
+//! table, and a WebSocket client.
+#![allow(dead_code)] // Each test binary uses part of the harness.
+
+use std::time::Duration;
+
+use chatenium_api::schemas::auth::{RegisterReq, SuccessfulAuthResp};
+use chatenium_api::ws::{ClientCommand, Frame, ServerEvent};
+use chatenium_api::{Endpoint, ErrorBody, ErrorCode, Method, Payload, Register, WS_ID_HEADER};
+use chatenium_server::{Config, RunningServer};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// Longest wait for something that must happen; only a guard against hanging.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub struct TestServer {
+    pub server: RunningServer,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+/// A refused request: the status and the decoded error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: u16,
+    pub code: ErrorCode,
+}
+
+/// A registered, signed-in user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub userid: String,
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    pub refresh: String,
+}
+
+/// Who a request is from and which live connection made it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct As<'a> {
+    pub token: Option<&'a str>,
+    pub ws_id: Option<&'a str>,
+}
+
+impl User {
+    pub fn auth(&self) -> As<'_> {
+        As {
+            token: Some(&self.token),
+            ws_id: None,
+        }
+    }
+
+    /// As this user, from the live connection `socket`.
+    pub fn via<'a>(&'a self, socket: &'a Socket) -> As<'a> {
+        As {
+            token: Some(&self.token),
+            ws_id: Some(&socket.conn_id),
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(edit: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut config = Config::in_dir(dir.path().join("data"));
+        edit(&mut config);
+        let server = chatenium_server::start(config)
+            .await
+            .expect("server starts");
+        TestServer {
+            server,
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url)
+    }
+
+    /// Calls endpoint `E` over HTTP exactly as the contract describes it.
+    pub async fn call<E: Endpoint>(
+        &self,
+        who: As<'_>,
+        query: &E::Query,
+        body: &E::Body,
+    ) -> Result<E::Response, Failure> {
+        let meta = E::META;
+        let method = match meta.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+        };
+        let mut request = self.http.request(method, self.url(meta.path));
+        if meta.query == Payload::Json {
+            request = request.query(query);
+        }
+        if meta.body == Payload::Json {
+            request = request.json(body);
+        }
+        if let Some(token) = who.token {
+            request = request.header("Authorization", token);
+        }
+        if let Some(ws_id) = who.ws_id {
+            request = request.header(WS_ID_HEADER, ws_id);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("a body");
+        if (200..300).contains(&status) {
+            Ok(serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{} answered {status} with a body that is not its response type: {e}: {}",
+                    meta.name,
+                    String::from_utf8_lossy(&bytes)
+                )
+            }))
+        } else {
+            let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{} answered {status} without an error body: {e}: {}",
+                    meta.name,
+                    String::from_utf8_lossy(&bytes)
+                )
+            });
+            Err(Failure {
+                status,
+                code: body.error,
+            })
+        }
+    }
+
+    /// Calls `E` and expects it to be refused with `code`.
+    pub async fn refused<E: Endpoint>(
+        &self,
+        who: As<'_>,
+        query: &E::Query,
+        body: &E::Body,
+        code: ErrorCode,
+    ) {
+        match self.call::<E>(who, query, body).await {
+            Ok(_) => panic!("{} succeeded; expected {code}", E::META.name),
+            Err(failure) => {
+                assert_eq!(failure.code, code, "{}", E::META.name);
+                assert_eq!(failure.status, code.status(), "{}", E::META.name);
+            }
+        }
+    }
+
+    /// Sends raw bytes to a path: for bodies no typed client would send.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> (u16, Vec<u8>) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.header("Authorization", token);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.bytes().await.expect("a body").to_vec())
+    }
+
+    /// Registers `name` with a password and e-mail derived from it.
+    pub async fn register(&self, name: &str) -> User {
+        let email = format!("{name}@example.test");
+        let password = format!("{name}-password-1");
+        let request = RegisterReq {
+            username: name.to_owned(),
+            display_name: format!("{name} display"),
+            email: email.clone(),
+            password: password.clone(),
+            phone: None,
+            os: "test".into(),
+            language: "en".into(),
+        };
+        let auth: SuccessfulAuthResp = self
+            .call::<Register>(As::default(), &(), &request)
+            .await
+            .expect("registration");
+        User {
+            userid: auth.userid,
+            username: name.to_owned(),
+            email,
+            password,
+            token: auth.access_token,
+            refresh: auth.refresh_token,
+        }
+    }
+
+    /// Opens a WebSocket as the holder of `token` and reads its `connectionId`.
+    pub async fn socket(&self, token: &str) -> Socket {
+        let url = format!(
+            "{}{}?accessToken={token}",
+            self.server.base_url.replacen("http", "ws", 1),
+            chatenium_api::WsUpgrade::META.path
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("WebSocket upgrade");
+        let mut socket = Socket {
+            stream,
+            conn_id: String::new(),
+        };
+        match socket.next_event().await {
+            ServerEvent::ConnectionId(id) => socket.conn_id = id.conn_id,
+            other => panic!("first frame was {other:?}"),
+        }
+        socket
+    }
+}
+
+pub struct Socket {
+    pub stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    pub conn_id: String,
+}
+
+impl Socket {
+    /// The next event; panics if none comes within [`PATIENCE`].
+    pub async fn next_event(&mut self) -> ServerEvent {
+        tokio::time::timeout(PATIENCE, self.read())
+            .await
+            .expect("an event arrives")
+            .expect("the socket is open")
+    }
+
+    /// Every event sent to this connection before now: sends a `ping` and collects what
+    /// arrives before the `pong` (the server sends queued frames first).
+    pub async fn drain(&mut self) -> Vec<ServerEvent> {
+        self.send(&ClientCommand::Ping).await;
+        let mut events = Vec::new();
+        loop {
+            match self.next_event().await {
+                ServerEvent::Pong => return events,
+                event => events.push(event),
+            }
+        }
+    }
+
+    pub async fn send(&mut self, command: &ClientCommand) {
+        self.stream
+            .send(WsMessage::Text(command.to_frame().to_text().into()))
+            .await
+            .expect("send a frame");
+    }
+
+    /// `None` once the server closed the connection.
+    pub async fn read(&mut self) -> Option<ServerEvent> {
+        while let Some(message) = self.stream.next().await {
+            match message {
+                Ok(WsMessage::Text(text)) => {
+                    let frame = Frame::parse(text.as_str()).expect("a frame");
+                    return Some(ServerEvent::from_frame(&frame).expect("a known event"));
+                }
+                Ok(WsMessage::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+        None
+    }
+}
