@@ -1,9 +1,9 @@
-import { defineConfig } from "vite";
+import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
 // The same build serves the Tauri window (from ui/dist, embedded in the binary) and a plain
 // browser pointed at a test backend; nothing here is Tauri-specific.
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [svelte()],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
@@ -18,5 +18,6 @@ export default defineConfig({
     environment: "jsdom",
     include: ["tests/**/*.test.ts"],
   },
-  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
-});
+  // Vitest runs in mode "test": resolve Svelte's browser build for component tests.
+  resolve: mode === "test" ? { conditions: ["browser"] } : undefined,
+}));

@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/svelte";
+import { cleanup, render, screen } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../src/App.svelte";
 import type { AppInfo, Backend } from "../src/backend";
@@ -9,7 +9,9 @@ function backendReturning(info: AppInfo): Promise<Backend> {
   return Promise.resolve({ appInfo: () => Promise.resolve(info) });
 }
 
+// Vitest runs without globals, so the library's automatic unmount is off: unmount here.
 afterEach(() => {
+  cleanup();
   locale.language = "en";
 });
 

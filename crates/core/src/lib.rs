@@ -1,8 +1,18 @@
 //! The Chatenium client engine, usable without Tauri.
 //!
-//! Today it holds the connection settings; the session (tokens in the OS keyring), the HTTP
-//! client for every endpoint of `chatenium-api`, live sync over the WebSocket, the SQLite cache
-//! and outbox, uploads and WebRTC transfers arrive with the client-core issue. State leaves
-//! the core as typed events (a snapshot, then diffs), never by polling.
+//! - [`api`]: the one request path to a server, for any endpoint of the contract.
+//! - [`session`]: a signed-in session: tokens in the OS keyring ([`tokens`]), refresh before
+//!   expiry and on a 401 (single-flight), retries for reads.
+//! - [`config`]: which server (the embedded local one, or a URL).
+//!
+//! Live sync, the SQLite cache and outbox, uploads and WebRTC transfers build on these. State
+//! leaves the core as typed events (a snapshot, then diffs), never by polling.
 
+pub mod api;
+pub mod backoff;
 pub mod config;
+pub mod error;
+pub mod session;
+pub mod tokens;
+
+pub use error::ClientError;
