@@ -25,8 +25,17 @@ export async function startTauriDriver({ env = process.env, log = () => {} } = {
   const child = spawn(
     "tauri-driver",
     ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
-    { env, stdio: ["ignore", "pipe", "pipe"] },
+    // Its own process group, so that stopping it also ends WebKitWebDriver and the app, which
+    // inherit its output pipes and would otherwise keep this test process alive.
+    { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
+  const stopGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   child.stdout.on("data", (chunk) => log(String(chunk)));
   child.stderr.on("data", (chunk) => log(String(chunk)));
   const base = `http://127.0.0.1:${port}`;
@@ -34,13 +43,13 @@ export async function startTauriDriver({ env = process.env, log = () => {} } = {
     if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
     try {
       const response = await fetch(`${base}/status`);
-      if (response.ok) return { base, stop: () => child.kill("SIGTERM") };
+      if (response.ok) return { base, stop: () => stopGroup("SIGTERM") };
     } catch {
       // not listening yet
     }
     await sleep(100);
   }
-  child.kill("SIGKILL");
+  stopGroup("SIGKILL");
   throw new Error("tauri-driver did not start listening");
 }
 

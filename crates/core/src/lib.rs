@@ -13,6 +13,7 @@ pub mod backoff;
 pub mod config;
 pub mod error;
 pub mod session;
+pub mod store;
 pub mod tokens;
 
 pub use error::ClientError;

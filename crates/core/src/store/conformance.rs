@@ -1,0 +1,269 @@
+//! The one test suite every [`Store`] implementation passes. An implementation's tests say
+//! `store_conformance_tests!(name, <expression making a fresh, empty store>)`, which makes one
+//! `#[test]` per behaviour below.
+
+use chatenium_api::schemas::common::{PublicUserData, Timestamp};
+use chatenium_api::schemas::contacts::{Contact, LatestMessage};
+use chatenium_api::schemas::dm::Message;
+
+use super::{OutgoingMessage, Store};
+
+/// A message fixture.
+pub fn message(chatid: &str, msgid: &str, t: i64, i: u32) -> Message {
+    Message {
+        msgid: msgid.into(),
+        chatid: chatid.into(),
+        author: "u1".into(),
+        message: format!("text of {msgid}"),
+        sent_at: Timestamp::new(t, i),
+        is_edited: false,
+        seen: false,
+        pinned: false,
+        reply_to_id: None,
+        reply_to: None,
+        files: vec![],
+        client_key: None,
+    }
+}
+
+/// A contact fixture whose newest message was sent at `t`.
+pub fn contact(chatid: &str, t: Option<i64>) -> Contact {
+    Contact {
+        chatid: chatid.into(),
+        user: PublicUserData {
+            userid: format!("partner-{chatid}"),
+            username: "p".into(),
+            display_name: "P".into(),
+            pfp: None,
+        },
+        muted: false,
+        notifications: 0,
+        accepted: true,
+        latest_message: t.map(|t| LatestMessage {
+            msgid: "m".into(),
+            message: "hi".into(),
+            is_author: false,
+            sent_at: Timestamp::new(t, 0),
+        }),
+    }
+}
+
+fn outgoing(client_key: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        client_key: client_key.into(),
+        chatid: "c1".into(),
+        text: format!("queued {client_key}"),
+        reply_to_id: None,
+        file_ids: vec![],
+        queued_at: Timestamp::new(1, 0),
+        failure: None,
+    }
+}
+
+pub fn contacts_are_ordered_by_newest_activity(store: &dyn Store) {
+    store
+        .replace_contacts(&[
+            contact("old", Some(10)),
+            contact("none", None),
+            contact("new", Some(20)),
+        ])
+        .unwrap();
+    let order: Vec<String> = store
+        .contacts()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.chatid)
+        .collect();
+    assert_eq!(order, ["new", "old", "none"]);
+    store.upsert_contact(&contact("old", Some(30))).unwrap();
+    assert_eq!(store.contacts().unwrap()[0].chatid, "old");
+    store.replace_contacts(&[contact("only", None)]).unwrap();
+    assert_eq!(store.contacts().unwrap().len(), 1);
+}
+
+pub fn messages_page_oldest_first_within_a_chat(store: &dyn Store) {
+    let mut all: Vec<Message> = (0..10)
+        .map(|n| message("c1", &format!("m{n}"), 100, n))
+        .collect();
+    all.push(message("c2", "other", 100, 5));
+    store.upsert_messages(&all).unwrap();
+    let latest = store.latest_messages("c1", 3).unwrap();
+    assert_eq!(
+        latest.iter().map(|m| m.msgid.as_str()).collect::<Vec<_>>(),
+        ["m7", "m8", "m9"]
+    );
+    let before = store
+        .messages_before("c1", Timestamp::new(100, 7), 2)
+        .unwrap();
+    assert_eq!(
+        before.iter().map(|m| m.msgid.as_str()).collect::<Vec<_>>(),
+        ["m5", "m6"]
+    );
+    assert_eq!(store.last_message("c1").unwrap().unwrap().msgid, "m9");
+    assert_eq!(store.last_message("empty").unwrap(), None);
+}
+
+pub fn upserting_a_message_twice_keeps_one(store: &dyn Store) {
+    let mut first = message("c1", "m1", 1, 0);
+    store.upsert_messages(std::slice::from_ref(&first)).unwrap();
+    first.seen = true;
+    store
+        .upsert_messages(&[first.clone(), first.clone()])
+        .unwrap();
+    assert_eq!(store.latest_messages("c1", 10).unwrap(), vec![first]);
+}
+
+pub fn edits_pins_and_removals_change_the_cache(store: &dyn Store) {
+    store
+        .upsert_messages(&[message("c1", "m1", 1, 0), message("c1", "m2", 2, 0)])
+        .unwrap();
+    assert!(store.edit_message("c1", "m1", "edited").unwrap());
+    assert!(store.set_pinned("c1", "m2", true).unwrap());
+    assert!(!store.edit_message("c1", "missing", "x").unwrap());
+    assert!(!store.edit_message("other-chat", "m1", "x").unwrap());
+    let cached = store.latest_messages("c1", 10).unwrap();
+    assert_eq!(
+        (cached[0].message.as_str(), cached[0].is_edited),
+        ("edited", true)
+    );
+    assert!(cached[1].pinned);
+    store.remove_messages("c1", &["m1".into()]).unwrap();
+    assert_eq!(store.latest_messages("c1", 10).unwrap().len(), 1);
+    store.upsert_contact(&contact("c1", Some(2))).unwrap();
+    store.remove_contact("c1").unwrap();
+    assert!(store.contacts().unwrap().is_empty());
+    assert!(
+        store.latest_messages("c1", 10).unwrap().is_empty(),
+        "removing a contact removes its messages"
+    );
+}
+
+pub fn the_outbox_keeps_order_and_each_key_once(store: &dyn Store) {
+    for key in ["k1", "k2", "k3"] {
+        store.enqueue(&outgoing(key)).unwrap();
+    }
+    store
+        .enqueue(&OutgoingMessage {
+            text: "a second press".into(),
+            ..outgoing("k2")
+        })
+        .unwrap();
+    let queued = store.outbox().unwrap();
+    assert_eq!(
+        queued
+            .iter()
+            .map(|m| m.client_key.as_str())
+            .collect::<Vec<_>>(),
+        ["k1", "k2", "k3"]
+    );
+    assert_eq!(queued[1].text, "queued k2");
+    store.mark_failed("k1", "messageTooLong").unwrap();
+    store.dequeue("k2").unwrap();
+    let queued = store.outbox().unwrap();
+    assert_eq!(queued.len(), 2);
+    assert_eq!(queued[0].failure.as_deref(), Some("messageTooLong"));
+    assert_eq!(queued[1].failure, None);
+}
+
+pub fn threads_and_pictures_are_kept_per_parent(store: &dyn Store) {
+    use chatenium_api::schemas::pictures::Picture;
+    use chatenium_api::schemas::thread::Thread;
+    let thread = |id: &str, parent: Option<&str>| Thread {
+        thread_id: id.into(),
+        cascade_id: "k".into(),
+        parent_id: parent.map(str::to_owned),
+        name: id.into(),
+        description: None,
+        created_by: "u1".into(),
+        created_at: Timestamp::new(1, 0),
+    };
+    store
+        .replace_threads("k", None, &[thread("root-b", None), thread("root-a", None)])
+        .unwrap();
+    store
+        .replace_threads("k", Some("root-a"), &[thread("child", Some("root-a"))])
+        .unwrap();
+    let roots: Vec<String> = store
+        .threads("k", None)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.thread_id)
+        .collect();
+    assert_eq!(roots, ["root-b", "root-a"]);
+    assert_eq!(store.threads("k", Some("root-a")).unwrap().len(), 1);
+    store
+        .replace_threads("k", None, &[thread("root-a", None)])
+        .unwrap();
+    assert_eq!(store.threads("k", None).unwrap().len(), 1);
+
+    let picture = |id: &str, album: Option<&str>, t: i64| Picture {
+        picture_id: id.into(),
+        owner: "u1".into(),
+        album_id: album.map(str::to_owned),
+        title: None,
+        description: None,
+        path: "https://files/p".into(),
+        width: None,
+        height: None,
+        likes: 0,
+        liked: false,
+        comment_count: 0,
+        uploaded_at: Timestamp::new(t, 0),
+    };
+    store
+        .upsert_pictures(&[
+            picture("p1", None, 1),
+            picture("p2", None, 2),
+            picture("p3", Some("a"), 3),
+        ])
+        .unwrap();
+    let loose: Vec<String> = store
+        .pictures("u1", None)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.picture_id)
+        .collect();
+    assert_eq!(loose, ["p2", "p1"]);
+    assert_eq!(store.pictures("u1", Some("a")).unwrap().len(), 1);
+    assert!(store.pictures("someone-else", None).unwrap().is_empty());
+}
+
+#[macro_export]
+#[doc(hidden)]
+macro_rules! store_conformance_tests {
+    ($name:ident, $make:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn fresh() -> impl $crate::store::Store {
+                $make
+            }
+
+            #[test]
+            fn contacts_are_ordered_by_newest_activity() {
+                $crate::store::conformance::contacts_are_ordered_by_newest_activity(&fresh());
+            }
+            #[test]
+            fn messages_page_oldest_first_within_a_chat() {
+                $crate::store::conformance::messages_page_oldest_first_within_a_chat(&fresh());
+            }
+            #[test]
+            fn upserting_a_message_twice_keeps_one() {
+                $crate::store::conformance::upserting_a_message_twice_keeps_one(&fresh());
+            }
+            #[test]
+            fn edits_pins_and_removals_change_the_cache() {
+                $crate::store::conformance::edits_pins_and_removals_change_the_cache(&fresh());
+            }
+            #[test]
+            fn threads_and_pictures_are_kept_per_parent() {
+                $crate::store::conformance::threads_and_pictures_are_kept_per_parent(&fresh());
+            }
+            #[test]
+            fn the_outbox_keeps_order_and_each_key_once() {
+                $crate::store::conformance::the_outbox_keeps_order_and_each_key_once(&fresh());
+            }
+        }
+    };
+}

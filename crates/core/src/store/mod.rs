@@ -1,0 +1,99 @@
+//! The local cache and outbox, behind the [`Store`] trait: what the app shows when it opens
+//! offline, and the sends that have not reached the server yet.
+//!
+//! One store per account. [`SqliteStore`] is the implementation; [`conformance`] is the one
+//! suite every implementation must pass (`store_conformance_tests!`). Calls are blocking:
+//! async callers run them on a blocking thread.
+
+#[cfg(any(test, feature = "store-conformance"))]
+pub mod conformance;
+mod sqlite;
+
+use chatenium_api::schemas::cascade::Cascade;
+use chatenium_api::schemas::common::Timestamp;
+use chatenium_api::schemas::contacts::Contact;
+use chatenium_api::schemas::dm::Message;
+use chatenium_api::schemas::pictures::Picture;
+use chatenium_api::schemas::thread::{Thread, ThreadMessage};
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteStore;
+
+use crate::error::ClientError;
+
+pub type StoreResult<T> = Result<T, ClientError>;
+
+/// A message waiting in the outbox. `client_key` makes its send idempotent on the server, so
+/// sending it again after a crash or a lost reply stores it once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutgoingMessage {
+    pub client_key: String,
+    pub chatid: String,
+    pub text: String,
+    pub reply_to_id: Option<String>,
+    pub file_ids: Vec<String>,
+    /// When the user pressed send (local clock), for ordering the local echo.
+    pub queued_at: Timestamp,
+    /// Why the server refused it for good; `None` while it is still to be sent.
+    pub failure: Option<String>,
+}
+
+pub trait Store: Send + Sync {
+    // The chat list.
+    /// Replaces the whole list with the server's.
+    fn replace_contacts(&self, contacts: &[Contact]) -> StoreResult<()>;
+    fn upsert_contact(&self, contact: &Contact) -> StoreResult<()>;
+    /// Removes the contact and its messages.
+    fn remove_contact(&self, chatid: &str) -> StoreResult<()>;
+    /// Newest activity first.
+    fn contacts(&self) -> StoreResult<Vec<Contact>>;
+
+    // Direct messages.
+    /// Inserts or replaces by `msgid`.
+    fn upsert_messages(&self, messages: &[Message]) -> StoreResult<()>;
+    /// `false` when the message is not cached.
+    fn edit_message(&self, chatid: &str, msgid: &str, text: &str) -> StoreResult<bool>;
+    fn remove_messages(&self, chatid: &str, msgids: &[String]) -> StoreResult<()>;
+    fn set_pinned(&self, chatid: &str, msgid: &str, pinned: bool) -> StoreResult<bool>;
+    /// The newest `limit` messages of a chat, oldest first.
+    fn latest_messages(&self, chatid: &str, limit: u32) -> StoreResult<Vec<Message>>;
+    /// Up to `limit` messages sent before `before`, oldest first.
+    fn messages_before(
+        &self,
+        chatid: &str,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>>;
+    /// The newest cached message: where catching up starts.
+    fn last_message(&self, chatid: &str) -> StoreResult<Option<Message>>;
+
+    // The outbox.
+    fn enqueue(&self, message: &OutgoingMessage) -> StoreResult<()>;
+    /// Everything not yet confirmed, in the order it was queued (failed ones included).
+    fn outbox(&self) -> StoreResult<Vec<OutgoingMessage>>;
+    fn mark_failed(&self, client_key: &str, reason: &str) -> StoreResult<()>;
+    /// The server confirmed it: it leaves the outbox.
+    fn dequeue(&self, client_key: &str) -> StoreResult<()>;
+
+    // Cascades, threads and pictures (metadata only).
+    fn replace_cascades(&self, cascades: &[Cascade]) -> StoreResult<()>;
+    fn cascades(&self) -> StoreResult<Vec<Cascade>>;
+    fn replace_threads(
+        &self,
+        cascade_id: &str,
+        parent_id: Option<&str>,
+        threads: &[Thread],
+    ) -> StoreResult<()>;
+    fn threads(&self, cascade_id: &str, parent_id: Option<&str>) -> StoreResult<Vec<Thread>>;
+    fn upsert_thread_messages(&self, messages: &[ThreadMessage]) -> StoreResult<()>;
+    fn latest_thread_messages(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<ThreadMessage>>;
+    fn upsert_pictures(&self, pictures: &[Picture]) -> StoreResult<()>;
+    /// A creator's pictures in an album (or in none), newest first.
+    fn pictures(&self, owner: &str, album_id: Option<&str>) -> StoreResult<Vec<Picture>>;
+}

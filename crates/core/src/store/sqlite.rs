@@ -1,0 +1,437 @@
+//! [`Store`] on SQLite. Each object is kept as its contract JSON plus the few columns it is
+//! looked up and ordered by, so a field added to the contract needs no migration here.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chatenium_api::schemas::cascade::Cascade;
+use chatenium_api::schemas::common::Timestamp;
+use chatenium_api::schemas::contacts::Contact;
+use chatenium_api::schemas::dm::Message;
+use chatenium_api::schemas::pictures::Picture;
+use chatenium_api::schemas::thread::{Thread, ThreadMessage};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{OutgoingMessage, Store, StoreResult};
+use crate::error::ClientError;
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "001_cache_and_outbox",
+    "CREATE TABLE contacts (chatid TEXT PRIMARY KEY, sort_t INTEGER NOT NULL, sort_i INTEGER NOT NULL, json TEXT NOT NULL);
+     CREATE TABLE messages (msgid TEXT PRIMARY KEY, chatid TEXT NOT NULL, sent_t INTEGER NOT NULL, sent_i INTEGER NOT NULL, json TEXT NOT NULL);
+     CREATE INDEX messages_by_chat ON messages (chatid, sent_t, sent_i);
+     CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, client_key TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
+     CREATE TABLE cascades (cascade_id TEXT PRIMARY KEY, position INTEGER NOT NULL, json TEXT NOT NULL);
+     CREATE TABLE threads (thread_id TEXT PRIMARY KEY, cascade_id TEXT NOT NULL, parent_id TEXT, position INTEGER NOT NULL, json TEXT NOT NULL);
+     CREATE TABLE thread_messages (msgid TEXT PRIMARY KEY, cascade_id TEXT NOT NULL, thread_id TEXT NOT NULL, sent_t INTEGER NOT NULL, sent_i INTEGER NOT NULL, json TEXT NOT NULL);
+     CREATE INDEX thread_messages_by_thread ON thread_messages (cascade_id, thread_id, sent_t, sent_i);
+     CREATE TABLE pictures (picture_id TEXT PRIMARY KEY, owner TEXT NOT NULL, album_id TEXT, up_t INTEGER NOT NULL, up_i INTEGER NOT NULL, json TEXT NOT NULL);",
+)];
+
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (and migrates) the store file at `path`.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        Self::prepare(connection)
+    }
+
+    /// A store that lives only as long as the value (tests, a session without a data folder).
+    pub fn in_memory() -> StoreResult<SqliteStore> {
+        Self::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut connection: Connection) -> StoreResult<SqliteStore> {
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)",
+        )?;
+        for (name, sql) in MIGRATIONS {
+            let transaction = connection.transaction()?;
+            let applied = transaction
+                .query_row(
+                    "SELECT 1 FROM schema_migrations WHERE name = ?1",
+                    [name],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if !applied {
+                transaction.execute_batch(sql)?;
+                transaction.execute("INSERT INTO schema_migrations (name) VALUES (?1)", [name])?;
+            }
+            transaction.commit()?;
+        }
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut connection = self.connection.lock().unwrap_or_else(|p| p.into_inner());
+        work(&mut connection)
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| ClientError::Storage(e.to_string()))
+}
+
+fn from_json<T: DeserializeOwned>(json: &str) -> StoreResult<T> {
+    serde_json::from_str(json)
+        .map_err(|e| ClientError::Storage(format!("cached object unreadable: {e}")))
+}
+
+/// Runs `sql` (whose first column is JSON) and decodes every row.
+fn query_json<T: DeserializeOwned>(
+    connection: &Connection,
+    sql: &str,
+    values: impl rusqlite::Params,
+) -> StoreResult<Vec<T>> {
+    let mut statement = connection.prepare(sql)?;
+    let rows = statement.query_map(values, |row| row.get::<_, String>(0))?;
+    rows.map(|row| from_json(&row?)).collect()
+}
+
+/// The sort key of a contact: its newest message, else nothing (sorts last).
+fn contact_sort_key(contact: &Contact) -> Timestamp {
+    contact
+        .latest_message
+        .as_ref()
+        .map(|m| m.sent_at)
+        .unwrap_or_default()
+}
+
+fn upsert_contact_row(connection: &Connection, contact: &Contact) -> StoreResult<()> {
+    let key = contact_sort_key(contact);
+    connection.execute(
+        "INSERT INTO contacts (chatid, sort_t, sort_i, json) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (chatid) DO UPDATE SET sort_t = excluded.sort_t, sort_i = excluded.sort_i, json = excluded.json",
+        params![contact.chatid, key.t, key.i, to_json(contact)?],
+    )?;
+    Ok(())
+}
+
+/// Loads a cached message, lets `change` edit it, and stores it back.
+fn update_message(
+    connection: &Connection,
+    chatid: &str,
+    msgid: &str,
+    change: impl FnOnce(&mut Message),
+) -> StoreResult<bool> {
+    let json: Option<String> = connection
+        .query_row(
+            "SELECT json FROM messages WHERE msgid = ?1 AND chatid = ?2",
+            [msgid, chatid],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(json) = json else { return Ok(false) };
+    let mut message: Message = from_json(&json)?;
+    change(&mut message);
+    connection.execute(
+        "UPDATE messages SET json = ?1 WHERE msgid = ?2",
+        params![to_json(&message)?, msgid],
+    )?;
+    Ok(true)
+}
+
+impl Store for SqliteStore {
+    fn replace_contacts(&self, contacts: &[Contact]) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            transaction.execute("DELETE FROM contacts", [])?;
+            for contact in contacts {
+                upsert_contact_row(&transaction, contact)?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn upsert_contact(&self, contact: &Contact) -> StoreResult<()> {
+        self.with(|c| upsert_contact_row(c, contact))
+    }
+
+    fn remove_contact(&self, chatid: &str) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            transaction.execute("DELETE FROM contacts WHERE chatid = ?1", [chatid])?;
+            transaction.execute("DELETE FROM messages WHERE chatid = ?1", [chatid])?;
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn contacts(&self) -> StoreResult<Vec<Contact>> {
+        self.with(|c| {
+            query_json(
+                c,
+                "SELECT json FROM contacts ORDER BY sort_t DESC, sort_i DESC, chatid",
+                [],
+            )
+        })
+    }
+
+    fn upsert_messages(&self, messages: &[Message]) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            for message in messages {
+                transaction.execute(
+                    "INSERT INTO messages (msgid, chatid, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (msgid) DO UPDATE SET json = excluded.json",
+                    params![message.msgid, message.chatid, message.sent_at.t, message.sent_at.i, to_json(message)?],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn edit_message(&self, chatid: &str, msgid: &str, text: &str) -> StoreResult<bool> {
+        self.with(|c| {
+            update_message(c, chatid, msgid, |m| {
+                m.message = text.to_owned();
+                m.is_edited = true;
+            })
+        })
+    }
+
+    fn remove_messages(&self, chatid: &str, msgids: &[String]) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            for msgid in msgids {
+                transaction.execute(
+                    "DELETE FROM messages WHERE chatid = ?1 AND msgid = ?2",
+                    [chatid, msgid],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn set_pinned(&self, chatid: &str, msgid: &str, pinned: bool) -> StoreResult<bool> {
+        self.with(|c| update_message(c, chatid, msgid, |m| m.pinned = pinned))
+    }
+
+    fn latest_messages(&self, chatid: &str, limit: u32) -> StoreResult<Vec<Message>> {
+        let mut newest_first: Vec<Message> = self.with(|c| {
+            query_json(
+                c,
+                "SELECT json FROM messages WHERE chatid = ?1 ORDER BY sent_t DESC, sent_i DESC LIMIT ?2",
+                params![chatid, limit],
+            )
+        })?;
+        newest_first.reverse();
+        Ok(newest_first)
+    }
+
+    fn messages_before(
+        &self,
+        chatid: &str,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        let mut newest_first: Vec<Message> = self.with(|c| {
+            query_json(
+                c,
+                "SELECT json FROM messages WHERE chatid = ?1 AND (sent_t < ?2 OR (sent_t = ?2 AND sent_i < ?3))
+                 ORDER BY sent_t DESC, sent_i DESC LIMIT ?4",
+                params![chatid, before.t, before.i, limit],
+            )
+        })?;
+        newest_first.reverse();
+        Ok(newest_first)
+    }
+
+    fn last_message(&self, chatid: &str) -> StoreResult<Option<Message>> {
+        Ok(self.latest_messages(chatid, 1)?.pop())
+    }
+
+    fn enqueue(&self, message: &OutgoingMessage) -> StoreResult<()> {
+        self.with(|c| {
+            // Enqueueing the same key twice keeps the first: a double click sends once.
+            c.execute(
+                "INSERT INTO outbox (client_key, json) VALUES (?1, ?2) ON CONFLICT (client_key) DO NOTHING",
+                params![message.client_key, to_json(message)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn outbox(&self) -> StoreResult<Vec<OutgoingMessage>> {
+        self.with(|c| query_json(c, "SELECT json FROM outbox ORDER BY seq", []))
+    }
+
+    fn mark_failed(&self, client_key: &str, reason: &str) -> StoreResult<()> {
+        self.with(|c| {
+            let json: Option<String> = c
+                .query_row(
+                    "SELECT json FROM outbox WHERE client_key = ?1",
+                    [client_key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(json) = json {
+                let mut message: OutgoingMessage = from_json(&json)?;
+                message.failure = Some(reason.to_owned());
+                c.execute(
+                    "UPDATE outbox SET json = ?1 WHERE client_key = ?2",
+                    params![to_json(&message)?, client_key],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn dequeue(&self, client_key: &str) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM outbox WHERE client_key = ?1", [client_key])?;
+            Ok(())
+        })
+    }
+
+    fn replace_cascades(&self, cascades: &[Cascade]) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            transaction.execute("DELETE FROM cascades", [])?;
+            for (position, cascade) in cascades.iter().enumerate() {
+                transaction.execute(
+                    "INSERT INTO cascades (cascade_id, position, json) VALUES (?1, ?2, ?3)",
+                    params![cascade.cascade_id, position as i64, to_json(cascade)?],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn cascades(&self) -> StoreResult<Vec<Cascade>> {
+        self.with(|c| query_json(c, "SELECT json FROM cascades ORDER BY position", []))
+    }
+
+    fn replace_threads(
+        &self,
+        cascade_id: &str,
+        parent_id: Option<&str>,
+        threads: &[Thread],
+    ) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            transaction.execute("DELETE FROM threads WHERE cascade_id = ?1 AND parent_id IS ?2", params![cascade_id, parent_id])?;
+            for (position, thread) in threads.iter().enumerate() {
+                transaction.execute(
+                    "INSERT INTO threads (thread_id, cascade_id, parent_id, position, json) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (thread_id) DO UPDATE SET cascade_id = excluded.cascade_id, parent_id = excluded.parent_id,
+                       position = excluded.position, json = excluded.json",
+                    params![thread.thread_id, cascade_id, parent_id, position as i64, to_json(thread)?],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn threads(&self, cascade_id: &str, parent_id: Option<&str>) -> StoreResult<Vec<Thread>> {
+        self.with(|c| {
+            query_json(
+                c,
+                "SELECT json FROM threads WHERE cascade_id = ?1 AND parent_id IS ?2 ORDER BY position",
+                params![cascade_id, parent_id],
+            )
+        })
+    }
+
+    fn upsert_thread_messages(&self, messages: &[ThreadMessage]) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            for m in messages {
+                transaction.execute(
+                    "INSERT INTO thread_messages (msgid, cascade_id, thread_id, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (msgid) DO UPDATE SET json = excluded.json",
+                    params![m.msgid, m.cascade_id, m.thread_id, m.sent_at.t, m.sent_at.i, to_json(m)?],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn latest_thread_messages(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<ThreadMessage>> {
+        let mut newest_first: Vec<ThreadMessage> = self.with(|c| {
+            query_json(
+                c,
+                "SELECT json FROM thread_messages WHERE cascade_id = ?1 AND thread_id = ?2
+                 ORDER BY sent_t DESC, sent_i DESC LIMIT ?3",
+                params![cascade_id, thread_id, limit],
+            )
+        })?;
+        newest_first.reverse();
+        Ok(newest_first)
+    }
+
+    fn upsert_pictures(&self, pictures: &[Picture]) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            for p in pictures {
+                transaction.execute(
+                    "INSERT INTO pictures (picture_id, owner, album_id, up_t, up_i, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (picture_id) DO UPDATE SET album_id = excluded.album_id, json = excluded.json",
+                    params![p.picture_id, p.owner, p.album_id, p.uploaded_at.t, p.uploaded_at.i, to_json(p)?],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn pictures(&self, owner: &str, album_id: Option<&str>) -> StoreResult<Vec<Picture>> {
+        self.with(|c| {
+            query_json(
+                c,
+                "SELECT json FROM pictures WHERE owner = ?1 AND album_id IS ?2 ORDER BY up_t DESC, up_i DESC",
+                params![owner, album_id],
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SqliteStore;
+
+    crate::store_conformance_tests!(in_memory, SqliteStore::in_memory().unwrap());
+
+    crate::store_conformance_tests!(on_disk, {
+        let dir = tempfile::tempdir().unwrap();
+        // The directory lives as long as the test process: leak it on purpose.
+        let path = dir.keep().join("cache.sqlite");
+        SqliteStore::open(&path).unwrap()
+    });
+
+    #[test]
+    fn a_reopened_store_keeps_its_data() {
+        use super::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let message = crate::store::conformance::message("c1", "m1", 10, 0);
+        SqliteStore::open(&path)
+            .unwrap()
+            .upsert_messages(std::slice::from_ref(&message))
+            .unwrap();
+        let reopened = SqliteStore::open(&path).unwrap();
+        assert_eq!(reopened.latest_messages("c1", 10).unwrap(), vec![message]);
+    }
+}
