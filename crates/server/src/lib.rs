@@ -20,6 +20,7 @@ pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod storage;
+pub mod uploads;
 pub mod users;
 pub mod validate;
 

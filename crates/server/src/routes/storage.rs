@@ -16,9 +16,9 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use crate::clock::unix_now;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ensure, ApiError, ApiResult};
 use crate::state::AppState;
-use crate::storage::Access;
+use crate::uploads::{self, TempPath};
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
     router.route(STORAGE_OBJECT_PATH, put(upload).get(download))
@@ -32,15 +32,13 @@ fn signed(query: SignedQuery) -> ApiResult<SignedUrlQuery> {
         .map_err(|_| ErrorCode::InvalidSignature.into())
 }
 
-/// A pending upload as the database knows it.
-struct Pending {
-    size: u64,
-    part_size: Option<u64>,
-    upload_id: Option<String>,
-}
-
-async fn upload(State(state): State<AppState>, query: SignedQuery, body: Body) -> Response {
-    match store(state, query, body).await {
+async fn upload(
+    State(state): State<AppState>,
+    query: SignedQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match store(state, query, &headers, body).await {
         Ok(etag) => {
             let mut headers = HeaderMap::new();
             if let Ok(value) = HeaderValue::from_str(&format!("\"{etag}\"")) {
@@ -52,86 +50,59 @@ async fn upload(State(state): State<AppState>, query: SignedQuery, body: Body) -
     }
 }
 
-async fn store(state: AppState, query: SignedQuery, body: Body) -> ApiResult<String> {
+async fn store(
+    state: AppState,
+    query: SignedQuery,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<String> {
     let query = signed(query)?;
-    let access = state.storage.verify(Method::Put, &query, unix_now())?;
-    let file_id = query.file_id.clone();
-    let pending = state
+    let checker = state.clone();
+    let target = state
         .db
         .call(move |c| {
-            Ok(c.query_row(
-                "SELECT size, part_size, upload_id FROM files WHERE id = ?1 AND state = 'pending'",
-                [&file_id],
-                |row| {
-                    Ok(Pending {
-                        size: row.get::<_, i64>(0)? as u64,
-                        part_size: row.get::<_, Option<i64>>(1)?.map(|v| v as u64),
-                        upload_id: row.get(2)?,
-                    })
-                },
-            )
-            .optional()?)
+            // Checked here, next to the query the verified access borrows from.
+            let access = checker.storage.verify(Method::Put, &query, unix_now())?;
+            uploads::put_target(c, &checker.storage, &query.file_id, access)
         })
-        .await?
-        .ok_or(ErrorCode::UploadNotFound)?;
-    let (path, limit) = match access {
-        Access::UploadPart { upload_id, part } => {
-            let part_size = pending.part_size.ok_or(ErrorCode::UploadNotFound)?;
-            crate::error::ensure(
-                pending.upload_id.as_deref() == Some(upload_id),
-                ErrorCode::UploadNotFound,
-            )?;
-            (state.storage.part_path(&query.file_id, part), part_size)
-        }
-        _ => (state.storage.file_path(&query.file_id), pending.size),
-    };
-    let (written, etag) = write_limited(&path, body, limit).await?;
-    if let Access::UploadPart { part, .. } = access {
-        let file_id = query.file_id.clone();
-        let etag = etag.clone();
-        state
-            .db
-            .call(move |c| {
-                c.execute(
-                    "INSERT INTO file_parts (file_id, part_number, size, etag) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (file_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag",
-                    rusqlite::params![file_id, part, written as i64, etag],
-                )?;
-                Ok(())
-            })
-            .await?;
-    }
+        .await?;
+    // Refuse an announced oversize body before reading any of it.
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    ensure(
+        announced.is_none_or(|length| length <= target.limit),
+        ErrorCode::UploadTooLarge,
+    )?;
+    let received = TempPath::beside(&target.path);
+    let (written, etag) = write_limited(&received.0, body, target.limit).await?;
+    // Moved into place under the database lock, after checking the upload is still pending.
+    let moved_etag = etag.clone();
+    state
+        .db
+        .call(move |c| uploads::accept_put(c, &target, received, written, &moved_etag))
+        .await?;
     Ok(etag)
 }
 
-/// Streams `body` into `path` through a temporary file; more than `limit` bytes is refused
-/// and leaves nothing behind. Answers the byte count and the content's ETag (SHA-256, hex).
+/// Streams `body` into `path`; more than `limit` bytes is refused (the caller's [`TempPath`]
+/// then removes what was written). Answers the byte count and the content's ETag (SHA-256, hex).
 async fn write_limited(path: &std::path::Path, body: Body, limit: u64) -> ApiResult<(u64, String)> {
-    let temporary = path.with_extension("incoming");
-    let mut file = tokio::fs::File::create(&temporary).await?;
+    let mut file = tokio::fs::File::create(path).await?;
     let mut hasher = Sha256::new();
     let mut written = 0u64;
     let mut stream = body.into_data_stream();
-    let outcome: ApiResult<()> = async {
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(ApiError::bad_request)?;
-            written += chunk.len() as u64;
-            if written > limit {
-                return Err(ErrorCode::UploadTooLarge.into());
-            }
-            hasher.update(&chunk);
-            file.write_all(&chunk).await?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(ApiError::bad_request)?;
+        written += chunk.len() as u64;
+        if written > limit {
+            return Err(ErrorCode::UploadTooLarge.into());
         }
-        file.flush().await?;
-        Ok(())
+        hasher.update(&chunk);
+        file.write_all(&chunk).await?;
     }
-    .await;
-    drop(file);
-    if let Err(error) = outcome {
-        let _ = tokio::fs::remove_file(&temporary).await;
-        return Err(error);
-    }
-    tokio::fs::rename(&temporary, path).await?;
+    file.flush().await?;
     Ok((written, hex::encode(hasher.finalize())))
 }
 

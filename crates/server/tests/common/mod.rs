@@ -277,3 +277,68 @@ impl Socket {
         None
     }
 }
+
+/// Signed storage URLs (row 28), which take and give raw bytes rather than JSON.
+impl TestServer {
+    /// PUTs `bytes` to a signed URL: the `ETag` it answers, or the refusal.
+    pub async fn put_bytes(&self, url: &str, bytes: Vec<u8>) -> Result<String, Failure> {
+        let response = self
+            .http
+            .put(url)
+            .body(bytes)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let etag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.expect("a body");
+        if (200..300).contains(&status) {
+            Ok(etag.expect("a PUT answers an ETag"))
+        } else {
+            Err(failure(status, &body))
+        }
+    }
+
+    /// GETs a signed URL: the bytes, or the refusal.
+    pub async fn get_bytes(&self, url: &str) -> Result<Vec<u8>, Failure> {
+        let response = self.http.get(url).send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let body = response.bytes().await.expect("a body");
+        if (200..300).contains(&status) {
+            Ok(body.to_vec())
+        } else {
+            Err(failure(status, &body))
+        }
+    }
+}
+
+fn failure(status: u16, body: &[u8]) -> Failure {
+    let error: ErrorBody = serde_json::from_slice(body).unwrap_or_else(|e| {
+        panic!(
+            "{status} without an error body: {e}: {}",
+            String::from_utf8_lossy(body)
+        )
+    });
+    Failure {
+        status,
+        code: error.error,
+    }
+}
+
+/// Asserts a refusal with `code` and its status.
+pub fn assert_refused<T: std::fmt::Debug>(outcome: Result<T, Failure>, code: ErrorCode) {
+    match outcome {
+        Ok(value) => panic!("succeeded with {value:?}; expected {code}"),
+        Err(failure) => assert_eq!(
+            failure,
+            Failure {
+                status: code.status(),
+                code
+            }
+        ),
+    }
+}
