@@ -14,6 +14,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod mailer;
+pub mod oauth;
 pub mod passwords;
 pub mod ratelimit;
 pub mod routes;

@@ -99,7 +99,9 @@ pub fn authenticate(connection: &Connection, access_token: &str) -> ApiResult<Ca
         .optional()?;
     let (userid, session_id, expires_at) = found.ok_or(ErrorCode::Unauthorized)?;
     let now = unix_now();
-    if now > expires_at {
+    // Expired from the second it reaches `expires_at`, so a TTL of 0 gives tokens that are
+    // expired at once (how tests reach `tokenExpired` without waiting).
+    if now >= expires_at {
         return Err(ErrorCode::TokenExpired.into());
     }
     connection.execute(
@@ -112,6 +114,25 @@ pub fn authenticate(connection: &Connection, access_token: &str) -> ApiResult<Ca
 /// Spends a refresh token: the session it belongs to, or `invalidRefreshToken`. The token's
 /// row is deleted, so a second use fails.
 pub fn spend_refresh_token(connection: &mut Connection, refresh_token: &str) -> ApiResult<Caller> {
+    spend_refresh(connection, refresh_token, None)
+}
+
+/// Like [`spend_refresh_token`], for a token that must belong to `session_id` (row 12). A
+/// token of another session is refused and left alone: presenting it proves nothing about
+/// its own session.
+pub fn spend_session_refresh_token(
+    connection: &mut Connection,
+    refresh_token: &str,
+    session_id: &str,
+) -> ApiResult<Caller> {
+    spend_refresh(connection, refresh_token, Some(session_id))
+}
+
+fn spend_refresh(
+    connection: &mut Connection,
+    refresh_token: &str,
+    session_id: Option<&str>,
+) -> ApiResult<Caller> {
     let transaction = connection.transaction()?;
     let found: Option<(String, String, i64)> = transaction
         .query_row(
@@ -121,22 +142,41 @@ pub fn spend_refresh_token(connection: &mut Connection, refresh_token: &str) -> 
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
-    let (userid, session_id, expires_at) = found.ok_or(ErrorCode::InvalidRefreshToken)?;
+    let (userid, found_session, expires_at) = found.ok_or(ErrorCode::InvalidRefreshToken)?;
+    if session_id.is_some_and(|wanted| wanted != found_session) {
+        return Err(ErrorCode::InvalidRefreshToken.into());
+    }
     transaction.execute(
         "DELETE FROM tokens WHERE hash = ?1",
         [secret_hash(refresh_token)],
     )?;
     transaction.commit()?;
-    if unix_now() > expires_at {
+    if unix_now() >= expires_at {
         return Err(ErrorCode::InvalidRefreshToken.into());
     }
-    Ok(Caller { userid, session_id })
+    Ok(Caller {
+        userid,
+        session_id: found_session,
+    })
 }
 
 /// Ends a session: its tokens stop working at once and its live connections are closed.
 pub fn end(state: &AppState, connection: &Connection, session_id: &str) -> ApiResult<()> {
     connection.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
     state.hub.revoke_session(session_id);
+    Ok(())
+}
+
+/// Ends every session of `userid` (after a password reset: whoever held a session may have
+/// known the old password).
+pub fn end_all(state: &AppState, connection: &Connection, userid: &str) -> ApiResult<()> {
+    let mut statement = connection.prepare("SELECT id FROM sessions WHERE user_id = ?1")?;
+    let session_ids: Vec<String> = statement
+        .query_map([userid], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for session_id in session_ids {
+        end(state, connection, &session_id)?;
+    }
     Ok(())
 }
 

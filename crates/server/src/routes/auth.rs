@@ -1,22 +1,41 @@
-//! Auth (rows 2 to 16): availability, registration, sign-in, and the token pair.
+//! Auth (rows 2 to 16): availability, registration, sign-in, the token pair, challenges,
+//! password reset and OAuth. Handlers check input and limits; the work is in `sessions`,
+//! `challenges` and `oauth`.
 
 use axum::Router;
 use chatenium_api::schemas::auth::*;
-use chatenium_api::{EmailAvailability, ErrorCode, Register, SignIn, UsernameAvailability};
+use chatenium_api::schemas::common::GenericSuccessBody;
+use chatenium_api::{
+    AppleOAuth, EmailAvailability, ErrorCode, FetchUserId, GoogleOAuth, PasswordReset,
+    PasswordlessRegister, RefreshTokenPair, Register, RegisterChallenge, RequestFactorCredential,
+    RotateTokenPair, SignIn, SignInMethods, UsernameAvailability, VerifyFactor,
+};
 use rusqlite::{params, OptionalExtension};
 
 use crate::clock::unix_now;
-use crate::error::{ensure, ApiResult};
+use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
+use crate::oauth::{self, Provider};
 use crate::state::AppState;
 use crate::validate::{self, IdentityKind};
-use crate::{ids, passwords, sessions};
+use crate::{challenges, ids, passwords, sessions};
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
     let router = add::<UsernameAvailability, _, _>(router, username_availability);
     let router = add::<EmailAvailability, _, _>(router, email_availability);
+    let router = add::<SignInMethods, _, _>(router, sign_in_methods);
+    let router = add::<FetchUserId, _, _>(router, fetch_user_id);
     let router = add::<Register, _, _>(router, register);
-    add::<SignIn, _, _>(router, sign_in)
+    let router = add::<PasswordlessRegister, _, _>(router, passwordless_register);
+    let router = add::<SignIn, _, _>(router, sign_in);
+    let router = add::<RotateTokenPair, _, _>(router, rotate_token_pair);
+    let router = add::<RefreshTokenPair, _, _>(router, refresh_token_pair);
+    let router = add::<RegisterChallenge, _, _>(router, register_challenge);
+    let router = add::<RequestFactorCredential, _, _>(router, request_factor_credential);
+    let router = add::<VerifyFactor, _, _>(router, verify_factor);
+    let router = add::<PasswordReset, _, _>(router, password_reset);
+    let router = add::<GoogleOAuth, _, _>(router, google_oauth);
+    add::<AppleOAuth, _, _>(router, apple_oauth)
 }
 
 async fn username_availability(
@@ -60,7 +79,7 @@ async fn register(ctx: Ctx, _: (), body: RegisterReq) -> ApiResult<SuccessfulAut
     let password = body.password.clone();
     let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
         .await
-        .map_err(crate::error::ApiError::internal)??;
+        .map_err(ApiError::internal)??;
     let state = ctx.state.clone();
     ctx.state
         .db
@@ -95,7 +114,7 @@ async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthRe
             let password = password.clone();
             let valid = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
                 .await
-                .map_err(crate::error::ApiError::internal)?;
+                .map_err(ApiError::internal)?;
             ensure(valid, ErrorCode::InvalidCredentials)?;
         }
         (None, Some(challenge_id)) => {
@@ -104,13 +123,8 @@ async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthRe
             ctx.state
                 .db
                 .call(move |c| {
-                    crate::challenges::spend(
-                        c,
-                        &challenge_id,
-                        ChallengePurpose::SignIn,
-                        Some(&userid),
-                    )
-                    .map(drop)
+                    challenges::spend(c, &challenge_id, ChallengePurpose::SignIn, Some(&userid))
+                        .map(drop)
                 })
                 .await?;
         }
@@ -123,17 +137,284 @@ async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthRe
         .await
 }
 
+async fn sign_in_methods(ctx: Ctx, query: IdentityQuery, _: ()) -> ApiResult<AuthMethods> {
+    let identity = query.identity.trim().to_owned();
+    ctx.state
+        .db
+        .call(move |c| {
+            let sql = format!(
+                "SELECT password_hash IS NOT NULL, email IS NOT NULL, phone IS NOT NULL
+                 FROM users WHERE {} = ?1",
+                identity_column(&identity)
+            );
+            c.query_row(&sql, [&identity], |row| {
+                Ok(AuthMethods {
+                    password: row.get(0)?,
+                    email: row.get(1)?,
+                    sms: row.get(2)?,
+                })
+            })
+            .optional()?
+            .ok_or_else(|| ErrorCode::UserNotFound.into())
+        })
+        .await
+}
+
+async fn fetch_user_id(ctx: Ctx, query: IdentityQuery, _: ()) -> ApiResult<GetIdFromIdentityResp> {
+    let identity = query.identity.trim().to_owned();
+    let (userid, _) = ctx
+        .state
+        .db
+        .call(move |c| find_by_identity(c, &identity))
+        .await?
+        .ok_or(ErrorCode::UserNotFound)?;
+    Ok(GetIdFromIdentityResp { userid })
+}
+
+/// A new account without a password, whose addresses a `register` challenge proved.
+async fn passwordless_register(
+    ctx: Ctx,
+    _: (),
+    body: PasswordlessRegisterReq,
+) -> ApiResult<SuccessfulAuthResp> {
+    validate::username(&body.username)?;
+    validate::display_name(&body.display_name)?;
+    let state = ctx.state.clone();
+    ctx.state
+        .db
+        .call(move |c| {
+            // The challenge is spent only if the account is made: a taken username leaves it
+            // usable with another one.
+            let transaction = c.transaction()?;
+            let proven = challenges::check(
+                &transaction,
+                &body.challenge_id,
+                ChallengePurpose::Register,
+                None,
+            )?;
+            let user = NewUser {
+                username: &body.username,
+                display_name: &body.display_name,
+                email: proven.override_email.as_deref(),
+                phone: proven.override_phone.as_deref(),
+                password_hash: None,
+            };
+            let userid = insert_user(&transaction, &user)?;
+            challenges::mark_spent(&transaction, &body.challenge_id)?;
+            transaction.commit()?;
+            sessions::start(&state, c, &userid, &body.os, &body.language)
+        })
+        .await
+}
+
+/// Row 2: for an expired access token; the refresh token alone is enough.
+async fn rotate_token_pair(
+    ctx: Ctx,
+    _: (),
+    body: RefreshTokenPairReq,
+) -> ApiResult<SuccessfulAuthResp> {
+    let state = ctx.state.clone();
+    ctx.state
+        .db
+        .call(move |c| {
+            let owner = sessions::spend_refresh_token(c, &body.refresh_token)?;
+            sessions::issue_pair(&state, c, &owner.userid, &owner.session_id)
+        })
+        .await
+}
+
+/// Row 12: the refresh token must be the caller's session's; the new pair replaces both
+/// tokens, so the access token that made this request stops working.
+async fn refresh_token_pair(
+    ctx: Ctx,
+    _: (),
+    body: RefreshTokenPairReq,
+) -> ApiResult<SuccessfulAuthResp> {
+    let caller = ctx.caller()?.clone();
+    let state = ctx.state.clone();
+    ctx.state
+        .db
+        .call(move |c| {
+            let owner =
+                sessions::spend_session_refresh_token(c, &body.refresh_token, &caller.session_id)?;
+            sessions::issue_pair(&state, c, &owner.userid, &owner.session_id)
+        })
+        .await
+}
+
+async fn register_challenge(ctx: Ctx, _: (), body: RegisterAuthAttemptReq) -> ApiResult<Challenge> {
+    ctx.state
+        .db
+        .call(move |c| challenges::register(c, &body))
+        .await
+}
+
+/// Counts a code request or try against the target's and the client's limit.
+fn limit_codes(ctx: &Ctx, action: &str, target: &str) -> ApiResult<()> {
+    let key = format!("codes:{action}:{}:{}", ctx.client_ip, target.to_lowercase());
+    ctx.state
+        .limiter
+        .hit(&key, ctx.state.config.rate_limits.codes)
+}
+
+async fn factor_target(ctx: &Ctx, challenge_id: &str, kind: FactorKind) -> ApiResult<String> {
+    let challenge_id = challenge_id.to_owned();
+    ctx.state
+        .db
+        .call(move |c| challenges::target(c, &challenge_id, kind))
+        .await
+}
+
+async fn request_factor_credential(
+    ctx: Ctx,
+    _: (),
+    body: RequestFactorCredentialReq,
+) -> ApiResult<GenericSuccessBody> {
+    let target = factor_target(&ctx, &body.challenge_id, body.kind).await?;
+    limit_codes(&ctx, "request", &target)?;
+    let delivery = ctx
+        .state
+        .db
+        .call(move |c| challenges::issue_credential(c, &body.challenge_id, body.kind))
+        .await?;
+    let sender = ctx.state.sender.clone();
+    let message = challenges::message(&delivery);
+    // A sender may write a file or talk to a gateway: keep it off the async workers.
+    tokio::task::spawn_blocking(move || sender.send(message))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(GenericSuccessBody::new("credentialSent"))
+}
+
+async fn verify_factor(ctx: Ctx, _: (), body: VerifyFactorReq) -> ApiResult<Challenge> {
+    let target = factor_target(&ctx, &body.challenge_id, body.kind).await?;
+    limit_codes(&ctx, "verify", &target)?;
+    ctx.state
+        .db
+        .call(move |c| challenges::verify(c, &body.challenge_id, body.kind, &body.credential, None))
+        .await
+}
+
+/// Row 11: the reset e-mail's token verifies the challenge's e-mail factor, then the new
+/// password replaces the old and every session ends. Nobody is signed in.
+async fn password_reset(ctx: Ctx, _: (), body: PasswordResetReq) -> ApiResult<GenericSuccessBody> {
+    validate::password(&body.password)?;
+    ctx.state.limiter.hit(
+        &format!("passwordReset:{}", ctx.client_ip),
+        ctx.state.config.rate_limits.sign_in,
+    )?;
+    let challenge_id = body.challenge_id.clone();
+    ctx.state
+        .db
+        .call(move |c| {
+            challenges::verify(
+                c,
+                &challenge_id,
+                FactorKind::Email,
+                &body.token,
+                Some(ChallengePurpose::PasswordReset),
+            )
+        })
+        .await
+        .map_err(|error| match error.code {
+            ErrorCode::InvalidCode => ErrorCode::InvalidResetToken.into(),
+            _ => error,
+        })?;
+    let password = body.password;
+    let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(ApiError::internal)??;
+    let state = ctx.state.clone();
+    let challenge_id = body.challenge_id;
+    ctx.state
+        .db
+        .call(move |c| {
+            let transaction = c.transaction()?;
+            let proven = challenges::check(
+                &transaction,
+                &challenge_id,
+                ChallengePurpose::PasswordReset,
+                None,
+            )?;
+            let userid = proven
+                .user_id
+                .ok_or_else(|| ApiError::internal("a reset challenge without its user"))?;
+            transaction.execute(
+                "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+                params![password_hash, userid],
+            )?;
+            challenges::mark_spent(&transaction, &challenge_id)?;
+            transaction.commit()?;
+            sessions::end_all(&state, c, &userid)
+        })
+        .await?;
+    Ok(GenericSuccessBody::new("passwordChanged"))
+}
+
+async fn google_oauth(ctx: Ctx, _: (), body: GoogleOAuthReq) -> ApiResult<SuccessfulAuthResp> {
+    let request = OAuthSignIn {
+        provider: Provider::Google,
+        id_token: body.id_token,
+        display_name: None,
+        os: body.os,
+        language: body.language,
+    };
+    oauth_sign_in(ctx, request).await
+}
+
+async fn apple_oauth(ctx: Ctx, _: (), body: AppleOAuthReq) -> ApiResult<SuccessfulAuthResp> {
+    let request = OAuthSignIn {
+        provider: Provider::Apple,
+        id_token: body.id_token,
+        display_name: body.display_name,
+        os: body.os,
+        language: body.language,
+    };
+    oauth_sign_in(ctx, request).await
+}
+
+struct OAuthSignIn {
+    provider: Provider,
+    id_token: String,
+    display_name: Option<String>,
+    os: String,
+    language: String,
+}
+
+async fn oauth_sign_in(ctx: Ctx, request: OAuthSignIn) -> ApiResult<SuccessfulAuthResp> {
+    ctx.state.limiter.hit(
+        &format!("oauth:{}:{}", request.provider.name(), ctx.client_ip),
+        ctx.state.config.rate_limits.sign_in,
+    )?;
+    let identity = oauth::verify(&ctx.state, request.provider, &request.id_token).await?;
+    let state = ctx.state.clone();
+    ctx.state
+        .db
+        .call(move |c| {
+            let userid = oauth::account(c, &identity, request.display_name.as_deref())?;
+            sessions::start(&state, c, &userid, &request.os, &request.language)
+        })
+        .await
+}
+
+/// The `users` column an identity (username, e-mail or phone) is looked up in.
+pub fn identity_column(identity: &str) -> &'static str {
+    match validate::identity_kind(identity) {
+        IdentityKind::Email => "email",
+        IdentityKind::Phone => "phone",
+        IdentityKind::Username => "username",
+    }
+}
+
 /// A user's id and password hash by username, e-mail or phone.
 pub fn find_by_identity(
     connection: &rusqlite::Connection,
     identity: &str,
 ) -> ApiResult<Option<(String, Option<String>)>> {
-    let column = match validate::identity_kind(identity) {
-        IdentityKind::Email => "email",
-        IdentityKind::Phone => "phone",
-        IdentityKind::Username => "username",
-    };
-    let sql = format!("SELECT id, password_hash FROM users WHERE {column} = ?1");
+    let sql = format!(
+        "SELECT id, password_hash FROM users WHERE {} = ?1",
+        identity_column(identity)
+    );
     Ok(connection
         .query_row(&sql, [identity], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)

@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod contacts;
 pub mod dm;
+pub mod identity_changes;
 pub mod storage;
 pub mod uploads;
 pub mod ws;
@@ -16,6 +17,7 @@ pub fn mount_all(router: Router<AppState>) -> Router<AppState> {
     let router = ws::mount(router);
     let router = auth::mount(router);
     let router = account::mount(router);
+    let router = identity_changes::mount(router);
     let router = contacts::mount(router);
     let router = dm::mount(router);
     let router = uploads::mount(router);

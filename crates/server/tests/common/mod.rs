@@ -5,9 +5,11 @@
 
 use std::time::Duration;
 
-use chatenium_api::schemas::auth::{RegisterReq, SuccessfulAuthResp};
+use chatenium_api::schemas::auth::{RegisterReq, SignInReq, SuccessfulAuthResp};
 use chatenium_api::ws::{ClientCommand, Frame, ServerEvent};
-use chatenium_api::{Endpoint, ErrorBody, ErrorCode, Method, Payload, Register, WS_ID_HEADER};
+use chatenium_api::{
+    Endpoint, ErrorBody, ErrorCode, Method, Payload, Register, SignIn, WS_ID_HEADER,
+};
 use chatenium_server::{Config, RunningServer};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -202,6 +204,43 @@ impl TestServer {
             token: auth.access_token,
             refresh: auth.refresh_token,
         }
+    }
+
+    /// Signs `identity` in with `password`.
+    pub async fn sign_in(
+        &self,
+        identity: &str,
+        password: &str,
+    ) -> Result<SuccessfulAuthResp, Failure> {
+        let request = SignInReq {
+            identity: identity.to_owned(),
+            password: Some(password.to_owned()),
+            challenge_id: None,
+            os: "test".into(),
+            language: "en".into(),
+        };
+        self.call::<SignIn>(As::default(), &(), &request).await
+    }
+
+    /// The code or token most recently sent to `to` (an e-mail address or phone number).
+    pub fn secret_sent_to(&self, to: &str) -> String {
+        self.server
+            .outbox()
+            .expect("the local outbox delivers")
+            .latest_secret(to)
+            .unwrap_or_else(|| panic!("nothing was sent to {to}"))
+    }
+
+    /// Runs SQL on the server's database: for states a test must not wait for, such as an
+    /// expired challenge.
+    pub async fn sql(&self, sql: &str) {
+        let sql = sql.to_owned();
+        self.server
+            .state()
+            .db
+            .call(move |c| Ok(c.execute_batch(&sql)?))
+            .await
+            .expect("the SQL runs");
     }
 
     /// Opens a WebSocket as the holder of `token` and reads its `connectionId`.
