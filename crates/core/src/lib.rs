@@ -10,10 +10,20 @@
 
 pub mod api;
 pub mod backoff;
+pub mod client;
+mod clock;
 pub mod config;
+pub mod diff;
 pub mod error;
+pub mod events;
+mod listdiff;
+mod outbox;
 pub mod session;
 pub mod store;
+mod sync;
+pub mod timeline;
 pub mod tokens;
 
+pub use client::Client;
 pub use error::ClientError;
+pub use events::{ConnectionState, CoreEvent};

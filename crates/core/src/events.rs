@@ -1,0 +1,36 @@
+//! What leaves the core: typed events. Lists travel as a snapshot and then [`ListDiff`]s.
+
+use chatenium_api::schemas::contacts::Contact;
+use serde::Serialize;
+
+use crate::diff::ListDiff;
+use crate::timeline::TimelineItem;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectionState {
+    /// Not connected; retrying with backoff.
+    Offline,
+    Connecting,
+    /// Connected and caught up.
+    Online,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum CoreEvent {
+    Connection {
+        state: ConnectionState,
+    },
+    /// The chat list (newest activity first).
+    ChatList {
+        diff: ListDiff<Contact>,
+    },
+    /// One chat's timeline; only sent for chats whose timeline was opened.
+    Timeline {
+        chatid: String,
+        diff: ListDiff<TimelineItem>,
+    },
+    /// The server ended the session; cached data stays for the next sign-in.
+    SessionRevoked,
+}

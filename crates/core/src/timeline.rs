@@ -1,0 +1,255 @@
+//! A chat's timeline: the cached messages in order, then the local echoes of sends still in the
+//! outbox. Every change is computed here as a [`ListDiff`]; the UI only applies diffs.
+//!
+//! Order is the server's `sent_at`; a message is in the list once (by `msgid`). A confirmed
+//! send replaces its echo (matched by `clientKey`), so a message never shows twice.
+
+use chatenium_api::schemas::dm::Message;
+use serde::Serialize;
+
+use crate::diff::ListDiff;
+use crate::store::OutgoingMessage;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum TimelineItem {
+    /// A message the server stored.
+    Message { message: Message },
+    /// A send not yet confirmed; `failure` is set when the server refused it for good.
+    Pending { outgoing: OutgoingMessage },
+}
+
+impl TimelineItem {
+    fn msgid(&self) -> Option<&str> {
+        match self {
+            TimelineItem::Message { message } => Some(&message.msgid),
+            TimelineItem::Pending { .. } => None,
+        }
+    }
+
+    fn client_key(&self) -> Option<&str> {
+        match self {
+            TimelineItem::Message { message } => message.client_key.as_deref(),
+            TimelineItem::Pending { outgoing } => Some(&outgoing.client_key),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Timeline {
+    items: Vec<TimelineItem>,
+}
+
+impl Timeline {
+    /// A timeline from the cache: messages oldest first, then the chat's queued sends.
+    pub fn new(messages: Vec<Message>, outbox: Vec<OutgoingMessage>) -> Timeline {
+        let mut items: Vec<TimelineItem> = messages
+            .into_iter()
+            .map(|message| TimelineItem::Message { message })
+            .collect();
+        items.extend(
+            outbox
+                .into_iter()
+                .map(|outgoing| TimelineItem::Pending { outgoing }),
+        );
+        Timeline { items }
+    }
+
+    pub fn items(&self) -> &[TimelineItem] {
+        &self.items
+    }
+
+    /// The oldest stored message shown: where back-paging continues.
+    pub fn oldest_message(&self) -> Option<&Message> {
+        match self.items.first() {
+            Some(TimelineItem::Message { message }) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// How many stored messages come before the pending ones.
+    fn stored_len(&self) -> usize {
+        self.items
+            .iter()
+            .take_while(|item| matches!(item, TimelineItem::Message { .. }))
+            .count()
+    }
+
+    fn position_of_msgid(&self, msgid: &str) -> Option<usize> {
+        self.items
+            .iter()
+            .position(|item| item.msgid() == Some(msgid))
+    }
+
+    /// Adds or updates a stored message, replacing its local echo if there is one.
+    pub fn upsert(&mut self, message: Message) -> Vec<ListDiff<TimelineItem>> {
+        let mut diffs = Vec::new();
+        if let Some(index) = self.position_of_msgid(&message.msgid) {
+            let item = TimelineItem::Message { message };
+            if self.items[index] != item {
+                self.items[index] = item.clone();
+                diffs.push(ListDiff::Set { index, item });
+            }
+            return diffs;
+        }
+        if let Some(key) = message.client_key.clone() {
+            if let Some(index) = self.items.iter().position(|item| {
+                matches!(item, TimelineItem::Pending { .. }) && item.client_key() == Some(&key)
+            }) {
+                self.items.remove(index);
+                diffs.push(ListDiff::Remove { index });
+            }
+        }
+        let stored = self.stored_len();
+        let index = self.items[..stored]
+            .iter()
+            .rposition(|item| matches!(item, TimelineItem::Message { message: m } if m.sent_at <= message.sent_at))
+            .map_or(0, |i| i + 1);
+        let item = TimelineItem::Message { message };
+        self.items.insert(index, item.clone());
+        diffs.push(ListDiff::Insert { index, item });
+        diffs
+    }
+
+    /// Older messages loaded by back-paging; those already shown are skipped.
+    pub fn prepend(&mut self, older: Vec<Message>) -> Vec<ListDiff<TimelineItem>> {
+        let fresh: Vec<TimelineItem> = older
+            .into_iter()
+            .filter(|m| self.position_of_msgid(&m.msgid).is_none())
+            .map(|message| TimelineItem::Message { message })
+            .collect();
+        if fresh.is_empty() {
+            return Vec::new();
+        }
+        self.items.splice(0..0, fresh.iter().cloned());
+        vec![ListDiff::PushFront { items: fresh }]
+    }
+
+    pub fn edit(&mut self, msgid: &str, text: &str) -> Vec<ListDiff<TimelineItem>> {
+        let Some(index) = self.position_of_msgid(msgid) else {
+            return Vec::new();
+        };
+        if let TimelineItem::Message { message } = &mut self.items[index] {
+            message.message = text.to_owned();
+            message.is_edited = true;
+        }
+        vec![ListDiff::Set {
+            index,
+            item: self.items[index].clone(),
+        }]
+    }
+
+    pub fn set_pinned(&mut self, msgid: &str, pinned: bool) -> Vec<ListDiff<TimelineItem>> {
+        let Some(index) = self.position_of_msgid(msgid) else {
+            return Vec::new();
+        };
+        if let TimelineItem::Message { message } = &mut self.items[index] {
+            message.pinned = pinned;
+        }
+        vec![ListDiff::Set {
+            index,
+            item: self.items[index].clone(),
+        }]
+    }
+
+    pub fn remove(&mut self, msgids: &[String]) -> Vec<ListDiff<TimelineItem>> {
+        let mut diffs = Vec::new();
+        for msgid in msgids {
+            if let Some(index) = self.position_of_msgid(msgid) {
+                self.items.remove(index);
+                diffs.push(ListDiff::Remove { index });
+            }
+        }
+        diffs
+    }
+
+    /// A new local echo, at the end.
+    pub fn push_pending(&mut self, outgoing: OutgoingMessage) -> Vec<ListDiff<TimelineItem>> {
+        let item = TimelineItem::Pending { outgoing };
+        self.items.push(item.clone());
+        vec![ListDiff::Append { items: vec![item] }]
+    }
+
+    /// Marks an echo as refused by the server.
+    pub fn fail_pending(&mut self, client_key: &str, reason: &str) -> Vec<ListDiff<TimelineItem>> {
+        let Some(index) = self.items.iter().position(|item| {
+            matches!(item, TimelineItem::Pending { .. }) && item.client_key() == Some(client_key)
+        }) else {
+            return Vec::new();
+        };
+        if let TimelineItem::Pending { outgoing } = &mut self.items[index] {
+            outgoing.failure = Some(reason.to_owned());
+        }
+        vec![ListDiff::Set {
+            index,
+            item: self.items[index].clone(),
+        }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatenium_api::schemas::common::Timestamp;
+
+    fn message(msgid: &str, t: i64, key: Option<&str>) -> Message {
+        let mut m = crate::store::conformance::message("c", msgid, t, 0);
+        m.client_key = key.map(str::to_owned);
+        m
+    }
+
+    fn pending(key: &str) -> OutgoingMessage {
+        OutgoingMessage {
+            client_key: key.into(),
+            chatid: "c".into(),
+            text: "hi".into(),
+            reply_to_id: None,
+            file_ids: vec![],
+            queued_at: Timestamp::new(0, 0),
+            failure: None,
+        }
+    }
+
+    /// Every diff, applied to a copy of the old list, must give the new list.
+    fn check(
+        timeline: &mut Timeline,
+        change: impl FnOnce(&mut Timeline) -> Vec<ListDiff<TimelineItem>>,
+    ) {
+        let mut mirror = timeline.items().to_vec();
+        for diff in change(timeline) {
+            diff.apply(&mut mirror);
+        }
+        assert_eq!(mirror, timeline.items());
+    }
+
+    #[test]
+    fn a_confirmed_send_replaces_its_echo_and_never_shows_twice() {
+        let mut timeline = Timeline::new(vec![message("m1", 1, None)], vec![]);
+        check(&mut timeline, |t| t.push_pending(pending("k")));
+        check(&mut timeline, |t| t.upsert(message("m2", 2, Some("k"))));
+        check(&mut timeline, |t| t.upsert(message("m2", 2, Some("k"))));
+        let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
+        assert_eq!(ids, [Some("m1"), Some("m2")]);
+    }
+
+    #[test]
+    fn late_messages_land_in_order_before_pending_echoes() {
+        let mut timeline = Timeline::new(
+            vec![message("m1", 1, None), message("m3", 3, None)],
+            vec![pending("k")],
+        );
+        check(&mut timeline, |t| t.upsert(message("m2", 2, None)));
+        check(&mut timeline, |t| t.upsert(message("m4", 4, None)));
+        check(&mut timeline, |t| {
+            t.prepend(vec![message("m0", 0, None), message("m1", 1, None)])
+        });
+        check(&mut timeline, |t| t.edit("m2", "changed"));
+        check(&mut timeline, |t| t.set_pinned("m3", true));
+        check(&mut timeline, |t| {
+            t.remove(&["m1".into(), "missing".into()])
+        });
+        check(&mut timeline, |t| t.fail_pending("k", "messageTooLong"));
+        let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
+        assert_eq!(ids, [Some("m0"), Some("m2"), Some("m3"), Some("m4"), None]);
+    }
+}
