@@ -5,6 +5,7 @@
 //! Start one with [`start`]; it listens until [`RunningServer::stop`].
 
 pub mod challenges;
+pub mod chats;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod mailer;
+pub mod messages;
 pub mod oauth;
 pub mod passwords;
 pub mod ratelimit;

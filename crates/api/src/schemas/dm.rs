@@ -85,6 +85,9 @@ contract_types! {
         pub pinned_at: Timestamp,
     }
 
+    /// `from` is the number of the chat's messages newer than the message, rounded down to a
+    /// multiple of the default `limit` (50, `DEFAULT_PAGE_SIZE`): a get with this `from` and the
+    /// default `limit` returns the page holding the message.
     pub struct GetPositionResp {
         /// Pass as `from` to load the page holding the message.
         pub from: u32,

@@ -3,6 +3,8 @@
 //! table, and a WebSocket client.
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
+pub mod chat;
+
 use std::time::Duration;
 
 use chatenium_api::schemas::auth::{RegisterReq, SignInReq, SuccessfulAuthResp};

@@ -1,0 +1,367 @@
+//! A direct chat's messages: the rules a text and its attachments follow, and the SQL that
+//! stores, reads, edits, deletes and pins them. Messages are ordered by `seq` (1, 2, ... per
+//! chat; deletions leave gaps), and a page counts from the newest, as the contract's paging
+//! says. [`view`] turns a stored row into the contract's [`Message`].
+
+use chatenium_api::schemas::common::Timestamp;
+use chatenium_api::schemas::dm::{Message, DEFAULT_PAGE_SIZE, MAX_MESSAGE_CHARS, MAX_PAGE_SIZE};
+use chatenium_api::ErrorCode;
+use rusqlite::{params, Connection, Params};
+
+use crate::chats::Chat;
+use crate::error::{ensure, ApiError, ApiResult};
+use crate::files;
+use crate::state::AppState;
+
+/// The most attachments one message may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
+/// How much of the replied-to message a reply shows.
+pub const REPLY_SNIPPET_CHARS: usize = 100;
+/// The longest idempotency key a client may send.
+pub const MAX_CLIENT_KEY_CHARS: usize = 128;
+
+/// A message as stored.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: String,
+    pub chat_id: String,
+    pub seq: i64,
+    pub author: String,
+    pub body: String,
+    pub sent: Timestamp,
+    pub edited: bool,
+    pub reply_to_id: Option<String>,
+    /// The replied-to message's text, while that message exists.
+    pub reply_body: Option<String>,
+    pub client_key: Option<String>,
+    pub pinned_by: Option<String>,
+    pub pinned_at: Option<Timestamp>,
+    /// The member who is not the author has read it.
+    pub seen: bool,
+}
+
+/// Every query reads these columns, so that [`stored_from_row`] reads every row alike.
+const SELECT: &str =
+    "SELECT m.id, m.chat_id, m.seq, m.author, m.body, m.sent_t, m.sent_i, m.edited, \
+     m.reply_to_id, r.body, m.client_key, m.pinned_by, m.pinned_t, m.pinned_i, \
+     EXISTS (SELECT 1 FROM chat_members s \
+             WHERE s.chat_id = m.chat_id AND s.user_id <> m.author AND s.last_read_seq >= m.seq) \
+     FROM messages m LEFT JOIN messages r ON r.id = m.reply_to_id AND r.chat_id = m.chat_id";
+
+fn stored_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    let pinned_t: Option<i64> = row.get(12)?;
+    let pinned_i: Option<u32> = row.get(13)?;
+    Ok(Stored {
+        id: row.get(0)?,
+        chat_id: row.get(1)?,
+        seq: row.get(2)?,
+        author: row.get(3)?,
+        body: row.get(4)?,
+        sent: Timestamp::new(row.get(5)?, row.get(6)?),
+        edited: row.get(7)?,
+        reply_to_id: row.get(8)?,
+        reply_body: row.get(9)?,
+        client_key: row.get(10)?,
+        pinned_by: row.get(11)?,
+        pinned_at: pinned_t.zip(pinned_i).map(|(t, i)| Timestamp::new(t, i)),
+        seen: row.get(14)?,
+    })
+}
+
+fn select(connection: &Connection, tail: &str, params: impl Params) -> ApiResult<Vec<Stored>> {
+    let mut statement = connection.prepare_cached(&format!("{SELECT} {tail}"))?;
+    let rows = statement
+        .query_map(params, stored_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// A message of `chat`; a message of another chat is `notFound` like one that does not exist.
+pub fn find(connection: &Connection, chat: &Chat, msgid: &str) -> ApiResult<Stored> {
+    select(
+        connection,
+        "WHERE m.chat_id = ?1 AND m.id = ?2",
+        params![chat.id, msgid],
+    )?
+    .pop()
+    .ok_or_else(|| ErrorCode::NotFound.into())
+}
+
+/// The message `author` sent with this idempotency key, in whichever chat.
+pub fn by_client_key(
+    connection: &Connection,
+    author: &str,
+    client_key: &str,
+) -> ApiResult<Option<Stored>> {
+    Ok(select(
+        connection,
+        "WHERE m.author = ?1 AND m.client_key = ?2",
+        params![author, client_key],
+    )?
+    .pop())
+}
+
+/// The newest message of a chat.
+pub fn latest(connection: &Connection, chatid: &str) -> ApiResult<Option<Stored>> {
+    Ok(select(
+        connection,
+        "WHERE m.chat_id = ?1 ORDER BY m.seq DESC LIMIT 1",
+        [chatid],
+    )?
+    .pop())
+}
+
+/// `limit` messages starting `from` the newest (0 is the newest), returned oldest first.
+pub fn page(connection: &Connection, chat: &Chat, from: u32, limit: u32) -> ApiResult<Vec<Stored>> {
+    let mut rows = select(
+        connection,
+        "WHERE m.chat_id = ?1 ORDER BY m.seq DESC LIMIT ?2 OFFSET ?3",
+        params![chat.id, limit, from],
+    )?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// At most `limit` messages sent after message `seq`, oldest first.
+pub fn after(connection: &Connection, chat: &Chat, seq: i64, limit: u32) -> ApiResult<Vec<Stored>> {
+    select(
+        connection,
+        "WHERE m.chat_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3",
+        params![chat.id, seq, limit],
+    )
+}
+
+/// How many messages of the chat are newer than message `seq`: its number from the newest.
+pub fn newer_count(connection: &Connection, chat: &Chat, seq: i64) -> ApiResult<u32> {
+    Ok(connection.query_row(
+        "SELECT COUNT(*) FROM messages WHERE chat_id = ?1 AND seq > ?2",
+        params![chat.id, seq],
+        |row| row.get(0),
+    )?)
+}
+
+/// The chat's pinned messages, the most recently pinned first.
+pub fn pinned(connection: &Connection, chat: &Chat) -> ApiResult<Vec<Stored>> {
+    select(
+        connection,
+        "WHERE m.chat_id = ?1 AND m.pinned_by IS NOT NULL ORDER BY m.pinned_t DESC, m.pinned_i DESC",
+        [&chat.id],
+    )
+}
+
+/// The page size a query asks for: the default when it names none, [`MAX_PAGE_SIZE`] at most
+/// (the largest a server honours); a page of nothing is a bad request.
+pub fn page_limit(limit: Option<u32>) -> ApiResult<u32> {
+    match limit {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(0) => Err(ApiError::bad_request("limit must be at least 1")),
+        Some(limit) => Ok(limit.min(MAX_PAGE_SIZE)),
+    }
+}
+
+/// A message's text: at most [`MAX_MESSAGE_CHARS`] characters, and not blank unless the
+/// message carries a file.
+pub fn check_text(text: &str, has_files: bool) -> ApiResult<()> {
+    ensure(
+        text.chars().count() <= MAX_MESSAGE_CHARS,
+        ErrorCode::MessageTooLong,
+    )?;
+    ensure(
+        !text.trim().is_empty() || has_files,
+        ErrorCode::EmptyMessage,
+    )
+}
+
+pub fn check_client_key(client_key: &str) -> ApiResult<()> {
+    let length = client_key.chars().count();
+    if (1..=MAX_CLIENT_KEY_CHARS).contains(&length) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "clientKey must be 1 to 128 characters",
+        ))
+    }
+}
+
+/// Files a message may carry: at most [`MAX_ATTACHMENTS`], each once, each a complete upload
+/// of the author's.
+pub fn check_files(connection: &Connection, author: &str, file_ids: &[String]) -> ApiResult<()> {
+    if file_ids.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::bad_request("too many files"));
+    }
+    for (index, file_id) in file_ids.iter().enumerate() {
+        if file_ids[..index].contains(file_id) {
+            return Err(ApiError::bad_request("a file is named twice"));
+        }
+        files::require_complete_upload(connection, author, file_id)?;
+    }
+    Ok(())
+}
+
+/// What a new message is made of, checked already.
+pub struct NewMessage<'a> {
+    pub author: &'a str,
+    pub body: &'a str,
+    pub reply_to_id: Option<&'a str>,
+    pub file_ids: &'a [String],
+    pub client_key: &'a str,
+    pub sent: Timestamp,
+}
+
+/// Stores a message as the chat's newest (`seq` one past the largest) with its attachments in
+/// order, and answers its id.
+pub fn insert(connection: &Connection, chat: &Chat, new: &NewMessage<'_>) -> ApiResult<String> {
+    let id = crate::ids::new_id();
+    let seq: i64 = connection.query_row(
+        "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE chat_id = ?1",
+        [&chat.id],
+        |row| row.get(0),
+    )?;
+    connection.execute(
+        "INSERT INTO messages (id, chat_id, seq, author, body, sent_t, sent_i, reply_to_id, client_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            chat.id,
+            seq,
+            new.author,
+            new.body,
+            new.sent.t,
+            new.sent.i,
+            new.reply_to_id,
+            new.client_key
+        ],
+    )?;
+    for (position, file_id) in new.file_ids.iter().enumerate() {
+        connection.execute(
+            "INSERT INTO message_files (message_id, file_id, position) VALUES (?1, ?2, ?3)",
+            params![id, file_id, position as i64],
+        )?;
+    }
+    Ok(id)
+}
+
+pub fn edit(connection: &Connection, message: &Stored, body: &str) -> ApiResult<()> {
+    connection.execute(
+        "UPDATE messages SET body = ?2, edited = 1 WHERE id = ?1",
+        params![message.id, body],
+    )?;
+    Ok(())
+}
+
+pub fn delete(connection: &Connection, message: &Stored) -> ApiResult<()> {
+    connection.execute("DELETE FROM messages WHERE id = ?1", [&message.id])?;
+    Ok(())
+}
+
+/// Pins the message as `by` did at `at`, or unpins it (`None`).
+pub fn set_pin(
+    connection: &Connection,
+    message: &Stored,
+    pin: Option<(&str, Timestamp)>,
+) -> ApiResult<()> {
+    let (by, t, i) = match pin {
+        Some((by, at)) => (Some(by), Some(at.t), Some(at.i)),
+        None => (None, None, None),
+    };
+    connection.execute(
+        "UPDATE messages SET pinned_by = ?2, pinned_t = ?3, pinned_i = ?4 WHERE id = ?1",
+        params![message.id, by, t, i],
+    )?;
+    Ok(())
+}
+
+/// Whether the message has attachments (an edit may then blank its text).
+pub fn has_files(connection: &Connection, message: &Stored) -> ApiResult<bool> {
+    Ok(connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM message_files WHERE message_id = ?1)",
+        [&message.id],
+        |row| row.get(0),
+    )?)
+}
+
+/// The stored message as the contract shows it, with fresh download URLs for its files.
+pub fn view(connection: &Connection, state: &AppState, message: Stored) -> ApiResult<Message> {
+    let files = attachments(connection, state, &message.id)?;
+    Ok(Message {
+        msgid: message.id,
+        chatid: message.chat_id,
+        author: message.author,
+        message: message.body,
+        sent_at: message.sent,
+        is_edited: message.edited,
+        seen: message.seen,
+        pinned: message.pinned_by.is_some(),
+        reply_to_id: message.reply_to_id,
+        reply_to: message
+            .reply_body
+            .map(|body| body.chars().take(REPLY_SNIPPET_CHARS).collect()),
+        files,
+        client_key: message.client_key,
+    })
+}
+
+pub fn views(
+    connection: &Connection,
+    state: &AppState,
+    messages: Vec<Stored>,
+) -> ApiResult<Vec<Message>> {
+    messages
+        .into_iter()
+        .map(|message| view(connection, state, message))
+        .collect()
+}
+
+fn attachments(
+    connection: &Connection,
+    state: &AppState,
+    message_id: &str,
+) -> ApiResult<Vec<chatenium_api::schemas::dm::Attachment>> {
+    let file_ids: Vec<String> = connection
+        .prepare_cached(
+            "SELECT file_id FROM message_files WHERE message_id = ?1 ORDER BY position",
+        )?
+        .query_map([message_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let url_ttl = state.config.signed_url_ttl_secs as i64;
+    let mut shown = Vec::with_capacity(file_ids.len());
+    for file_id in file_ids {
+        match files::attachment(connection, &state.storage, url_ttl, &file_id) {
+            Ok(attachment) => shown.push(attachment),
+            // A file that is no longer a complete upload is left out; the rest of the message
+            // (and of its page) still shows.
+            Err(error) if error.code == ErrorCode::UploadNotFound => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(shown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert!(check_text("hi", false).is_ok());
+        assert!(check_text("", true).is_ok());
+        assert_eq!(
+            check_text("  \n", false).unwrap_err().code,
+            ErrorCode::EmptyMessage
+        );
+        let longest = "é".repeat(MAX_MESSAGE_CHARS);
+        assert!(check_text(&longest, false).is_ok());
+        assert_eq!(
+            check_text(&format!("{longest}x"), false).unwrap_err().code,
+            ErrorCode::MessageTooLong
+        );
+    }
+
+    #[test]
+    fn page_limits() {
+        assert_eq!(page_limit(None).unwrap(), DEFAULT_PAGE_SIZE);
+        assert_eq!(page_limit(Some(7)).unwrap(), 7);
+        assert_eq!(page_limit(Some(u32::MAX)).unwrap(), MAX_PAGE_SIZE);
+        assert_eq!(page_limit(Some(0)).unwrap_err().code, ErrorCode::BadRequest);
+    }
+}
