@@ -8,6 +8,7 @@
 //! Live sync, the SQLite cache and outbox, uploads and WebRTC transfers build on these. State
 //! leaves the core as typed events (a snapshot, then diffs), never by polling.
 
+pub mod accounts;
 pub mod api;
 pub mod backoff;
 pub mod client;

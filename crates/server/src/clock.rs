@@ -19,6 +19,14 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// A clock whose ticks all come after `last`: a restarted server resumes after the newest
+    /// stored time, so times stay unique and ordered across restarts within one second.
+    pub fn resuming_after(last: Timestamp) -> Self {
+        Self {
+            last: Mutex::new(last),
+        }
+    }
+
     /// A timestamp strictly after every one this clock gave before.
     pub fn tick(&self) -> Timestamp {
         let now = unix_now();
@@ -39,6 +47,13 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resumed_clock_continues_after_the_last_stored_time() {
+        let now = unix_now();
+        let clock = Clock::resuming_after(Timestamp::new(now + 5, 7));
+        assert_eq!(clock.tick(), Timestamp::new(now + 5, 8));
+    }
 
     #[test]
     fn ticks_increase_within_one_second() {

@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use chatenium_api::schemas::common::Timestamp;
 use rusqlite::Connection;
 
 use crate::error::{ApiError, ApiResult};
@@ -49,6 +50,15 @@ impl Db {
         })
     }
 
+    /// Runs `work` with the connection on this thread (start-up only).
+    pub fn call_now<T>(&self, work: impl FnOnce(&mut Connection) -> ApiResult<T>) -> ApiResult<T> {
+        let mut guard = self
+            .connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut guard)
+    }
+
     /// Runs `work` with the connection on a blocking thread.
     pub async fn call<T, F>(&self, work: F) -> ApiResult<T>
     where
@@ -65,6 +75,23 @@ impl Db {
         .await
         .map_err(|e| ApiError::internal(format!("database task: {e}")))?
     }
+}
+
+/// The newest time any stored object was given: where a restarted server's clock resumes.
+pub fn newest_stored_time(connection: &Connection) -> rusqlite::Result<Timestamp> {
+    use rusqlite::OptionalExtension;
+    let newest = |sql: &str| -> rusqlite::Result<Timestamp> {
+        let found = connection
+            .query_row(sql, [], |row| Ok(Timestamp::new(row.get(0)?, row.get(1)?)))
+            .optional()?;
+        Ok(found.unwrap_or_default())
+    };
+    let message =
+        newest("SELECT sent_t, sent_i FROM messages ORDER BY sent_t DESC, sent_i DESC LIMIT 1")?;
+    let chat = newest(
+        "SELECT created_at, created_i FROM chats ORDER BY created_at DESC, created_i DESC LIMIT 1",
+    )?;
+    Ok(message.max(chat))
 }
 
 fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {

@@ -74,6 +74,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map(|url| url.trim_end_matches('/').to_owned())
         .unwrap_or_else(|| format!("http://{addr}"));
     let db = db::Db::open(&config.data_dir.join("server.sqlite"))?;
+    let resume_clock_after = db
+        .call_now(|c| Ok(db::newest_stored_time(c)?))
+        .map_err(|e| std::io::Error::other(format!("{:?}", e.detail)))?;
     let key = signing_key(&config.data_dir)?;
     let storage = storage::Storage::open(config.data_dir.join("storage"), key, base_url.clone())?;
     let outbox = Arc::new(LocalOutbox::new(config.data_dir.join("outbox.jsonl")));
@@ -87,7 +90,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         db,
         hub: hub::Hub::default(),
         storage,
-        clock: clock::Clock::default(),
+        clock: clock::Clock::resuming_after(resume_clock_after),
         base_url: base_url.clone(),
         http,
         config,
