@@ -2,10 +2,15 @@
 
 pub mod account;
 pub mod auth;
+pub mod calls;
+pub mod cascades;
 pub mod contacts;
 pub mod dm;
 pub mod identity_changes;
+pub mod pictures;
 pub mod storage;
+pub mod threads;
+pub mod transfers;
 pub mod uploads;
 pub mod ws;
 
@@ -21,5 +26,10 @@ pub fn mount_all(router: Router<AppState>) -> Router<AppState> {
     let router = contacts::mount(router);
     let router = dm::mount(router);
     let router = uploads::mount(router);
+    let router = cascades::mount(router);
+    let router = threads::mount(router);
+    let router = pictures::mount(router);
+    let router = transfers::mount(router);
+    let router = calls::mount(router);
     storage::mount(router)
 }

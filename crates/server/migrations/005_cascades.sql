@@ -1,0 +1,1 @@
+-- 005_cascades: tables this group adds.

@@ -1,0 +1,1 @@
+-- 006_pictures: tables this group adds.

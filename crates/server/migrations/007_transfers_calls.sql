@@ -1,0 +1,1 @@
+-- 007_transfers_calls: tables this group adds.
