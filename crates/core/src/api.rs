@@ -132,21 +132,25 @@ impl ApiClient {
             .send()
             .await
             .map_err(|e| ClientError::Network(e.to_string()))?;
-        let status = response.status().as_u16();
-        let etag = response
-            .headers()
-            .get(reqwest::header::ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim_matches('"').to_owned());
-        if (200..300).contains(&status) {
-            etag.ok_or_else(|| ClientError::Decode("the upload answered no ETag".into()))
-        } else {
-            let bytes = response.bytes().await.unwrap_or_default();
-            let code = serde_json::from_slice::<ErrorBody>(&bytes)
-                .map(|b| b.error)
-                .unwrap_or(ErrorCode::Internal);
-            Err(ClientError::Api { status, code })
-        }
+        etag_of(response).await
+    }
+
+    /// PUTs a streamed body of `len` bytes to a signed URL; answers the `ETag`.
+    pub async fn put_signed_stream(
+        &self,
+        url: &str,
+        body: reqwest::Body,
+        len: u64,
+    ) -> Result<String, ClientError> {
+        let response = self
+            .http
+            .put(url)
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        etag_of(response).await
     }
 
     /// GETs a signed download URL.
@@ -170,5 +174,24 @@ impl ApiClient {
                 .unwrap_or(ErrorCode::Internal);
             Err(ClientError::Api { status, code })
         }
+    }
+}
+
+/// The `ETag` of a successful PUT, or the error it answered.
+async fn etag_of(response: reqwest::Response) -> Result<String, ClientError> {
+    let status = response.status().as_u16();
+    let etag = response
+        .headers()
+        .get(reqwest::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_matches('"').to_owned());
+    if (200..300).contains(&status) {
+        etag.ok_or_else(|| ClientError::Decode("the upload answered no ETag".into()))
+    } else {
+        let bytes = response.bytes().await.unwrap_or_default();
+        let code = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| b.error)
+            .unwrap_or(ErrorCode::Internal);
+        Err(ClientError::Api { status, code })
     }
 }

@@ -139,6 +139,33 @@ impl Client {
         crate::sync::load_older(&self.shared, chatid).await
     }
 
+    /// Uploads a file as an attachment (one PUT, or multipart for a large file), reporting
+    /// [`CoreEvent::Upload`] progress. Answers the attachment to send with a message.
+    pub async fn upload_file(
+        &self,
+        path: &std::path::Path,
+        cancel: &crate::uploads::CancelUpload,
+    ) -> Result<chatenium_api::schemas::dm::Attachment, ClientError> {
+        crate::uploads::upload(&self.shared, path, cancel).await
+    }
+
+    /// Multipart uploads that were interrupted and can be resumed.
+    pub async fn interrupted_uploads(
+        &self,
+    ) -> Result<Vec<crate::uploads::PendingUpload>, ClientError> {
+        let store = Arc::clone(&self.shared.store);
+        blocking(move || store.pending_uploads()).await
+    }
+
+    /// Continues an interrupted upload with the parts it still lacks.
+    pub async fn resume_upload(
+        &self,
+        id: &str,
+        cancel: &crate::uploads::CancelUpload,
+    ) -> Result<chatenium_api::schemas::dm::Attachment, ClientError> {
+        crate::uploads::resume(&self.shared, id, cancel).await
+    }
+
     /// Stops sync and the outbox; the cache and the outbox stay for the next start.
     pub async fn shut_down(mut self) {
         self.shared.stop.send_replace(true);
@@ -218,7 +245,8 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| ClientError::Storage(e.to_string()))?
 }
 
-fn new_client_key() -> String {
+/// 128 random bits, hex: a send's idempotency key, or a local id.
+pub(crate) fn new_client_key() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);

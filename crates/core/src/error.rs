@@ -16,6 +16,8 @@ pub enum ClientError {
     SignedOut,
     #[error("local storage failed: {0}")]
     Storage(String),
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl ClientError {

@@ -33,4 +33,8 @@ pub enum CoreEvent {
     },
     /// The server ended the session; cached data stays for the next sign-in.
     SessionRevoked,
+    /// An upload's progress (bytes sent of the total) and state.
+    Upload {
+        progress: crate::uploads::UploadProgress,
+    },
 }

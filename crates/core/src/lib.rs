@@ -24,6 +24,7 @@ pub mod store;
 mod sync;
 pub mod timeline;
 pub mod tokens;
+pub mod uploads;
 
 pub use client::Client;
 pub use error::ClientError;

@@ -228,6 +228,35 @@ pub fn threads_and_pictures_are_kept_per_parent(store: &dyn Store) {
     assert!(store.pictures("someone-else", None).unwrap().is_empty());
 }
 
+pub fn interrupted_uploads_are_kept_until_removed(store: &dyn Store) {
+    use chatenium_api::schemas::upload::{CompletedPart, PresignedPart};
+    let mut upload = crate::uploads::PendingUpload {
+        id: "u1".into(),
+        path: "/tmp/big.bin".into(),
+        name: "big.bin".into(),
+        size: 30,
+        file_id: "f".into(),
+        upload_id: "up".into(),
+        part_size: 10,
+        parts: (1..=3)
+            .map(|n| PresignedPart {
+                part_number: n,
+                upload_url: format!("https://s/{n}"),
+            })
+            .collect(),
+        done: vec![],
+    };
+    store.save_pending_upload(&upload).unwrap();
+    upload.done.push(CompletedPart {
+        part_number: 1,
+        etag: "e1".into(),
+    });
+    store.save_pending_upload(&upload).unwrap();
+    assert_eq!(store.pending_uploads().unwrap(), vec![upload]);
+    store.remove_pending_upload("u1").unwrap();
+    assert!(store.pending_uploads().unwrap().is_empty());
+}
+
 #[macro_export]
 #[doc(hidden)]
 macro_rules! store_conformance_tests {
@@ -259,6 +288,10 @@ macro_rules! store_conformance_tests {
             #[test]
             fn threads_and_pictures_are_kept_per_parent() {
                 $crate::store::conformance::threads_and_pictures_are_kept_per_parent(&fresh());
+            }
+            #[test]
+            fn interrupted_uploads_are_kept_until_removed() {
+                $crate::store::conformance::interrupted_uploads_are_kept_until_removed(&fresh());
             }
             #[test]
             fn the_outbox_keeps_order_and_each_key_once() {

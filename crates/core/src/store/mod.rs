@@ -76,6 +76,11 @@ pub trait Store: Send + Sync {
     /// The server confirmed it: it leaves the outbox.
     fn dequeue(&self, client_key: &str) -> StoreResult<()>;
 
+    // Interrupted multipart uploads, for resuming.
+    fn save_pending_upload(&self, upload: &crate::uploads::PendingUpload) -> StoreResult<()>;
+    fn pending_uploads(&self) -> StoreResult<Vec<crate::uploads::PendingUpload>>;
+    fn remove_pending_upload(&self, id: &str) -> StoreResult<()>;
+
     // Cascades, threads and pictures (metadata only).
     fn replace_cascades(&self, cascades: &[Cascade]) -> StoreResult<()>;
     fn cascades(&self) -> StoreResult<Vec<Cascade>>;

@@ -17,7 +17,8 @@ use serde::Serialize;
 use super::{OutgoingMessage, Store, StoreResult};
 use crate::error::ClientError;
 
-const MIGRATIONS: &[(&str, &str)] = &[(
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
     "001_cache_and_outbox",
     "CREATE TABLE contacts (chatid TEXT PRIMARY KEY, sort_t INTEGER NOT NULL, sort_i INTEGER NOT NULL, json TEXT NOT NULL);
      CREATE TABLE messages (msgid TEXT PRIMARY KEY, chatid TEXT NOT NULL, sent_t INTEGER NOT NULL, sent_i INTEGER NOT NULL, json TEXT NOT NULL);
@@ -28,7 +29,9 @@ const MIGRATIONS: &[(&str, &str)] = &[(
      CREATE TABLE thread_messages (msgid TEXT PRIMARY KEY, cascade_id TEXT NOT NULL, thread_id TEXT NOT NULL, sent_t INTEGER NOT NULL, sent_i INTEGER NOT NULL, json TEXT NOT NULL);
      CREATE INDEX thread_messages_by_thread ON thread_messages (cascade_id, thread_id, sent_t, sent_i);
      CREATE TABLE pictures (picture_id TEXT PRIMARY KEY, owner TEXT NOT NULL, album_id TEXT, up_t INTEGER NOT NULL, up_i INTEGER NOT NULL, json TEXT NOT NULL);",
-)];
+    ),
+    ("002_pending_uploads", "CREATE TABLE pending_uploads (id TEXT PRIMARY KEY, json TEXT NOT NULL);"),
+];
 
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -294,6 +297,27 @@ impl Store for SqliteStore {
     fn dequeue(&self, client_key: &str) -> StoreResult<()> {
         self.with(|c| {
             c.execute("DELETE FROM outbox WHERE client_key = ?1", [client_key])?;
+            Ok(())
+        })
+    }
+
+    fn save_pending_upload(&self, upload: &crate::uploads::PendingUpload) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO pending_uploads (id, json) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                params![upload.id, to_json(upload)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn pending_uploads(&self) -> StoreResult<Vec<crate::uploads::PendingUpload>> {
+        self.with(|c| query_json(c, "SELECT json FROM pending_uploads ORDER BY id", []))
+    }
+
+    fn remove_pending_upload(&self, id: &str) -> StoreResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM pending_uploads WHERE id = ?1", [id])?;
             Ok(())
         })
     }
