@@ -61,6 +61,13 @@ pub struct OAuthProvider {
     pub audience: String,
 }
 
+/// How codes and reset tokens leave the server, chosen by `kind`:
+///
+/// ```json
+/// { "kind": "localOutbox" }
+/// { "kind": "smtp", "host": "mail.example.com", "port": 587, "security": "startTls",
+///   "username": "chatenium", "password": "secret", "from": "Chatenium <no-reply@example.com>" }
+/// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Delivery {
@@ -68,6 +75,53 @@ pub enum Delivery {
     /// server with no mail or SMS gateway.
     #[default]
     LocalOutbox,
+    /// E-mail through an SMTP server. There is no SMS gateway, so SMS messages still go to the
+    /// local outbox.
+    Smtp(SmtpConfig),
+}
+
+/// An SMTP server to send e-mail through.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// Sign in with these when both are given; neither means no authentication.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The sender, `no-reply@example.com` or `Chatenium <no-reply@example.com>`.
+    pub from: String,
+    #[serde(default)]
+    pub security: SmtpSecurity,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SmtpSecurity {
+    /// Plain text: only for a server on the same machine or a trusted network.
+    None,
+    /// Plain connection upgraded with STARTTLS, which the server must offer (usually port 587).
+    #[default]
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+/// Leaves the password out, so that printing a config never shows it.
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("from", &self.from)
+            .field("security", &self.security)
+            .finish()
+    }
 }
 
 impl Default for Config {

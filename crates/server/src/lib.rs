@@ -9,6 +9,7 @@ pub mod chats;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod files;
 pub mod http;
@@ -40,7 +41,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::Config;
-use mailer::LocalOutbox;
+use config::Delivery;
+use mailer::{LocalOutbox, MessageSender, SmtpSender};
 use state::{AppState, Shared};
 
 /// A server that is listening.
@@ -61,9 +63,14 @@ pub enum StartError {
     Database(#[from] db::OpenError),
     #[error("cannot build the HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    Delivery(#[from] mailer::SmtpConfigError),
+    #[error("cannot recover interrupted uploads: {0}")]
+    Recovery(String),
 }
 
-/// Opens the data folder and starts listening on `config.bind`.
+/// Opens the data folder and starts listening on `config.bind`. Uploads a crash left half
+/// assembled go back to pending first (see [`uploads::recover_interrupted`]).
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let listener = TcpListener::bind(config.bind).await?;
@@ -79,13 +86,19 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .map_err(|e| std::io::Error::other(format!("{:?}", e.detail)))?;
     let key = signing_key(&config.data_dir)?;
     let storage = storage::Storage::open(config.data_dir.join("storage"), key, base_url.clone())?;
+    // The local outbox is there in every mode: with SMTP it still takes SMS, as there is no
+    // SMS gateway.
     let outbox = Arc::new(LocalOutbox::new(config.data_dir.join("outbox.jsonl")));
+    let sender: Arc<dyn MessageSender> = match &config.delivery {
+        Delivery::LocalOutbox => outbox.clone(),
+        Delivery::Smtp(smtp) => Arc::new(SmtpSender::new(smtp, outbox.clone())?),
+    };
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()?;
     let state = AppState::new(Shared {
         limiter: ratelimit::RateLimiter::new(Duration::from_secs(config.rate_limits.window_secs)),
-        sender: outbox.clone(),
+        sender,
         outbox: Some(outbox),
         db,
         hub: hub::Hub::default(),
@@ -95,6 +108,17 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         http,
         config,
     });
+    let recovered = state
+        .db
+        .call({
+            let state = state.clone();
+            move |c| uploads::recover_interrupted(c, &state.storage)
+        })
+        .await
+        .map_err(|e| StartError::Recovery(e.detail.unwrap_or_else(|| e.code.to_string())))?;
+    if recovered > 0 {
+        tracing::info!(recovered, "interrupted multipart uploads are pending again");
+    }
     let app = router(state.clone());
     let (shutdown, shutdown_rx) = oneshot::channel();
     let task = tokio::spawn(async move {
@@ -150,7 +174,7 @@ fn signing_key(data_dir: &std::path::Path) -> std::io::Result<Vec<u8>> {
 }
 
 impl RunningServer {
-    /// The local outbox, when codes are delivered there (the default).
+    /// The local outbox: every message with the default delivery, SMS only with SMTP.
     pub fn outbox(&self) -> Option<&LocalOutbox> {
         self.state.outbox.as_deref()
     }

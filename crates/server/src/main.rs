@@ -6,6 +6,10 @@
 //! Environment: `CHATENIUM_BIND` (default 127.0.0.1:3000), `CHATENIUM_DATA_DIR` (default
 //! ./chatenium-server-data), `CHATENIUM_PUBLIC_URL`. The config file is JSON with the fields of
 //! `chatenium_server::Config` (camelCase); the environment wins over the file.
+//!
+//! `--demo` adds the demo accounts, contacts and conversations of `chatenium_server::demo`
+//! when they are missing, and prints the accounts. Once the server listens, stdout says
+//! `chatenium-server listening on <url>`; logs go to stderr.
 
 use std::process::ExitCode;
 
@@ -44,6 +48,12 @@ fn load_config(path: Option<&str>) -> Result<Config, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Without a subscriber the server's logs (such as why an e-mail could not be sent) would
+    // go nowhere. Stderr, so that stdout stays the few lines a script reads.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::INFO)
+        .init();
     let mut config_path = None;
     let mut demo = false;
     let mut args = std::env::args().skip(1);
@@ -72,10 +82,35 @@ async fn main() -> ExitCode {
         }
     };
     if demo {
-        eprintln!("chatenium-server: --demo seeding is not available yet");
+        match chatenium_server::demo::seed(server.state()).await {
+            Ok(summary) => print_demo(&summary),
+            Err(error) => {
+                eprintln!("chatenium-server: --demo: {error}");
+                server.stop().await;
+                return ExitCode::FAILURE;
+            }
+        }
     }
     println!("chatenium-server listening on {}", server.base_url);
     let _ = tokio::signal::ctrl_c().await;
     server.stop().await;
     ExitCode::SUCCESS
+}
+
+fn print_demo(summary: &chatenium_server::demo::DemoSummary) {
+    if summary.created_anything() {
+        println!(
+            "demo data added: {} accounts, {} contacts, {} messages",
+            summary.users_created, summary.contacts_created, summary.messages_created
+        );
+    } else {
+        println!("demo data already present");
+    }
+    println!("demo accounts (username / e-mail / password):");
+    for account in &summary.accounts {
+        println!(
+            "  {:<6} {:<28} {}   ({})",
+            account.username, account.email, account.password, account.display_name
+        );
+    }
 }

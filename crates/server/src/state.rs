@@ -21,7 +21,8 @@ pub struct Shared {
     pub hub: Hub,
     pub storage: Storage,
     pub sender: Arc<dyn MessageSender>,
-    /// The default sender, when it is the one in use, for tests and the demo to read.
+    /// The local outbox, for tests and the demo to read: the sender itself by default, the
+    /// SMS channel of the SMTP sender.
     pub outbox: Option<Arc<LocalOutbox>>,
     pub limiter: RateLimiter,
     pub clock: Clock,

@@ -494,6 +494,27 @@ fn finish_assembly(connection: &mut Connection, file_id: &str, succeeded: bool) 
     Ok(())
 }
 
+/// Recovers from a stop in the middle of joining parts (a crash, a kill): at start, no
+/// completion is running, so an upload still `assembling` was interrupted. It goes back to
+/// `pending` with its parts, so the client can complete it again, and the half-written joins
+/// and PUT bodies ([`TempPath`]s that never got dropped) are removed. Answers how many
+/// uploads went back.
+pub fn recover_interrupted(connection: &Connection, storage: &Storage) -> ApiResult<usize> {
+    let reset = connection.execute(
+        "UPDATE files SET state = ?1 WHERE state = ?2",
+        params![PENDING, ASSEMBLING],
+    )?;
+    for folder in ["files", "parts"] {
+        for entry in std::fs::read_dir(storage.root().join(folder))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "incoming") {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    Ok(reset)
+}
+
 /// A temporary file that is removed unless persisted: a failed or abandoned write (a client
 /// that hangs up mid-body) leaves nothing behind.
 pub struct TempPath(pub PathBuf);
