@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use tracing::Instrument;
 
 use chatenium_api::schemas::common::Timestamp;
 use chatenium_api::schemas::contacts::Contact;
@@ -50,9 +51,17 @@ impl Client {
             outbox_wake: Notify::new(),
             stop: watch::channel(false).0,
         });
+        // Logs of either task name the account, as several run side by side.
+        let userid = shared.session.userid().to_owned();
         let tasks = vec![
-            tokio::spawn(crate::sync::run(Arc::clone(&shared))),
-            tokio::spawn(crate::outbox::run(Arc::clone(&shared))),
+            tokio::spawn(
+                crate::sync::run(Arc::clone(&shared))
+                    .instrument(tracing::debug_span!("sync", user = %userid)),
+            ),
+            tokio::spawn(
+                crate::outbox::run(Arc::clone(&shared))
+                    .instrument(tracing::debug_span!("outbox", user = %userid)),
+            ),
         ];
         Client { shared, tasks }
     }

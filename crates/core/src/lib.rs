@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod api;
 pub mod backoff;
+mod catchup;
 pub mod client;
 mod clock;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod diff;
 pub mod error;
 pub mod events;
 mod listdiff;
+pub mod oauth;
 mod outbox;
 pub mod session;
 pub mod store;

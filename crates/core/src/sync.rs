@@ -2,23 +2,23 @@
 //! missed, so that nothing is lost and nothing doubled.
 //!
 //! The order on each connect: open the socket and take the connection id first, then catch up
-//! over HTTP (the chat list, then each cached chat from its newest cached message), then apply
-//! the frames that queued up meanwhile. Messages are stored by `msgid` and timelines dedupe by
-//! it, so an event seen both in the catch-up and on the socket is applied once.
+//! over HTTP ([`crate::catchup`]), then apply the frames that queued up meanwhile. Messages are
+//! stored by `msgid` and timelines dedupe by it, so an event seen both in the catch-up and on
+//! the socket is applied once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatenium_api::schemas::dm::{GetMessagesQuery, Message, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use chatenium_api::schemas::dm::{GetMessagesQuery, Message, DEFAULT_PAGE_SIZE};
 use chatenium_api::ws::{ClientCommand, Frame, ServerEvent};
 use chatenium_api::{DmGetMessages, GetContacts};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::client::{blocking, Shared};
-use crate::diff::ListDiff;
 use crate::error::ClientError;
 use crate::events::{ConnectionState, CoreEvent};
+use crate::store::SyncCursor;
 
 /// How often the client pings; three beats without any frame mean the connection is dead.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -32,11 +32,17 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     let mut failures = 0u32;
     while !*stop.borrow() {
         shared.set_connection(ConnectionState::Connecting).await;
+        let mut reached_online = false;
         let outcome = tokio::select! {
-            outcome = connect_and_follow(&shared) => outcome,
+            outcome = connect_and_follow(&shared, &mut reached_online) => outcome,
             _ = stop.changed() => break,
         };
         shared.session.api().set_ws_id(None);
+        // A connection that got online was a success however it ended: the next attempt after
+        // losing it comes quickly, and the backoff grows only over attempts that fail in a row.
+        if reached_online {
+            failures = 0;
+        }
         match outcome {
             Err(ClientError::SignedOut) => {
                 shared.set_connection(ConnectionState::Offline).await;
@@ -47,8 +53,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                 tracing::debug!(%error, "live sync interrupted");
                 failures += 1;
             }
-            // The server closed cleanly after we were online: start over right away.
-            Ok(()) => failures = 0,
+            Ok(()) => {}
         }
         shared.set_connection(ConnectionState::Offline).await;
         if failures > 0 {
@@ -62,7 +67,10 @@ pub(crate) async fn run(shared: Arc<Shared>) {
 }
 
 /// One connection's life: connect, catch up, follow until it drops.
-async fn connect_and_follow(shared: &Arc<Shared>) -> Result<(), ClientError> {
+async fn connect_and_follow(
+    shared: &Arc<Shared>,
+    reached_online: &mut bool,
+) -> Result<(), ClientError> {
     let token = shared.session.access_token().await?;
     let url = shared.session.api().websocket_url(&token);
     let (mut socket, _) =
@@ -81,7 +89,9 @@ async fn connect_and_follow(shared: &Arc<Shared>) -> Result<(), ClientError> {
             )))
         }
     }
-    catch_up(shared).await?;
+    tracing::debug!("connected; catching up");
+    crate::catchup::catch_up(shared).await?;
+    *reached_online = true;
     shared.set_connection(ConnectionState::Online).await;
     shared.outbox_wake.notify_one();
 
@@ -139,65 +149,15 @@ fn websocket_error(error: &tokio_tungstenite::tungstenite::Error) -> ClientError
     }
 }
 
-/// Brings the chat list and every cached chat up to date.
-async fn catch_up(shared: &Arc<Shared>) -> Result<(), ClientError> {
-    let contacts = shared.session.call::<GetContacts>(&(), &()).await?;
-    let store = Arc::clone(&shared.store);
-    let cached = contacts.clone();
-    blocking(move || store.replace_contacts(&cached)).await?;
-    shared.emit(CoreEvent::ChatList {
-        diff: ListDiff::Reset {
-            items: contacts.clone(),
-        },
-    });
-    for contact in contacts {
-        let store = Arc::clone(&shared.store);
-        let chatid = contact.chatid.clone();
-        let mut last = blocking(move || store.last_message(&chatid))
-            .await?
-            .map(|m| m.msgid);
-        loop {
-            let query = match &last {
-                Some(msgid) => GetMessagesQuery {
-                    chatid: contact.chatid.clone(),
-                    from: None,
-                    limit: Some(MAX_PAGE_SIZE),
-                    after: Some(msgid.clone()),
-                },
-                // Nothing cached: the newest page is enough to show the chat.
-                None => GetMessagesQuery {
-                    chatid: contact.chatid.clone(),
-                    from: Some(0),
-                    limit: Some(DEFAULT_PAGE_SIZE),
-                    after: None,
-                },
-            };
-            let page = match shared.session.call::<DmGetMessages>(&query, &()).await {
-                Ok(page) => page,
-                // The cursor message was deleted meanwhile: reload the newest page.
-                Err(ClientError::Api { status: 404, .. }) if last.is_some() => {
-                    last = None;
-                    continue;
-                }
-                Err(error) => return Err(error),
-            };
-            let full = last.is_some() && page.len() as u32 >= MAX_PAGE_SIZE;
-            last = page.last().map(|m| m.msgid.clone()).or(last);
-            shared.ingest_messages(page).await?;
-            if !full {
-                break;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Applies one server event to the store, the chat list and the open timelines.
 async fn apply(shared: &Arc<Shared>, event: ServerEvent) -> Result<(), ClientError> {
     let store = Arc::clone(&shared.store);
     match event {
         ServerEvent::NewMessage(message) => {
+            tracing::debug!(msgid = %message.msgid, "live message");
             shared.ingest_messages(vec![message.clone()]).await?;
+            let cursor = SyncCursor::After(message.msgid.clone());
+            crate::catchup::set_cursor(shared, &message.chatid, cursor).await?;
             refresh_contact(shared, &message).await?;
         }
         ServerEvent::EditedMessage(edit) => {
@@ -247,6 +207,12 @@ async fn reload_chat_list(shared: &Arc<Shared>) -> Result<(), ClientError> {
     blocking(move || store.replace_contacts(&cached)).await?;
     for diff in crate::listdiff::between(&previous, &contacts, |c| c.chatid.clone()) {
         shared.emit(CoreEvent::ChatList { diff });
+    }
+    // A chat that just appeared may already hold messages sent before we heard of it.
+    for contact in &contacts {
+        if !previous.iter().any(|p| p.chatid == contact.chatid) {
+            crate::catchup::catch_up_chat(shared, &contact.chatid).await?;
+        }
     }
     Ok(())
 }

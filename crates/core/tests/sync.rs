@@ -10,7 +10,7 @@ use chatenium_api::schemas::dm::{GetMessagesQuery, Message};
 use chatenium_api::DmGetMessages;
 use chatenium_core::store::{SqliteStore, Store};
 use chatenium_core::timeline::TimelineItem;
-use chatenium_core::{Client, ConnectionState, CoreEvent};
+use chatenium_core::{Client, CoreEvent};
 use common::{befriend, client, register, wait_for, wait_until, LocalServer};
 
 /// Every message of a chat on the server, oldest first.
@@ -100,11 +100,23 @@ async fn a_message_reaches_the_other_user_live_and_replaces_the_senders_echo() {
             break;
         }
     }
+    // The same message; only its read state may differ (fetching it marks it read for Bela).
+    let [TimelineItem::Message { message: received }] = bela_items.as_slice() else {
+        panic!("Bela's timeline holds one message: {bela_items:?}");
+    };
     assert_eq!(
-        bela_items,
-        vec![TimelineItem::Message {
-            message: stored.clone()
-        }]
+        (
+            &received.msgid,
+            &received.author,
+            &received.message,
+            &received.client_key
+        ),
+        (
+            &stored.msgid,
+            &stored.author,
+            &stored.message,
+            &stored.client_key
+        )
     );
     assert_eq!(
         texts(&server_history(&bela, &chatid).await),
@@ -215,27 +227,10 @@ async fn messages_queued_offline_survive_an_app_restart_and_arrive_once() {
     let store_path = dir.path().join("anna.sqlite");
     let anna = client(&url, &anna_auth, &store_path).await;
     let chatid = befriend(&anna, &bela_auth.userid).await;
-    let mut events = anna.events();
-    wait_for(&mut events, |e| {
-        matches!(
-            e,
-            CoreEvent::Connection {
-                state: ConnectionState::Online
-            }
-        )
-    })
-    .await;
+    common::wait_online(&anna).await;
 
     server.stop();
-    wait_for(&mut events, |e| {
-        matches!(
-            e,
-            CoreEvent::Connection {
-                state: ConnectionState::Offline
-            }
-        )
-    })
-    .await;
+    common::wait_disconnected(&anna).await;
     for n in 0..5 {
         anna.send_message(&chatid, &format!("offline {n}"), None, vec![])
             .await
@@ -268,6 +263,83 @@ async fn messages_queued_offline_survive_an_app_restart_and_arrive_once() {
     assert_eq!(
         texts(&on_server),
         (0..5).map(|n| format!("offline {n}")).collect::<Vec<_>>()
+    );
+    anna.session().forget().await.unwrap();
+    anna.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_empty_when_first_synced_later_catches_up_on_its_whole_history() {
+    use chatenium_api::schemas::dm::{SendMessageReq, DEFAULT_PAGE_SIZE};
+    use chatenium_core::store::SyncCursor;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = LocalServer::start("127.0.0.1:0".parse().unwrap(), &dir.path().join("server"));
+    let url = server.base_url();
+    let api = chatenium_core::api::ApiClient::new(&url).unwrap();
+    let (anna_auth, bela_auth) = (register(&api, "anna").await, register(&api, "bela").await);
+    let store_path = dir.path().join("anna.sqlite");
+    let anna = client(&url, &anna_auth, &store_path).await;
+    common::wait_online(&anna).await;
+    // Bela asks; Anna hears of the new chat live and syncs it while it is still empty.
+    let chatid = api
+        .send::<chatenium_api::CreateContact>(
+            Some(&bela_auth.access_token),
+            &(),
+            &chatenium_api::schemas::contacts::AddContactReq {
+                userid: anna_auth.userid.clone(),
+            },
+        )
+        .await
+        .unwrap()
+        .chatid;
+    let store = Arc::new(SqliteStore::open(&store_path).unwrap());
+    let mut events = anna.events();
+    wait_until(&mut events, || {
+        let (store, chatid) = (Arc::clone(&store), chatid.clone());
+        async move { store.sync_cursor(&chatid).ok().flatten() == Some(SyncCursor::Start) }
+    })
+    .await;
+    let session = anna.session().account().clone();
+    anna.shut_down().await;
+
+    // While the app is closed, more than a page of messages arrives.
+    let count = DEFAULT_PAGE_SIZE as usize * 2 + 7;
+    for n in 0..count {
+        let request = SendMessageReq {
+            chatid: chatid.clone(),
+            message: format!("bela {n}"),
+            reply_to_id: None,
+            file_ids: vec![],
+            client_key: format!("key-{n}"),
+        };
+        api.send::<chatenium_api::DmSendMessage>(Some(&bela_auth.access_token), &(), &request)
+            .await
+            .unwrap();
+    }
+
+    let api = Arc::new(chatenium_core::api::ApiClient::new(&url).unwrap());
+    let restored = chatenium_core::session::Session::restore(api, common::test_keyring(), session)
+        .await
+        .unwrap()
+        .unwrap();
+    let anna = Client::start(restored, Arc::clone(&store) as Arc<dyn Store>);
+    let mut events = anna.events();
+    wait_until(&mut events, || {
+        let (store, chatid) = (Arc::clone(&store), chatid.clone());
+        async move {
+            store
+                .latest_messages(&chatid, 1000)
+                .map(|m| m.len() == count)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let cached = texts(&store.latest_messages(&chatid, 1000).unwrap());
+    assert_eq!(
+        cached,
+        (0..count).map(|n| format!("bela {n}")).collect::<Vec<_>>(),
+        "every message, once, in order"
     );
     anna.session().forget().await.unwrap();
     anna.shut_down().await;

@@ -257,6 +257,25 @@ pub fn interrupted_uploads_are_kept_until_removed(store: &dyn Store) {
     assert!(store.pending_uploads().unwrap().is_empty());
 }
 
+pub fn sync_cursors_are_kept_per_chat_until_the_chat_goes(store: &dyn Store) {
+    use super::SyncCursor::{After, Start};
+    assert_eq!(store.sync_cursor("c1").unwrap(), None);
+    store.set_sync_cursor("c1", &Start).unwrap();
+    assert_eq!(store.sync_cursor("c1").unwrap(), Some(Start));
+    store.set_sync_cursor("c1", &After("m1".into())).unwrap();
+    store.set_sync_cursor("c1", &After("m2".into())).unwrap();
+    store.set_sync_cursor("c2", &After("m7".into())).unwrap();
+    assert_eq!(store.sync_cursor("c1").unwrap(), Some(After("m2".into())));
+    // A newer cached message (our own send) does not move the cursor.
+    store
+        .upsert_messages(&[message("c1", "m3", 30, 0)])
+        .unwrap();
+    assert_eq!(store.sync_cursor("c1").unwrap(), Some(After("m2".into())));
+    store.remove_contact("c1").unwrap();
+    assert_eq!(store.sync_cursor("c1").unwrap(), None);
+    assert_eq!(store.sync_cursor("c2").unwrap(), Some(After("m7".into())));
+}
+
 #[macro_export]
 #[doc(hidden)]
 macro_rules! store_conformance_tests {
@@ -292,6 +311,12 @@ macro_rules! store_conformance_tests {
             #[test]
             fn interrupted_uploads_are_kept_until_removed() {
                 $crate::store::conformance::interrupted_uploads_are_kept_until_removed(&fresh());
+            }
+            #[test]
+            fn sync_cursors_are_kept_per_chat_until_the_chat_goes() {
+                $crate::store::conformance::sync_cursors_are_kept_per_chat_until_the_chat_goes(
+                    &fresh(),
+                );
             }
             #[test]
             fn the_outbox_keeps_order_and_each_key_once() {

@@ -39,6 +39,15 @@ pub struct OutgoingMessage {
     pub failure: Option<String>,
 }
 
+/// How far a chat is synced (see [`Store::sync_cursor`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncCursor {
+    /// The chat was empty when last synced: everything in it now is new.
+    Start,
+    /// Everything up to this message has arrived.
+    After(String),
+}
+
 pub trait Store: Send + Sync {
     // The chat list.
     /// Replaces the whole list with the server's.
@@ -65,8 +74,15 @@ pub trait Store: Send + Sync {
         before: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<Message>>;
-    /// The newest cached message: where catching up starts.
+    /// The newest cached message.
     fn last_message(&self, chatid: &str) -> StoreResult<Option<Message>>;
+    /// Where catching up on a chat starts: the newest message that arrived through sync (the
+    /// socket or a catch-up page). Not simply the newest cached message: the reply to our own
+    /// send can land while the socket is down, and starting after it would skip what the other
+    /// side said meanwhile.
+    /// `None` when the chat was never synced.
+    fn sync_cursor(&self, chatid: &str) -> StoreResult<Option<SyncCursor>>;
+    fn set_sync_cursor(&self, chatid: &str, cursor: &SyncCursor) -> StoreResult<()>;
 
     // The outbox.
     fn enqueue(&self, message: &OutgoingMessage) -> StoreResult<()>;

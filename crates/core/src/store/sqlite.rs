@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{OutgoingMessage, Store, StoreResult};
+use super::{OutgoingMessage, Store, StoreResult, SyncCursor};
 use crate::error::ClientError;
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -31,6 +31,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
      CREATE TABLE pictures (picture_id TEXT PRIMARY KEY, owner TEXT NOT NULL, album_id TEXT, up_t INTEGER NOT NULL, up_i INTEGER NOT NULL, json TEXT NOT NULL);",
     ),
     ("002_pending_uploads", "CREATE TABLE pending_uploads (id TEXT PRIMARY KEY, json TEXT NOT NULL);"),
+    ("003_sync_cursors", "CREATE TABLE sync_cursors (chatid TEXT PRIMARY KEY, msgid TEXT);"),
 ];
 
 pub struct SqliteStore {
@@ -167,6 +168,7 @@ impl Store for SqliteStore {
             let transaction = c.transaction()?;
             transaction.execute("DELETE FROM contacts WHERE chatid = ?1", [chatid])?;
             transaction.execute("DELETE FROM messages WHERE chatid = ?1", [chatid])?;
+            transaction.execute("DELETE FROM sync_cursors WHERE chatid = ?1", [chatid])?;
             transaction.commit()?;
             Ok(())
         })
@@ -256,6 +258,34 @@ impl Store for SqliteStore {
 
     fn last_message(&self, chatid: &str) -> StoreResult<Option<Message>> {
         Ok(self.latest_messages(chatid, 1)?.pop())
+    }
+
+    fn sync_cursor(&self, chatid: &str) -> StoreResult<Option<SyncCursor>> {
+        self.with(|c| {
+            let msgid: Option<Option<String>> = c
+                .query_row(
+                    "SELECT msgid FROM sync_cursors WHERE chatid = ?1",
+                    [chatid],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            // A row with no message: synced while the chat was empty.
+            Ok(msgid.map(|m| m.map_or(SyncCursor::Start, SyncCursor::After)))
+        })
+    }
+
+    fn set_sync_cursor(&self, chatid: &str, cursor: &SyncCursor) -> StoreResult<()> {
+        let msgid = match cursor {
+            SyncCursor::Start => None,
+            SyncCursor::After(msgid) => Some(msgid.as_str()),
+        };
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO sync_cursors (chatid, msgid) VALUES (?1, ?2) ON CONFLICT (chatid) DO UPDATE SET msgid = excluded.msgid",
+                params![chatid, msgid],
+            )?;
+            Ok(())
+        })
     }
 
     fn enqueue(&self, message: &OutgoingMessage) -> StoreResult<()> {

@@ -25,6 +25,8 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 pub struct LocalServer {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    /// The settings it started with, for a restart.
+    config: chatenium_server::Config,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -32,12 +34,23 @@ pub struct LocalServer {
 impl LocalServer {
     /// Starts a server on `addr` (port 0 for any) with its data in `data_dir`.
     pub fn start(addr: SocketAddr, data_dir: &Path) -> LocalServer {
+        Self::start_with(addr, data_dir, |_| {})
+    }
+
+    /// Like [`LocalServer::start`], with settings changed by `edit`.
+    pub fn start_with(
+        addr: SocketAddr,
+        data_dir: &Path,
+        edit: impl FnOnce(&mut chatenium_server::Config),
+    ) -> LocalServer {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let config = chatenium_server::Config {
+        let mut config = chatenium_server::Config {
             bind: addr,
             ..chatenium_server::Config::in_dir(data_dir)
         };
+        edit(&mut config);
+        let settings = config.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -62,13 +75,15 @@ impl LocalServer {
             ready_tx.send(server.addr).unwrap();
             let _ = stop_rx.recv();
             drop(server);
-            // Dropping the runtime ends every task, so every socket closes now.
-            runtime.shutdown_background();
+            // Shutting the runtime down drops every task, so every socket (the listener too)
+            // closes now, as in a crash; waiting for that lets a restart take the same port.
+            runtime.shutdown_timeout(Duration::from_secs(5));
         });
         let addr = ready_rx.recv_timeout(PATIENCE).expect("server started");
         LocalServer {
             addr,
             data_dir: data_dir.to_owned(),
+            config: settings,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -91,7 +106,11 @@ impl LocalServer {
     /// Starts again on the same port with the same data.
     pub fn restart(&mut self) {
         self.stop();
-        *self = LocalServer::start(self.addr, &self.data_dir);
+        let config = chatenium_server::Config {
+            bind: self.addr,
+            ..self.config.clone()
+        };
+        *self = LocalServer::start_with(self.addr, &self.data_dir, move |c| *c = config);
     }
 
     /// Runs SQL on the server's database (test setup only, e.g. expiring tokens).
@@ -158,14 +177,29 @@ pub async fn befriend(a: &Client, b_userid: &str) -> String {
 
 /// Waits until the client is connected and caught up.
 pub async fn wait_online(client: &Client) {
+    wait_connection(client, chatenium_core::ConnectionState::Online).await;
+}
+
+/// Waits until the client has noticed that it lost the server (it may already be retrying).
+pub async fn wait_disconnected(client: &Client) {
     let mut connection = client.connection();
     tokio::time::timeout(
         PATIENCE,
-        connection.wait_for(|state| *state == chatenium_core::ConnectionState::Online),
+        connection.wait_for(|now| *now != chatenium_core::ConnectionState::Online),
     )
     .await
-    .expect("the client comes online")
+    .expect("the client notices the lost connection")
     .expect("the client is running");
+}
+
+/// Waits until the client's connection is in `state`. Watches the state rather than waiting
+/// for its event, which may have gone by before the caller subscribed.
+pub async fn wait_connection(client: &Client, state: chatenium_core::ConnectionState) {
+    let mut connection = client.connection();
+    tokio::time::timeout(PATIENCE, connection.wait_for(|now| *now == state))
+        .await
+        .unwrap_or_else(|_| panic!("the connection becomes {state:?}"))
+        .expect("the client is running");
 }
 
 /// Waits for an event matching `wanted`, skipping others.
