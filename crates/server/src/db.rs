@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "004_messaging",
         include_str!("../migrations/004_messaging.sql"),
     ),
+    (
+        "007_transfers_calls",
+        include_str!("../migrations/007_transfers_calls.sql"),
+    ),
 ];
 
 #[derive(Clone)]

@@ -4,6 +4,7 @@
 //!
 //! Start one with [`start`]; it listens until [`RunningServer::stop`].
 
+pub mod calls;
 pub mod challenges;
 pub mod chats;
 pub mod clock;
@@ -14,16 +15,20 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod hub;
+pub mod ice;
 pub mod ids;
 pub mod mailer;
 pub mod messages;
 pub mod oauth;
 pub mod passwords;
+pub mod push;
 pub mod ratelimit;
 pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod storage;
+pub mod timers;
+pub mod transfers;
 pub mod uploads;
 pub mod users;
 pub mod validate;
@@ -100,6 +105,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         limiter: ratelimit::RateLimiter::new(Duration::from_secs(config.rate_limits.window_secs)),
         sender,
         outbox: Some(outbox),
+        push: push::PushSeam::local(config.data_dir.join("pushes.jsonl")),
         db,
         hub: hub::Hub::default(),
         storage,
@@ -177,6 +183,11 @@ impl RunningServer {
     /// The local outbox: every message with the default delivery, SMS only with SMTP.
     pub fn outbox(&self) -> Option<&LocalOutbox> {
         self.state.outbox.as_deref()
+    }
+
+    /// The local push outbox, when pushes are delivered there (the default).
+    pub fn pushes(&self) -> Option<&push::LocalPushOutbox> {
+        self.state.push.outbox.as_deref()
     }
 
     pub fn state(&self) -> &AppState {
