@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "004_messaging",
         include_str!("../migrations/004_messaging.sql"),
     ),
+    (
+        "005_cascades",
+        include_str!("../migrations/005_cascades.sql"),
+    ),
 ];
 
 #[derive(Clone)]
@@ -91,7 +95,8 @@ pub fn newest_stored_time(connection: &Connection) -> rusqlite::Result<Timestamp
     let chat = newest(
         "SELECT created_at, created_i FROM chats ORDER BY created_at DESC, created_i DESC LIMIT 1",
     )?;
-    Ok(message.max(chat))
+    let cascades = crate::cascades::newest_stored_time(connection)?;
+    Ok(message.max(chat).max(cascades))
 }
 
 fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {

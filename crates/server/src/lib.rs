@@ -4,6 +4,8 @@
 //!
 //! Start one with [`start`]; it listens until [`RunningServer::stop`].
 
+pub mod cascade_members;
+pub mod cascades;
 pub mod challenges;
 pub mod chats;
 pub mod clock;
@@ -23,6 +25,8 @@ pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod storage;
+pub mod thread_messages;
+pub mod threads;
 pub mod uploads;
 pub mod users;
 pub mod validate;
