@@ -27,6 +27,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/004_messaging.sql"),
     ),
     (
+        "005_cascades",
+        include_str!("../migrations/005_cascades.sql"),
+    ),
+    (
         "007_transfers_calls",
         include_str!("../migrations/007_transfers_calls.sql"),
     ),
@@ -95,7 +99,8 @@ pub fn newest_stored_time(connection: &Connection) -> rusqlite::Result<Timestamp
     let chat = newest(
         "SELECT created_at, created_i FROM chats ORDER BY created_at DESC, created_i DESC LIMIT 1",
     )?;
-    Ok(message.max(chat))
+    let cascades = crate::cascades::newest_stored_time(connection)?;
+    Ok(message.max(chat).max(cascades))
 }
 
 fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {

@@ -5,6 +5,8 @@
 //! Start one with [`start`]; it listens until [`RunningServer::stop`].
 
 pub mod calls;
+pub mod cascade_members;
+pub mod cascades;
 pub mod challenges;
 pub mod chats;
 pub mod clock;
@@ -27,6 +29,8 @@ pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod storage;
+pub mod thread_messages;
+pub mod threads;
 pub mod timers;
 pub mod transfers;
 pub mod uploads;

@@ -3,6 +3,7 @@
 //! table, and a WebSocket client.
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
+pub mod cascade;
 pub mod chat;
 pub mod coturn;
 
