@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "004_messaging",
         include_str!("../migrations/004_messaging.sql"),
     ),
+    (
+        "006_pictures",
+        include_str!("../migrations/006_pictures.sql"),
+    ),
 ];
 
 #[derive(Clone)]

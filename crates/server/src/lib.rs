@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod gallery;
 pub mod http;
 pub mod hub;
 pub mod ids;

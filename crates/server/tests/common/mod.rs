@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
 pub mod chat;
+pub mod gallery;
 
 use std::time::Duration;
 
