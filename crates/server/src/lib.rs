@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod gallery;
 pub mod http;
 pub mod hub;
 pub mod ice;

@@ -6,6 +6,7 @@
 pub mod cascade;
 pub mod chat;
 pub mod coturn;
+pub mod gallery;
 
 use std::time::Duration;
 
