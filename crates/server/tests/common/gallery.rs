@@ -81,7 +81,7 @@ impl TestServer {
     }
 
     /// `SELECT COUNT(*)` with one parameter: inspection only.
-    pub async fn count(&self, query: &str, value: &str) -> i64 {
+    pub async fn count_where(&self, query: &str, value: &str) -> i64 {
         let (query, value) = (query.to_owned(), value.to_owned());
         self.server
             .state()
