@@ -30,7 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "005_cascades",
         include_str!("../migrations/005_cascades.sql"),
     ),
-    ("006_pictures", include_str!("../migrations/006_pictures.sql")),
+    (
+        "006_pictures",
+        include_str!("../migrations/006_pictures.sql"),
+    ),
     (
         "007_transfers_calls",
         include_str!("../migrations/007_transfers_calls.sql"),
