@@ -30,6 +30,8 @@ pub struct Config {
     pub oauth: OAuthConfig,
     /// How codes and reset tokens leave the server.
     pub delivery: Delivery,
+    /// Calls and peer-to-peer file transfers: ICE servers, LiveKit, ring and transfer timeouts.
+    pub calls: CallSettings,
 }
 
 /// Attempts allowed per key (client address and identity) in a window.
@@ -139,6 +141,7 @@ impl Default for Config {
             rate_limits: RateLimits::default(),
             oauth: OAuthConfig::default(),
             delivery: Delivery::default(),
+            calls: CallSettings::default(),
         }
     }
 }
@@ -160,5 +163,75 @@ impl Config {
             data_dir: data_dir.into(),
             ..Config::default()
         }
+    }
+}
+
+// ---- Calls and peer-to-peer file transfers ----
+
+/// ICE servers, LiveKit and the timeouts of rings and transfers. The defaults suit a local
+/// server: no TURN and no STUN (a loopback or LAN peer needs neither; nothing outside is
+/// assumed reachable), and LiveKit's development key and secret at its default local address
+/// (what `livekit-server --dev` accepts).
+#[derive(Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallSettings {
+    /// STUN servers handed to clients as they are, e.g. `stun:stun.example.org:3478`.
+    pub stun_urls: Vec<String>,
+    /// TURN servers, e.g. `turn:turn.example.org:3478?transport=udp`. Handed out only together
+    /// with `turnSecret`.
+    pub turn_urls: Vec<String>,
+    /// coturn's `static-auth-secret` (`use-auth-secret`): the server mints time-limited TURN
+    /// credentials with it, so no TURN password is ever stored.
+    pub turn_secret: Option<String>,
+    /// How long minted TURN credentials work.
+    pub turn_ttl_secs: u64,
+    /// The LiveKit server's WebSocket URL, handed to clients.
+    pub livekit_url: String,
+    pub livekit_api_key: String,
+    pub livekit_api_secret: String,
+    /// How long a LiveKit token lets its holder join the room.
+    pub livekit_token_ttl_secs: u64,
+    /// A call invitation rings this long unless the partner joins.
+    pub ring_timeout_secs: u64,
+    /// A file transfer nobody accepts expires after this long.
+    pub transfer_ttl_secs: u64,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        CallSettings {
+            stun_urls: Vec::new(),
+            turn_urls: Vec::new(),
+            turn_secret: None,
+            turn_ttl_secs: 24 * 3600,
+            livekit_url: "ws://127.0.0.1:7880".to_owned(),
+            livekit_api_key: "devkey".to_owned(),
+            livekit_api_secret: "secret".to_owned(),
+            livekit_token_ttl_secs: 6 * 3600,
+            ring_timeout_secs: 45,
+            transfer_ttl_secs: 5 * 60,
+        }
+    }
+}
+
+/// Secrets stay out of logs.
+impl std::fmt::Debug for CallSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |set: bool| if set { "<set>" } else { "<none>" };
+        f.debug_struct("CallSettings")
+            .field("stun_urls", &self.stun_urls)
+            .field("turn_urls", &self.turn_urls)
+            .field("turn_secret", &hidden(self.turn_secret.is_some()))
+            .field("turn_ttl_secs", &self.turn_ttl_secs)
+            .field("livekit_url", &self.livekit_url)
+            .field("livekit_api_key", &self.livekit_api_key)
+            .field(
+                "livekit_api_secret",
+                &hidden(!self.livekit_api_secret.is_empty()),
+            )
+            .field("livekit_token_ttl_secs", &self.livekit_token_ttl_secs)
+            .field("ring_timeout_secs", &self.ring_timeout_secs)
+            .field("transfer_ttl_secs", &self.transfer_ttl_secs)
+            .finish()
     }
 }

@@ -26,6 +26,18 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "004_messaging",
         include_str!("../migrations/004_messaging.sql"),
     ),
+    (
+        "005_cascades",
+        include_str!("../migrations/005_cascades.sql"),
+    ),
+    (
+        "006_pictures",
+        include_str!("../migrations/006_pictures.sql"),
+    ),
+    (
+        "007_transfers_calls",
+        include_str!("../migrations/007_transfers_calls.sql"),
+    ),
 ];
 
 #[derive(Clone)]
@@ -91,7 +103,8 @@ pub fn newest_stored_time(connection: &Connection) -> rusqlite::Result<Timestamp
     let chat = newest(
         "SELECT created_at, created_i FROM chats ORDER BY created_at DESC, created_i DESC LIMIT 1",
     )?;
-    Ok(message.max(chat))
+    let cascades = crate::cascades::newest_stored_time(connection)?;
+    Ok(message.max(chat).max(cascades))
 }
 
 fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {

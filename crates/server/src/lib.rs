@@ -4,6 +4,9 @@
 //!
 //! Start one with [`start`]; it listens until [`RunningServer::stop`].
 
+pub mod calls;
+pub mod cascade_members;
+pub mod cascades;
 pub mod challenges;
 pub mod chats;
 pub mod clock;
@@ -12,18 +15,25 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod gallery;
 pub mod http;
 pub mod hub;
+pub mod ice;
 pub mod ids;
 pub mod mailer;
 pub mod messages;
 pub mod oauth;
 pub mod passwords;
+pub mod push;
 pub mod ratelimit;
 pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod storage;
+pub mod thread_messages;
+pub mod threads;
+pub mod timers;
+pub mod transfers;
 pub mod uploads;
 pub mod users;
 pub mod validate;
@@ -100,6 +110,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         limiter: ratelimit::RateLimiter::new(Duration::from_secs(config.rate_limits.window_secs)),
         sender,
         outbox: Some(outbox),
+        push: push::PushSeam::local(config.data_dir.join("pushes.jsonl")),
         db,
         hub: hub::Hub::default(),
         storage,
@@ -177,6 +188,11 @@ impl RunningServer {
     /// The local outbox: every message with the default delivery, SMS only with SMTP.
     pub fn outbox(&self) -> Option<&LocalOutbox> {
         self.state.outbox.as_deref()
+    }
+
+    /// The local push outbox, when pushes are delivered there (the default).
+    pub fn pushes(&self) -> Option<&push::LocalPushOutbox> {
+        self.state.push.outbox.as_deref()
     }
 
     pub fn state(&self) -> &AppState {

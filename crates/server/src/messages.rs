@@ -4,7 +4,9 @@
 //! says. [`view`] turns a stored row into the contract's [`Message`].
 
 use chatenium_api::schemas::common::Timestamp;
-use chatenium_api::schemas::dm::{Message, DEFAULT_PAGE_SIZE, MAX_MESSAGE_CHARS, MAX_PAGE_SIZE};
+use chatenium_api::schemas::dm::{
+    Attachment, Message, DEFAULT_PAGE_SIZE, MAX_MESSAGE_CHARS, MAX_PAGE_SIZE,
+};
 use chatenium_api::ErrorCode;
 use rusqlite::{params, Connection, Params};
 
@@ -157,6 +159,20 @@ pub fn page_limit(limit: Option<u32>) -> ApiResult<u32> {
         Some(0) => Err(ApiError::bad_request("limit must be at least 1")),
         Some(limit) => Ok(limit.min(MAX_PAGE_SIZE)),
     }
+}
+
+/// The `from` of the page holding a message that has `newer` messages after it: `newer`
+/// rounded down to a multiple of [`DEFAULT_PAGE_SIZE`] (see `GetPositionResp`).
+pub fn page_start(newer: u32) -> u32 {
+    newer - newer % DEFAULT_PAGE_SIZE
+}
+
+/// The ids in their first order, each once: naming a message twice deletes it once.
+pub fn distinct(ids: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 /// A message's text: at most [`MAX_MESSAGE_CHARS`] characters, and not blank unless the
@@ -316,13 +332,23 @@ fn attachments(
     connection: &Connection,
     state: &AppState,
     message_id: &str,
-) -> ApiResult<Vec<chatenium_api::schemas::dm::Attachment>> {
+) -> ApiResult<Vec<Attachment>> {
     let file_ids: Vec<String> = connection
         .prepare_cached(
             "SELECT file_id FROM message_files WHERE message_id = ?1 ORDER BY position",
         )?
         .query_map([message_id], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
+    shown_files(connection, state, file_ids)
+}
+
+/// A message's files as attachments with fresh download URLs, in the given order; shared by
+/// direct and thread messages.
+pub fn shown_files(
+    connection: &Connection,
+    state: &AppState,
+    file_ids: Vec<String>,
+) -> ApiResult<Vec<Attachment>> {
     let url_ttl = state.config.signed_url_ttl_secs as i64;
     let mut shown = Vec::with_capacity(file_ids.len());
     for file_id in file_ids {
@@ -355,6 +381,16 @@ mod tests {
             check_text(&format!("{longest}x"), false).unwrap_err().code,
             ErrorCode::MessageTooLong
         );
+    }
+
+    #[test]
+    fn positions_round_down_to_a_page_and_ids_repeat_once() {
+        assert_eq!(page_start(0), 0);
+        assert_eq!(page_start(DEFAULT_PAGE_SIZE - 1), 0);
+        assert_eq!(page_start(DEFAULT_PAGE_SIZE), DEFAULT_PAGE_SIZE);
+        assert_eq!(page_start(2 * DEFAULT_PAGE_SIZE + 7), 2 * DEFAULT_PAGE_SIZE);
+        let ids = ["b", "a", "b", "c", "a"].map(String::from).to_vec();
+        assert_eq!(distinct(ids), ["b", "a", "c"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::hub::Hub;
 use crate::mailer::{LocalOutbox, MessageSender};
+use crate::push::PushSeam;
 use crate::ratelimit::RateLimiter;
 use crate::storage::Storage;
 
@@ -24,6 +25,8 @@ pub struct Shared {
     /// The local outbox, for tests and the demo to read: the sender itself by default, the
     /// SMS channel of the SMTP sender.
     pub outbox: Option<Arc<LocalOutbox>>,
+    /// How push notifications (FCM, APNS) leave the server.
+    pub push: PushSeam,
     pub limiter: RateLimiter,
     pub clock: Clock,
     /// Where clients reach this server, without a trailing slash.

@@ -54,3 +54,19 @@ pub fn chat_partners(connection: &Connection, userid: &str) -> ApiResult<Vec<Str
         .collect::<Result<_, _>>()?;
     Ok(partners)
 }
+
+/// Everyone who sees `userid`'s profile: their chat partners and the members of the cascades
+/// they belong to, each once.
+pub fn audience_of(connection: &Connection, userid: &str) -> ApiResult<Vec<String>> {
+    let mut statement = connection.prepare(
+        "SELECT CASE WHEN user_a = ?1 THEN user_b ELSE user_a END FROM chats WHERE user_a = ?1 OR user_b = ?1 \
+         UNION \
+         SELECT other.user_id FROM cascade_members mine \
+         JOIN cascade_members other ON other.cascade_id = mine.cascade_id \
+         WHERE mine.user_id = ?1 AND other.user_id <> ?1",
+    )?;
+    let audience = statement
+        .query_map([userid], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(audience)
+}

@@ -1,6 +1,6 @@
 //! Account (rows 17 to 29 but 22, 26 and 28): push tokens, username and display name, sessions,
 //! GIF saving, the profile picture and deleting the account. A profile change is announced to
-//! the user's chat partners and to the user's other connections.
+//! the user's chat partners, the members of their cascades and the user's other connections.
 
 use axum::Router;
 use chatenium_api::schemas::account::*;
@@ -14,6 +14,7 @@ use chatenium_api::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::cascade_members::{self, Farewell};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
 use crate::hub::Audience;
@@ -137,7 +138,7 @@ async fn change_display_name(
 /// A user's profile as others see it, and who sees it.
 struct Changed {
     user: PublicUserData,
-    partners: Vec<String>,
+    audience: Vec<String>,
 }
 
 fn profile_and_partners(state: &AppState, c: &Connection, userid: &str) -> ApiResult<Changed> {
@@ -148,18 +149,18 @@ fn profile_and_partners(state: &AppState, c: &Connection, userid: &str) -> ApiRe
             state.config.signed_url_ttl_secs as i64,
             userid,
         )?,
-        partners: users::chat_partners(c, userid)?,
+        audience: users::audience_of(c, userid)?,
     })
 }
 
-/// Sends `profileChanged` to the user's chat partners and to the user's own connections but
+/// Sends `profileChanged` to those who see the profile and to the user's own connections but
 /// the one that made the change; answers the profile.
 fn announce_profile(ctx: &Ctx, changed: Changed) -> PublicUserData {
-    let Changed { user, partners } = changed;
+    let Changed { user, audience } = changed;
     let event = ServerEvent::ProfileChanged(user.clone());
     let sender = Some(user.userid.as_str());
     let hub = &ctx.state.hub;
-    hub.send(Audience::users(&partners, None), &event, sender);
+    hub.send(Audience::users(&audience, None), &event, sender);
     // Excepted only among the user's own connections: an `X-WS-ID` naming someone else's
     // connection must not keep the news from it.
     let own = std::slice::from_ref(&user.userid);
@@ -283,6 +284,7 @@ async fn delete_account(ctx: Ctx, _: (), body: DeleteAccountReq) -> ApiResult<Ge
     };
     gone.bytes.remove().await;
     let hub = &ctx.state.hub;
+    gone.cascades.announce(hub, &userid);
     for (partner, chatid) in gone.chats {
         let event = ServerEvent::ContactDeleted(ChatRef { chatid });
         hub.send(
@@ -357,10 +359,13 @@ struct Gone {
     chats: Vec<(String, String)>,
     sessions: Vec<String>,
     bytes: StoredBytes,
+    /// What the user's cascades, memberships and thread messages leave to tell.
+    cascades: Farewell,
 }
 
 /// Deletes the user; foreign keys take everything it owns (sessions, tokens, chats and their
-/// messages, uploads). Answers what the caller must still tell or clean up.
+/// messages, uploads, owned cascades, cascade memberships and bans, thread messages). Answers
+/// what the caller must still tell or clean up.
 fn delete_user(state: &AppState, c: &mut Connection, userid: &str) -> ApiResult<Gone> {
     let transaction = c.transaction()?;
     let chats = {
@@ -377,6 +382,7 @@ fn delete_user(state: &AppState, c: &mut Connection, userid: &str) -> ApiResult<
         rows.collect::<Result<Vec<_>, _>>()?
     };
     let bytes = uploads::owned_bytes(&transaction, &state.storage, userid)?;
+    let cascades = cascade_members::farewell(&transaction, userid)?;
     // An attachment row does not cascade from its file; its messages go with the chats anyway.
     transaction.execute(
         "DELETE FROM message_files WHERE file_id IN (SELECT id FROM files WHERE owner = ?1)",
@@ -389,5 +395,6 @@ fn delete_user(state: &AppState, c: &mut Connection, userid: &str) -> ApiResult<
         chats,
         sessions,
         bytes,
+        cascades,
     })
 }

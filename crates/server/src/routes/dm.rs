@@ -6,8 +6,6 @@
 //! that chat only. Each change is told to both members' connections except the one that made
 //! it.
 
-use std::collections::HashSet;
-
 use axum::Router;
 use chatenium_api::schemas::common::GenericSuccessBody;
 use chatenium_api::schemas::contacts::Contact;
@@ -228,7 +226,7 @@ async fn delete_messages(
             let caller = caller.clone();
             move |c| {
                 let chat = chats::member_chat(c, &body.chatid, &caller)?;
-                let msgids = distinct(body.msgids);
+                let msgids = messages::distinct(body.msgids);
                 if msgids.is_empty() {
                     return Err(ApiError::bad_request("no message named"));
                 }
@@ -256,14 +254,6 @@ async fn delete_messages(
     });
     notify(&ctx, &chat.members(), &caller, &event);
     Ok(GenericSuccessBody::new("Messages deleted"))
-}
-
-/// The ids in their first order, each once: naming a message twice deletes it once.
-fn distinct(ids: Vec<String>) -> Vec<String> {
-    let mut seen = HashSet::with_capacity(ids.len());
-    ids.into_iter()
-        .filter(|id| seen.insert(id.clone()))
-        .collect()
 }
 
 async fn pinned_messages(ctx: Ctx, query: ChatQuery, _: ()) -> ApiResult<Vec<PinnedMessage>> {
@@ -343,6 +333,6 @@ async fn get_position(ctx: Ctx, query: MessagePositionQuery, _: ()) -> ApiResult
         })
         .await?;
     Ok(GetPositionResp {
-        from: newer - newer % DEFAULT_PAGE_SIZE,
+        from: messages::page_start(newer),
     })
 }

@@ -3,7 +3,10 @@
 //! table, and a WebSocket client.
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
+pub mod cascade;
 pub mod chat;
+pub mod coturn;
+pub mod gallery;
 
 use std::time::Duration;
 
