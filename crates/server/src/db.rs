@@ -104,7 +104,8 @@ pub fn newest_stored_time(connection: &Connection) -> rusqlite::Result<Timestamp
         "SELECT created_at, created_i FROM chats ORDER BY created_at DESC, created_i DESC LIMIT 1",
     )?;
     let cascades = crate::cascades::newest_stored_time(connection)?;
-    Ok(message.max(chat).max(cascades))
+    let gallery = crate::gallery::newest_stored_time(connection)?;
+    Ok(message.max(chat).max(cascades).max(gallery))
 }
 
 fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
@@ -145,5 +146,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, MIGRATIONS.len() as i64);
+    }
+
+    #[tokio::test]
+    async fn the_clock_resumes_after_the_newest_gallery_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("server.sqlite")).unwrap();
+        let newest = db
+            .call(|c| {
+                c.execute_batch(
+                    // Only the stamp matters here, not the rows a picture refers to.
+                    "PRAGMA foreign_keys = OFF;
+                     INSERT INTO pictures (id, owner, file_id, uploaded_t, uploaded_i)
+                       VALUES ('p', 'u', 'f', 4000000000, 7);",
+                )?;
+                Ok(newest_stored_time(c)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(newest, Timestamp::new(4_000_000_000, 7));
     }
 }
