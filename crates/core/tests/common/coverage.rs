@@ -18,6 +18,7 @@ use chatenium_api::{
 };
 use chatenium_core::api::ApiClient;
 use chatenium_core::session::Session;
+use chatenium_core::store::SqliteStore;
 use chatenium_core::tokens::AccountKey;
 use chatenium_core::{Client, ClientError};
 use futures_util::{SinkExt, StreamExt};
@@ -256,8 +257,16 @@ impl World {
     /// A running client of `user` (live sync and outbox) on a session of its own.
     pub async fn client(&self, user: &User) -> Client {
         self.signed_in.lock().unwrap().insert(user.id().to_owned());
-        let store_path = self.dir.join(format!("{}-{}.sqlite", user.name, user.id()));
-        super::client(&self.server.base_url(), &user.auth, &store_path).await
+        super::client(&self.server.base_url(), &user.auth, &self.store_path(user)).await
+    }
+
+    /// The local cache of `user`'s client, for reading what it holds.
+    pub fn cache(&self, user: &User) -> SqliteStore {
+        SqliteStore::open(&self.store_path(user)).unwrap()
+    }
+
+    fn store_path(&self, user: &User) -> PathBuf {
+        self.dir.join(format!("{}-{}.sqlite", user.name, user.id()))
     }
 
     /// Makes `a` and `b` partners: `a` adds `b` (row 33) and `b` accepts by replying (row 38).

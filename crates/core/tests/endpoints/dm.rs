@@ -7,6 +7,7 @@ use chatenium_api::{
     DmDeleteMessages, DmEditMessage, DmGetMessages, DmGetPosition, DmPinMessage, DmPinnedMessages,
     DmSendMessage, DmUnpinMessage, ErrorCode,
 };
+use chatenium_core::store::Store;
 use chatenium_core::timeline::TimelineItem;
 
 use crate::common::coverage::{text, World};
@@ -32,7 +33,7 @@ pub async fn flow(world: &World) {
     let chatid = world.befriend(&anna, &bela).await;
 
     // Row 1: Bela's client holds the live connection; Anna's message (row 38) reaches its
-    // timeline through it.
+    // timeline through it, and every later change reaches its cache.
     let bela_client = world.client(&bela).await;
     rec.online(&bela_client).await;
     let mut events = bela_client.events();
@@ -53,18 +54,33 @@ pub async fn flow(world: &World) {
             .any(|item| matches!(item, TimelineItem::Message { message } if message.msgid == first.msgid))
     })
     .await;
-    bela_client.shut_down().await;
+    let cache = world.cache(&bela);
+    let cached = |msgid: &str| {
+        let messages = cache.latest_messages(&chatid, 1000).unwrap();
+        messages.into_iter().find(|m| m.msgid == msgid)
+    };
 
     // The same client key again is the same message, stored once.
     let repeated = rec.ok::<DmSendMessage>(&anna.session, &(), &request).await;
     assert_eq!(repeated.msgid, first.msgid);
 
     // Rows 37 and 43: a full page after it, the first message's page starts further back.
+    // Bela's app is closed meanwhile; started again, it is caught up once online.
+    bela_client.shut_down().await;
     for n in 0..DEFAULT_PAGE_SIZE {
         let sender = if n % 2 == 0 { &bela } else { &anna };
         rec.ok::<DmSendMessage>(&sender.session, &(), &text(&chatid, &format!("m{n}")))
             .await;
     }
+    let bela_client = world.client(&bela).await;
+    let mut events = bela_client.events();
+    rec.online(&bela_client).await;
+    let held = cache.latest_messages(&chatid, 1000).unwrap();
+    assert_eq!(
+        held.len(),
+        DEFAULT_PAGE_SIZE as usize + 2,
+        "hello, first and the page"
+    );
     let newest = rec
         .ok::<DmGetMessages>(&bela.session, &page(&chatid, None), &())
         .await;
@@ -107,6 +123,10 @@ pub async fn flow(world: &World) {
         .await;
     assert_eq!(older[1].message, "first, edited");
     assert!(older[1].is_edited);
+    wait_until(&mut events, || async {
+        cached(&first.msgid).is_some_and(|m| m.message == "first, edited" && m.is_edited)
+    })
+    .await;
 
     // Rows 40, 39 and 41: a pin shows in the pinned list with who pinned it, until unpinned.
     let pin = PinMessageReq {
@@ -128,11 +148,19 @@ pub async fn flow(world: &World) {
         (first.msgid.as_str(), bela.id())
     );
     assert!(only.message.pinned);
+    wait_until(&mut events, || async {
+        cached(&first.msgid).is_some_and(|m| m.pinned)
+    })
+    .await;
     rec.ok::<DmUnpinMessage>(&anna.session, &(), &pin).await;
     let pinned = rec
         .ok::<DmPinnedMessages>(&bela.session, &pinned_list, &())
         .await;
     assert!(pinned.is_empty(), "{pinned:?}");
+    wait_until(&mut events, || async {
+        cached(&first.msgid).is_some_and(|m| !m.pinned)
+    })
+    .await;
 
     // Row 36: deleted messages are gone for both.
     let newest_two: Vec<String> = newest[newest.len() - 2..]
@@ -162,4 +190,23 @@ pub async fn flow(world: &World) {
         .iter()
         .filter(|id| **id != by_anna[0])
         .all(|id| ids(&now).contains(&id.as_str())));
+    wait_until(&mut events, || async { cached(&by_anna[0]).is_none() }).await;
+    // The cache holds exactly what the server has.
+    let all = GetMessagesQuery {
+        limit: Some(MAX_PAGE_SIZE),
+        ..page(&chatid, None)
+    };
+    let on_server = rec.ok::<DmGetMessages>(&bela.session, &all, &()).await;
+    let held = cache.latest_messages(&chatid, 1000).unwrap();
+    let said = |messages: &[Message]| -> Vec<(String, String, bool, bool)> {
+        messages
+            .iter()
+            .map(|m| (m.msgid.clone(), m.message.clone(), m.is_edited, m.pinned))
+            .collect()
+    };
+    assert!(
+        said(&held) == said(&on_server),
+        "Bela's cache differs from the server"
+    );
+    bela_client.shut_down().await;
 }
