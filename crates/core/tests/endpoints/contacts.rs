@@ -1,12 +1,19 @@
 //! Contacts (rows 32 to 35): a request the partner accepts by replying, muting, deleting.
 
 use chatenium_api::schemas::contacts::{AddContactReq, DeleteContactReq, SetMuteReq};
-use chatenium_api::schemas::dm::GetMessagesQuery;
+use chatenium_api::schemas::dm::{GetMessagesQuery, Message};
 use chatenium_api::{
     CreateContact, DeleteContact, DmGetMessages, DmSendMessage, ErrorCode, GetContacts, MuteContact,
 };
+use chatenium_core::store::Store;
 
-use crate::common::coverage::{text, World};
+use crate::common::coverage::{text, User, World};
+use crate::common::wait_until;
+
+/// What `user`'s client has cached of a chat.
+fn cached_messages(world: &World, user: &User, chatid: &str) -> Vec<Message> {
+    world.cache(user).latest_messages(chatid, 1000).unwrap()
+}
 
 pub async fn flow(world: &World) {
     let rec = &world.rec;
@@ -60,7 +67,33 @@ pub async fn flow(world: &World) {
     let bela_sees = rec.ok::<GetContacts>(&bela.session, &(), &()).await;
     assert!(!bela_sees[0].muted);
 
-    // Row 35: deleting the contact takes the chat and its messages.
+    // Row 35: deleting the contact takes the chat and its messages, on the server and from
+    // the cache of Bela's running client, which hears of it live; and from Cili's, whose app
+    // was closed when Anna deleted their chat.
+    let cili = world.user("contacts.cili").await;
+    let cili_chat = world.befriend(&anna, &cili).await;
+    let cili_client = world.client(&cili).await;
+    rec.online(&cili_client).await;
+    assert!(!cached_messages(world, &cili, &cili_chat).is_empty());
+    cili_client.shut_down().await;
+    rec.ok::<DeleteContact>(
+        &anna.session,
+        &(),
+        &DeleteContactReq {
+            chatid: cili_chat.clone(),
+        },
+    )
+    .await;
+    let cili_client = world.client(&cili).await;
+    rec.online(&cili_client).await;
+    assert_eq!(cili_client.chat_list().await.unwrap(), []);
+    assert_eq!(cached_messages(world, &cili, &cili_chat), []);
+    cili_client.shut_down().await;
+
+    let bela_client = world.client(&bela).await;
+    rec.online(&bela_client).await;
+    assert_eq!(cached_messages(world, &bela, &chatid).len(), 1);
+    let mut events = bela_client.events();
     rec.ok::<DeleteContact>(
         &anna.session,
         &(),
@@ -70,6 +103,12 @@ pub async fn flow(world: &World) {
     )
     .await;
     assert_eq!(rec.ok::<GetContacts>(&anna.session, &(), &()).await, []);
+    wait_until(&mut events, || async {
+        bela_client.chat_list().await.unwrap().is_empty()
+            && cached_messages(world, &bela, &chatid).is_empty()
+    })
+    .await;
+    bela_client.shut_down().await;
     let page = GetMessagesQuery {
         chatid,
         from: None,
