@@ -17,6 +17,7 @@ use chatenium_core::session::SessionState;
 use chatenium_core::ClientError;
 
 use crate::common::coverage::{User, World};
+use crate::common::wait_until;
 
 /// What `viewer` sees of `user` in their contacts.
 async fn seen_by(
@@ -40,7 +41,11 @@ pub async fn flow(world: &World) {
     let bela = world.user("acct.bela").await;
     world.befriend(&anna, &bela).await;
 
-    // Rows 19 and 20: a new name frees the old one; the partner sees the new display name.
+    // Rows 19 and 20: a new name frees the old one; the partner sees the new display name, and
+    // so does his running client's chat list, live.
+    let bela_client = world.client(&bela).await;
+    rec.online(&bela_client).await;
+    let mut events = bela_client.events();
     let changed = rec
         .ok::<ChangeUsername>(
             &anna.session,
@@ -86,6 +91,13 @@ pub async fn flow(world: &World) {
         (seen.username.as_str(), seen.display_name.as_str()),
         ("acct.anni", "Anna Kovács")
     );
+    wait_until(&mut events, || async {
+        let list = bela_client.chat_list().await.unwrap();
+        list.iter()
+            .any(|c| c.user.userid == anna.id() && c.user.display_name == "Anna Kovács")
+    })
+    .await;
+    bela_client.shut_down().await;
 
     // Rows 23 and 24: a second device is listed; logged out from here, it is signed out.
     let phone = world
