@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use chatenium_api::schemas::contacts::Contact;
 use chatenium_api::schemas::dm::{GetMessagesQuery, Message, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use chatenium_api::{DmGetMessages, GetContacts};
 
@@ -18,9 +19,7 @@ use crate::store::SyncCursor;
 /// Brings the chat list and every chat in it up to date.
 pub(crate) async fn catch_up(shared: &Arc<Shared>) -> Result<(), ClientError> {
     let contacts = shared.session.call::<GetContacts>(&(), &()).await?;
-    let store = Arc::clone(&shared.store);
-    let cached = contacts.clone();
-    blocking(move || store.replace_contacts(&cached)).await?;
+    replace_chat_list(shared, &contacts).await?;
     shared.emit(CoreEvent::ChatList {
         diff: ListDiff::Reset {
             items: contacts.clone(),
@@ -30,6 +29,29 @@ pub(crate) async fn catch_up(shared: &Arc<Shared>) -> Result<(), ClientError> {
         catch_up_chat(shared, &contact.chatid).await?;
     }
     Ok(())
+}
+
+/// Caches `contacts` as the chat list. A cached chat missing from it was deleted (by either
+/// partner, maybe while this client was away): its messages and sync cursor go with it, as they
+/// went on the server. Answers the list cached before.
+pub(crate) async fn replace_chat_list(
+    shared: &Arc<Shared>,
+    contacts: &[Contact],
+) -> Result<Vec<Contact>, ClientError> {
+    let store = Arc::clone(&shared.store);
+    let contacts = contacts.to_vec();
+    blocking(move || {
+        let previous = store.contacts()?;
+        store.replace_contacts(&contacts)?;
+        for gone in previous
+            .iter()
+            .filter(|p| !contacts.iter().any(|c| c.chatid == p.chatid))
+        {
+            store.remove_contact(&gone.chatid)?;
+        }
+        Ok(previous)
+    })
+    .await
 }
 
 /// Fetches what one chat received since its cursor.

@@ -198,13 +198,7 @@ async fn refresh_contact(shared: &Arc<Shared>, _message: &Message) -> Result<(),
 
 async fn reload_chat_list(shared: &Arc<Shared>) -> Result<(), ClientError> {
     let contacts = shared.session.call::<GetContacts>(&(), &()).await?;
-    let store = Arc::clone(&shared.store);
-    let previous = {
-        let store = Arc::clone(&store);
-        blocking(move || store.contacts()).await?
-    };
-    let cached = contacts.clone();
-    blocking(move || store.replace_contacts(&cached)).await?;
+    let previous = crate::catchup::replace_chat_list(shared, &contacts).await?;
     for diff in crate::listdiff::between(&previous, &contacts, |c| c.chatid.clone()) {
         shared.emit(CoreEvent::ChatList { diff });
     }

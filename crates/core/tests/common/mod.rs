@@ -4,6 +4,8 @@
 //! Service; `./dev test` provides one on a private D-Bus session).
 #![allow(dead_code)] // Each test binary uses part of the harness.
 
+pub mod coverage;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
