@@ -33,6 +33,14 @@ pub enum CoreEvent {
     },
     /// The server ended the session; cached data stays for the next sign-in.
     SessionRevoked,
+    /// The cascades the user belongs to.
+    CascadeList {
+        diff: ListDiff<chatenium_api::schemas::cascade::Cascade>,
+    },
+    /// A new message in a thread of a cascade the user belongs to.
+    ThreadMessage {
+        message: chatenium_api::schemas::thread::ThreadMessage,
+    },
     /// An upload's progress (bytes sent of the total) and state.
     Upload {
         progress: crate::uploads::UploadProgress,

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod api;
 pub mod backoff;
+mod cascade_sync;
 mod catchup;
 pub mod client;
 mod clock;

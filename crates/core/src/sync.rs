@@ -91,6 +91,8 @@ async fn connect_and_follow(
     }
     tracing::debug!("connected; catching up");
     crate::catchup::catch_up(shared).await?;
+    let subscribe = crate::cascade_sync::reload(shared).await?;
+    send_command(&mut socket, &subscribe).await?;
     *reached_online = true;
     shared.set_connection(ConnectionState::Online).await;
     shared.outbox_wake.notify_one();
@@ -103,7 +105,9 @@ async fn connect_and_follow(
             event = next_event(&mut socket) => match event? {
                 Some(event) => {
                     silent_beats = 0;
-                    apply(shared, event).await?;
+                    if let Some(command) = apply(shared, event).await? {
+                        send_command(&mut socket, &command).await?;
+                    }
                 }
                 None => return Ok(()),
             },
@@ -112,11 +116,18 @@ async fn connect_and_follow(
                 if silent_beats >= 3 {
                     return Err(ClientError::Network("the server stopped answering".into()));
                 }
-                let ping = ClientCommand::Ping.to_frame().to_text();
-                socket.send(WsMessage::Text(ping.into())).await.map_err(|e| websocket_error(&e))?;
+                send_command(&mut socket, &ClientCommand::Ping).await?;
             }
         }
     }
+}
+
+async fn send_command(socket: &mut Socket, command: &ClientCommand) -> Result<(), ClientError> {
+    let text = command.to_frame().to_text();
+    socket
+        .send(WsMessage::Text(text.into()))
+        .await
+        .map_err(|e| websocket_error(&e))
 }
 
 /// The next event, skipping frames this build cannot read (a newer server's); `None` when the
@@ -149,8 +160,12 @@ fn websocket_error(error: &tokio_tungstenite::tungstenite::Error) -> ClientError
     }
 }
 
-/// Applies one server event to the store, the chat list and the open timelines.
-async fn apply(shared: &Arc<Shared>, event: ServerEvent) -> Result<(), ClientError> {
+/// Applies one server event to the store, the chat list and the open timelines. Answers a
+/// command for the socket when the event calls for one.
+async fn apply(
+    shared: &Arc<Shared>,
+    event: ServerEvent,
+) -> Result<Option<ClientCommand>, ClientError> {
     let store = Arc::clone(&shared.store);
     match event {
         ServerEvent::NewMessage(message) => {
@@ -185,10 +200,10 @@ async fn apply(shared: &Arc<Shared>, event: ServerEvent) -> Result<(), ClientErr
             reload_chat_list(shared).await?;
         }
         ServerEvent::SessionRevoked => return Err(ClientError::SignedOut),
-        // Cascades, transfers and calls are followed by their own modules.
-        _ => {}
+        // Cascades and threads are followed by their own module; transfers and calls too.
+        other => return crate::cascade_sync::apply(shared, other).await,
     }
-    Ok(())
+    Ok(None)
 }
 
 /// After a new message the list's order and counts change: take the server's list.
