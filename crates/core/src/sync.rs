@@ -91,8 +91,11 @@ async fn connect_and_follow(
     }
     tracing::debug!("connected; catching up");
     crate::catchup::catch_up(shared).await?;
-    let subscribe = crate::cascade_sync::reload(shared).await?;
+    // Subscribed first, so that a thread event from now on arrives live; then the threads
+    // catch up on what came before.
+    let (subscribe, _) = crate::cascade_sync::reload(shared).await?;
     send_command(&mut socket, &subscribe).await?;
+    crate::cascade_sync::catch_up_threads(shared).await?;
     *reached_online = true;
     shared.set_connection(ConnectionState::Online).await;
     shared.outbox_wake.notify_one();
@@ -172,7 +175,8 @@ async fn apply(
             tracing::debug!(msgid = %message.msgid, "live message");
             shared.ingest_messages(vec![message.clone()]).await?;
             let cursor = SyncCursor::After(message.msgid.clone());
-            crate::catchup::set_cursor(shared, &message.chatid, cursor).await?;
+            let feed = crate::catchup::Feed::Chat(&message.chatid);
+            crate::catchup::set_cursor(shared, feed, cursor).await?;
             refresh_contact(shared, &message).await?;
         }
         ServerEvent::EditedMessage(edit) => {
