@@ -225,7 +225,15 @@ async fn apply(shared: &Arc<Shared>, event: ServerEvent) -> Result<(), ClientErr
             reload_chat_list(shared).await?;
         }
         ServerEvent::SessionRevoked => return Err(ClientError::SignedOut),
-        // Cascades, transfers and calls are followed by their own modules.
+        // Peer-to-peer transfers: their module routes the signaling to each transfer.
+        ServerEvent::TransferRequest(_)
+        | ServerEvent::TransferAccepted(_)
+        | ServerEvent::TransferDeclined(_)
+        | ServerEvent::TransferExpired(_)
+        | ServerEvent::TransferOffer(_)
+        | ServerEvent::TransferAnswer(_)
+        | ServerEvent::TransferCandidate(_) => crate::transfer::on_server_event(shared, event),
+        // Cascades and calls are followed by their own modules.
         _ => {}
     }
     Ok(())
