@@ -80,9 +80,16 @@ fn no_hostile_name_leaves_the_download_folder() {
         std::fs::write(&temp, name.as_bytes()).unwrap();
         let placed = names::place(&temp, &folder, name).expect(name);
 
-        assert_eq!(placed.parent(), Some(folder.as_path()), "{name:?} -> {placed:?}");
+        assert_eq!(
+            placed.parent(),
+            Some(folder.as_path()),
+            "{name:?} -> {placed:?}"
+        );
         let file_name = placed.file_name().unwrap().to_str().unwrap();
-        assert!(!file_name.starts_with('.'), "{name:?} is hidden: {file_name:?}");
+        assert!(
+            !file_name.starts_with('.'),
+            "{name:?} is hidden: {file_name:?}"
+        );
         assert!(file_name.len() <= 220, "{name:?} is too long");
         assert!(
             !file_name
@@ -90,9 +97,15 @@ fn no_hostile_name_leaves_the_download_folder() {
                 .any(|c| c.is_control() || "/\\:*?\"<>|".contains(c)),
             "{name:?} -> {file_name:?}"
         );
-        let stem = file_name.split('.').next().unwrap().trim_end().to_ascii_uppercase();
+        let stem = file_name
+            .split('.')
+            .next()
+            .unwrap()
+            .trim_end()
+            .to_ascii_uppercase();
         assert!(
-            !["CON", "PRN", "AUX", "NUL", "COM1", "COM9", "LPT1", "CONIN$"].contains(&stem.as_str()),
+            !["CON", "PRN", "AUX", "NUL", "COM1", "COM9", "LPT1", "CONIN$"]
+                .contains(&stem.as_str()),
             "{name:?} -> {file_name:?}"
         );
         // The file holds what was received, and the temporary file is gone.

@@ -116,13 +116,20 @@ async fn a_declined_file_is_not_sent() {
     let mut bela_events = pair.bela.events();
     let (id, _) = pair.offer(&source, &mut bela_events).await;
 
-    pair.bela.decline_transfer(&id).await.expect("bela declines");
+    pair.bela
+        .decline_transfer(&id)
+        .await
+        .expect("bela declines");
     let sent = until_final(&mut anna_events, &id).await;
     assert_eq!(sent.last(), Some(&TransferState::Declined));
     let received = until_final(&mut bela_events, &id).await;
     assert_eq!(received.last(), Some(&TransferState::Declined));
     // Declined once, it cannot be accepted any more.
-    assert!(pair.bela.accept_transfer(&id, &pair.downloads).await.is_err());
+    assert!(pair
+        .bela
+        .accept_transfer(&id, &pair.downloads)
+        .await
+        .is_err());
     assert!(pair.downloads().is_empty());
     pair.forget().await;
 }
@@ -139,9 +146,11 @@ async fn cancel_from(pair: &Pair, name: &str, by_sender: bool) {
         .accept_transfer(&id, &pair.downloads)
         .await
         .unwrap();
-    next_state(&mut bela_events, &id, |s| {
-        matches!(s, TransferState::Transferring { progress } if progress.bytes > 0)
-    })
+    next_state(
+        &mut bela_events,
+        &id,
+        |s| matches!(s, TransferState::Transferring { progress } if progress.bytes > 0),
+    )
     .await;
     let cancelled = if by_sender {
         pair.anna.cancel_transfer(&id)
@@ -153,7 +162,9 @@ async fn cancel_from(pair: &Pair, name: &str, by_sender: bool) {
     let received = until_final(&mut bela_events, &id).await;
     assert_eq!(
         sent.last(),
-        Some(&TransferState::Cancelled { by_peer: !by_sender })
+        Some(&TransferState::Cancelled {
+            by_peer: !by_sender
+        })
     );
     assert_eq!(
         received.last(),
@@ -202,7 +213,11 @@ async fn a_cut_transfer_resumes_where_it_stopped() {
             _ => None,
         })
         .expect("the receiver reconnected");
-    assert!(resumed_at >= progress.bytes, "{resumed_at} < {}", progress.bytes);
+    assert!(
+        resumed_at >= progress.bytes,
+        "{resumed_at} < {}",
+        progress.bytes
+    );
     // After the cut the receiver's progress goes on from there, not from zero.
     let after: Vec<u64> = progress_of(
         &received[received
@@ -210,13 +225,20 @@ async fn a_cut_transfer_resumes_where_it_stopped() {
             .position(|s| matches!(s, TransferState::Reconnecting { .. }))
             .unwrap()..],
     );
-    assert!(!after.is_empty() && after.iter().all(|&b| b >= resumed_at), "{after:?}");
+    assert!(
+        !after.is_empty() && after.iter().all(|&b| b >= resumed_at),
+        "{after:?}"
+    );
     // The sender, too, went on from an offset past zero.
     assert!(sent
         .iter()
         .any(|s| matches!(s, TransferState::Reconnecting { .. })));
-    assert!(matches!(received.last(), Some(TransferState::Completed { sha256: h, .. }) if *h == sha256));
-    assert!(matches!(sent.last(), Some(TransferState::Completed { sha256: h, .. }) if *h == sha256));
+    assert!(
+        matches!(received.last(), Some(TransferState::Completed { sha256: h, .. }) if *h == sha256)
+    );
+    assert!(
+        matches!(sent.last(), Some(TransferState::Completed { sha256: h, .. }) if *h == sha256)
+    );
     assert_eq!(sha256_of(&pair.downloads.join("movie.mkv")), sha256);
     pair.forget().await;
 }
@@ -253,7 +275,10 @@ async fn a_transfer_forced_through_a_turn_relay_arrives() {
     // for them (`<expiry>:<userid>`).
     let log = coturn.log();
     for user in [pair.anna.userid(), pair.bela.userid()] {
-        assert!(log.contains(&format!(":{user}")), "no allocation by {user}:\n{log}");
+        assert!(
+            log.contains(&format!(":{user}")),
+            "no allocation by {user}:\n{log}"
+        );
     }
     pair.forget().await;
 }

@@ -44,7 +44,11 @@ pub async fn on_link_event(shared: &Shared, id: &str, event: Option<LinkEvent>) 
                 sdp_m_line_index: candidate.sdp_mline_index,
             };
             // A candidate that does not arrive only narrows the paths ICE can try.
-            if let Err(error) = shared.session.call::<SendTransferCandidate>(&(), &body).await {
+            if let Err(error) = shared
+                .session
+                .call::<SendTransferCandidate>(&(), &body)
+                .await
+            {
                 tracing::debug!(%error, "relaying an ICE candidate");
             }
             Step::Continue

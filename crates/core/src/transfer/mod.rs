@@ -73,29 +73,47 @@ pub enum TransferDirection {
 
 /// A transfer's state, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "state",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum TransferState {
     /// Incoming: a contact offers a file; accept or decline it.
-    Offered { from_name: String, expires_at: i64 },
+    Offered {
+        from_name: String,
+        expires_at: i64,
+    },
     /// Outgoing: waiting for the receiver to accept.
     Waiting,
     /// Setting up the WebRTC connection.
     Connecting,
-    Transferring { progress: TransferProgress },
+    Transferring {
+        progress: TransferProgress,
+    },
     /// The connection dropped at `offset` verified bytes; connecting again to resume there.
-    Reconnecting { offset: u64 },
+    Reconnecting {
+        offset: u64,
+    },
     /// The receiver checks the file's SHA-256.
     Verifying,
     /// Done and verified. For the receiver, `path` is where the file was saved.
-    Completed { path: Option<String>, sha256: String },
+    Completed {
+        path: Option<String>,
+        sha256: String,
+    },
     /// Incoming: accepted on another of this user's devices.
     AcceptedElsewhere,
     Declined,
     /// Called off; `by_peer` when the other party did it.
-    Cancelled { by_peer: bool },
+    Cancelled {
+        by_peer: bool,
+    },
     /// Nobody accepted in time.
     Expired,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 impl TransferState {

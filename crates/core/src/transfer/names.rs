@@ -15,8 +15,8 @@ const FALLBACK: &str = "download";
 /// and so do its file shares; a Linux user may send the file on to a Windows machine.
 const DEVICE_NAMES: &[&str] = &[
     "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$", "COM0", "COM1", "COM2", "COM3",
-    "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1",
-    "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
+    "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1", "LPT2",
+    "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
 ];
 
 /// A single, harmless file name from a peer's `name`: no path separators (either kind), no
@@ -63,11 +63,10 @@ fn shorten(name: &str, limit: usize) -> String {
     if name.len() <= limit {
         return name.to_owned();
     }
-    let (stem, extension) = split_extension(name);
-    let extension = if extension.len() <= 16 {
-        extension
-    } else {
-        ""
+    // An extension longer than a real one is just part of the name.
+    let (stem, extension) = match split_extension(name) {
+        (stem, extension) if extension.len() <= 16 => (stem, extension),
+        _ => (name, ""),
     };
     let mut cut = limit - extension.len();
     while !stem.is_char_boundary(cut) {
@@ -138,7 +137,12 @@ mod tests {
 
     #[test]
     fn ordinary_names_stay() {
-        for name in ["report.pdf", "Ünnepi fotó (1).JPG", "a b c.tar.gz", "日本語.txt"] {
+        for name in [
+            "report.pdf",
+            "Ünnepi fotó (1).JPG",
+            "a b c.tar.gz",
+            "日本語.txt",
+        ] {
             assert_eq!(sanitize(name), name);
         }
     }

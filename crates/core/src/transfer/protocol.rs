@@ -22,7 +22,11 @@ pub const ACK_EVERY_BYTES: u64 = 1024 * 1024;
 
 /// A control message. `type` names it; fields are camelCase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Control {
     /// Sender, first on every channel: what is coming (the receiver checks it against the
     /// offer it accepted).

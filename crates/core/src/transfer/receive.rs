@@ -230,7 +230,7 @@ async fn one_link(
                             shared.emit(ticket.update(TransferState::Verifying));
                             let state = finish(job, sink, channel, sha256).await;
                             if matches!(state, TransferState::Completed { .. }) {
-                                linger(&mut link, channel_events.as_mut()).await;
+                                linger(channel_events.as_mut()).await;
                             }
                             return over(state);
                         }
@@ -295,25 +295,31 @@ async fn finish(
             };
         }
     };
-    link::say(channel, &Control::Done { sha256: actual.clone() }).await;
+    link::say(
+        channel,
+        &Control::Done {
+            sha256: actual.clone(),
+        },
+    )
+    .await;
     TransferState::Completed {
         path: Some(saved.display().to_string()),
         sha256: actual,
     }
 }
 
-/// Keeps the connection until the sender closes it (it got `done`), or a while at most.
-async fn linger(link: &mut Link, events: Option<&mut mpsc::Receiver<ChannelEvent>>) {
+/// Keeps the connection until the sender closes the channel (it got `done`), or a while at
+/// most: closing first could cut `done` off, and the sender would connect again for nothing.
+async fn linger(events: Option<&mut mpsc::Receiver<ChannelEvent>>) {
     let Some(events) = events else { return };
-    let wait = async {
-        loop {
-            tokio::select! {
-                event = events.recv() => if matches!(event, None | Some(ChannelEvent::Closed)) { return },
-                event = link.events.recv() => if event.is_none() { return },
+    let closed = async {
+        while let Some(event) = events.recv().await {
+            if matches!(event, ChannelEvent::Closed) {
+                return;
             }
         }
     };
-    let _ = tokio::time::timeout(LINGER, wait).await;
+    let _ = tokio::time::timeout(LINGER, closed).await;
 }
 
 /// The temporary file and the hash of what it holds.

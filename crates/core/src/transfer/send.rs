@@ -44,7 +44,12 @@ pub(crate) async fn run(
 ) {
     let ticket = job.ticket.clone();
     let state = transfer(&shared, &job, &mut signals).await;
-    if !matches!(state, TransferState::Cancelled { by_peer: true } | TransferState::Declined | TransferState::Expired) {
+    if !matches!(
+        state,
+        TransferState::Cancelled { by_peer: true }
+            | TransferState::Declined
+            | TransferState::Expired
+    ) {
         end_on_server(&shared, &ticket.id).await;
     }
     shared.transfers.finished(&ticket.id);
@@ -205,6 +210,8 @@ async fn one_link(
                         }
                     }
                     Ok(Control::Done { sha256: theirs }) if Some(&theirs) == sha256.as_ref() => {
+                        // Closing the channel tells the receiver `done` arrived.
+                        let _ = channel.close().await;
                         return Outcome::Over(TransferState::Completed { path: None, sha256: theirs });
                     }
                     Ok(Control::Cancel) => {
@@ -269,7 +276,12 @@ enum PumpError {
 }
 
 impl Pump {
-    fn start(path: &std::path::Path, offset: u64, chunk: usize, channel: Arc<dyn DataChannel>) -> Pump {
+    fn start(
+        path: &std::path::Path,
+        offset: u64,
+        chunk: usize,
+        channel: Arc<dyn DataChannel>,
+    ) -> Pump {
         let (tx, mut rx) = mpsc::channel::<std::io::Result<BytesMut>>(READ_AHEAD);
         let path = path.to_owned();
         // A blocking reader: file reads are blocking calls on every platform.

@@ -231,16 +231,20 @@ pub async fn until_final(events: &mut Receiver, id: &str) -> Vec<TransferState> 
     .expect("the transfer ends")
 }
 
-/// A file of `size` random bytes; answers its SHA-256 (hex).
+/// A file of `size` random-looking bytes; answers its SHA-256 (hex). One random mebibyte,
+/// stamped with its index in each copy, so that every mebibyte differs (a chunk sent twice or
+/// out of order changes the hash) and a gibibyte is quick to make in a debug build.
 pub fn random_file(path: &Path, size: u64) -> String {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let mut hasher = Sha256::new();
-    let mut rng = rand::rng();
     let mut buffer = vec![0u8; 1024 * 1024];
+    rand::rng().fill_bytes(&mut buffer);
     let mut left = size;
+    let mut index = 0u64;
     while left > 0 {
         let n = left.min(buffer.len() as u64) as usize;
-        rng.fill_bytes(&mut buffer[..n]);
+        buffer[..8].copy_from_slice(&index.to_le_bytes());
+        index += 1;
         hasher.update(&buffer[..n]);
         file.write_all(&buffer[..n]).unwrap();
         left -= n as u64;
