@@ -12,10 +12,9 @@
 //! Each is the median of `CHATENIUM_BENCH_RUNS` (3) runs; ratios compare the medians. Needs a
 //! Secret Service for the clients' tokens (run it as `./dev bench`, which provides one).
 
-#[allow(dead_code)]
+// The tests' harness: both files allow the parts this binary does not use.
 #[path = "../tests/common/mod.rs"]
 mod common;
-#[allow(dead_code)]
 #[path = "../tests/common/transfer.rs"]
 mod transfer;
 

@@ -260,26 +260,25 @@ pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
                 .insert(request.transfer_id.clone(), Entry::Offered(request));
             shared.emit(ticket.update(state));
         }
-        ServerEvent::TransferAccepted(r) => {
-            if !transfers.signal(&r.transfer_id, Signal::Accepted) {
-                // Accepted on another device of this user: this one stops offering it.
-                end_offer(shared, &r.transfer_id, TransferState::AcceptedElsewhere);
-            }
-        }
-        ServerEvent::TransferDeclined(r) => {
-            if !transfers.signal(&r.transfer_id, Signal::Declined) {
-                end_offer(
-                    shared,
-                    &r.transfer_id,
-                    TransferState::Cancelled { by_peer: true },
-                );
-            }
-        }
-        ServerEvent::TransferExpired(r) => {
-            if !transfers.signal(&r.transfer_id, Signal::Expired) {
-                end_offer(shared, &r.transfer_id, TransferState::Expired);
-            }
-        }
+        // Accepted on another device of this user: this one stops offering it.
+        ServerEvent::TransferAccepted(r) => route(
+            shared,
+            &r.transfer_id,
+            Signal::Accepted,
+            TransferState::AcceptedElsewhere,
+        ),
+        ServerEvent::TransferDeclined(r) => route(
+            shared,
+            &r.transfer_id,
+            Signal::Declined,
+            TransferState::Cancelled { by_peer: true },
+        ),
+        ServerEvent::TransferExpired(r) => route(
+            shared,
+            &r.transfer_id,
+            Signal::Expired,
+            TransferState::Expired,
+        ),
         ServerEvent::TransferOffer(sdp) => {
             transfers.signal(&sdp.transfer_id, Signal::Offer(sdp.sdp));
         }
@@ -296,6 +295,14 @@ pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
             transfers.signal(&candidate.transfer_id, Signal::Candidate(init));
         }
         _ => {}
+    }
+}
+
+/// Hands `signal` to the transfer's task; an offer this device has not answered ends in
+/// `otherwise` instead.
+fn route(shared: &Arc<Shared>, id: &str, signal: Signal, otherwise: TransferState) {
+    if !shared.transfers.signal(id, signal) {
+        end_offer(shared, id, otherwise);
     }
 }
 
