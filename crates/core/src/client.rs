@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     /// Wakes the outbox: something was queued, or the connection came back.
     pub outbox_wake: Notify,
     pub stop: watch::Sender<bool>,
+    /// Peer-to-peer transfers: offers seen and the tasks that run transfers.
+    pub transfers: crate::transfer::Transfers,
 }
 
 pub struct Client {
@@ -50,6 +52,7 @@ impl Client {
             timelines: Mutex::new(HashMap::new()),
             outbox_wake: Notify::new(),
             stop: watch::channel(false).0,
+            transfers: Default::default(),
         });
         // Logs of either task name the account, as several run side by side.
         let userid = shared.session.userid().to_owned();
@@ -173,6 +176,49 @@ impl Client {
         cancel: &crate::uploads::CancelUpload,
     ) -> Result<chatenium_api::schemas::dm::Attachment, ClientError> {
         crate::uploads::resume(&self.shared, id, cancel).await
+    }
+
+    /// How transfers connect (which addresses, relay only, ...), for the transfers started or
+    /// accepted from now on.
+    pub fn set_transfer_settings(&self, settings: crate::transfer::TransferSettings) {
+        self.shared.transfers.set_settings(settings);
+    }
+
+    /// Offers the file at `path` to the contact `userid`, straight over WebRTC. Answers the
+    /// transfer's id; everything after that arrives as [`CoreEvent::Transfer`] events.
+    pub async fn send_file(
+        &self,
+        userid: &str,
+        path: &std::path::Path,
+    ) -> Result<String, ClientError> {
+        crate::transfer::send_file(&self.shared, userid, path).await
+    }
+
+    /// Accepts an offered file; it is saved into `folder` once received and verified. Fails
+    /// (and leaves the offer open) when `folder` lacks the space for it.
+    pub async fn accept_transfer(
+        &self,
+        transfer_id: &str,
+        folder: &std::path::Path,
+    ) -> Result<(), ClientError> {
+        crate::transfer::accept(&self.shared, transfer_id, folder).await
+    }
+
+    /// Declines an offered file.
+    pub async fn decline_transfer(&self, transfer_id: &str) -> Result<(), ClientError> {
+        crate::transfer::decline(&self.shared, transfer_id).await
+    }
+
+    /// Cancels a transfer from either side; false when none runs by that id.
+    pub fn cancel_transfer(&self, transfer_id: &str) -> bool {
+        crate::transfer::cancel(&self.shared, transfer_id)
+    }
+
+    /// Drops a transfer's current connection as a network failure would, without ending the
+    /// transfer: it connects again and resumes from the last verified byte (a "retry" for a
+    /// connection that hangs; the tests cut transfers with it). False when none runs.
+    pub fn interrupt_transfer(&self, transfer_id: &str) -> bool {
+        crate::transfer::interrupt(&self.shared, transfer_id)
     }
 
     /// Stops sync and the outbox; the cache and the outbox stay for the next start.

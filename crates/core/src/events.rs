@@ -45,4 +45,8 @@ pub enum CoreEvent {
     Upload {
         progress: crate::uploads::UploadProgress,
     },
+    /// A peer-to-peer transfer changed: offered, connecting, progress, done, failed, ...
+    Transfer {
+        transfer: crate::transfer::TransferUpdate,
+    },
 }

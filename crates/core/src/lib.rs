@@ -5,7 +5,8 @@
 //!   expiry and on a 401 (single-flight), retries for reads.
 //! - [`config`]: which server (the embedded local one, or a URL).
 //!
-//! Live sync, the SQLite cache and outbox, uploads and WebRTC transfers build on these. State
+//! Live sync, the SQLite cache and outbox, uploads and WebRTC transfers ([`transfer`]) build
+//! on these. State
 //! leaves the core as typed events (a snapshot, then diffs), never by polling.
 
 pub mod accounts;
@@ -27,6 +28,7 @@ pub mod store;
 mod sync;
 pub mod timeline;
 pub mod tokens;
+pub mod transfer;
 pub mod uploads;
 
 pub use client::Client;

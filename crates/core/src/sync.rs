@@ -204,7 +204,15 @@ async fn apply(
             reload_chat_list(shared).await?;
         }
         ServerEvent::SessionRevoked => return Err(ClientError::SignedOut),
-        // Cascades and threads are followed by their own module; transfers and calls too.
+        // Peer-to-peer transfers: their module routes the signaling to each transfer.
+        ServerEvent::TransferRequest(_)
+        | ServerEvent::TransferAccepted(_)
+        | ServerEvent::TransferDeclined(_)
+        | ServerEvent::TransferExpired(_)
+        | ServerEvent::TransferOffer(_)
+        | ServerEvent::TransferAnswer(_)
+        | ServerEvent::TransferCandidate(_) => crate::transfer::on_server_event(shared, event),
+        // Cascades and threads are followed by their own module; calls too.
         other => return crate::cascade_sync::apply(shared, other).await,
     }
     Ok(None)

@@ -217,11 +217,8 @@ fn check_file(file: &FileMetadata) -> ApiResult<()> {
         && matches!(file.mime.split_once('/'), Some((kind, sub)) if !kind.is_empty() && !sub.is_empty());
     ensure(mime_ok, ErrorCode::BadRequest)?;
     // The bytes never reach the server, so no upload limit applies; the size must only fit
-    // the database's integer.
-    ensure(
-        file.size > 0 && i64::try_from(file.size).is_ok(),
-        ErrorCode::BadRequest,
-    )
+    // the database's integer. An empty file is a file too (its name is what is sent).
+    ensure(i64::try_from(file.size).is_ok(), ErrorCode::BadRequest)
 }
 
 fn check_sdp(sdp: &str) -> ApiResult<()> {
@@ -471,6 +468,7 @@ mod tests {
     #[test]
     fn file_descriptions_are_checked() {
         assert!(check_file(&file("a.bin", 1, "application/octet-stream")).is_ok());
+        assert!(check_file(&file("empty.txt", 0, "text/plain")).is_ok());
         assert!(check_file(&file(
             "big.iso",
             u64::MAX / 2,
@@ -481,7 +479,6 @@ mod tests {
             file(" ", 1, "text/plain"),
             file("a\nb", 1, "text/plain"),
             file(&"x".repeat(256), 1, "text/plain"),
-            file("a", 0, "text/plain"),
             file("a", u64::MAX, "text/plain"),
             file("a", 1, "text"),
             file("a", 1, "text/ plain"),

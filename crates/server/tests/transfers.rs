@@ -394,7 +394,6 @@ async fn only_mutual_contacts_can_start_a_transfer() {
             name: "two\nlines.txt".into(),
             ..video()
         },
-        FileMetadata { size: 0, ..video() },
         FileMetadata {
             size: u64::MAX,
             ..video()

@@ -64,6 +64,8 @@ impl Coturn {
                 "--no-cli".to_owned(),
                 "--allow-loopback-peers".to_owned(),
                 "--simple-log".to_owned(),
+                // Logs each allocation with its user, so a test can tell who used the relay.
+                "--verbose".to_owned(),
                 format!("--log-file={}", path("turn.log")),
                 format!("--pidfile={}", path("turn.pid")),
                 format!("--userdb={}", path("turndb")),

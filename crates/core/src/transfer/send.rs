@@ -1,0 +1,354 @@
+//! The sender's task: wait for the receiver to accept, connect (the sender makes the offer and
+//! the data channel), send `meta`, stream the file from the offset the receiver names, send
+//! the SHA-256 at the end and wait for `done`. A dropped connection means connecting again
+//! with a new offer; the receiver then names where to go on.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use chatenium_api::schemas::call::RTCConfiguration;
+use chatenium_api::schemas::transfer::RTCSendOfferReq;
+use chatenium_api::SendTransferOffer;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
+use webrtc::peer_connection::RTCSessionDescription;
+
+use super::link::{self, Outcome, Step};
+use super::peer::{read_channel, ChannelEvent, Link};
+use super::progress::Meter;
+use super::protocol::{self, Control};
+use super::{end_on_server, Signal, Ticket, TransferSettings, TransferState};
+use crate::client::Shared;
+
+/// Connections in a row that may fail without any byte getting through before the transfer
+/// fails for good.
+const MAX_BARREN_LINKS: u32 = 4;
+/// Chunks read ahead of the channel.
+const READ_AHEAD: usize = 8;
+
+pub(crate) struct Job {
+    pub ticket: Ticket,
+    pub path: PathBuf,
+    pub rtc: RTCConfiguration,
+    pub settings: TransferSettings,
+}
+
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    job: Job,
+    mut signals: mpsc::UnboundedReceiver<Signal>,
+) {
+    let ticket = job.ticket.clone();
+    let state = transfer(&shared, &job, &mut signals).await;
+    if !matches!(
+        state,
+        TransferState::Cancelled { by_peer: true }
+            | TransferState::Declined
+            | TransferState::Expired
+    ) {
+        end_on_server(&shared, &ticket.id).await;
+    }
+    shared.transfers.finished(&ticket.id);
+    shared.emit(ticket.update(state));
+}
+
+async fn transfer(
+    shared: &Arc<Shared>,
+    job: &Job,
+    signals: &mut mpsc::UnboundedReceiver<Signal>,
+) -> TransferState {
+    let ticket = &job.ticket;
+    shared.emit(ticket.update(TransferState::Waiting));
+    loop {
+        match signals.recv().await {
+            Some(Signal::Accepted) => break,
+            Some(Signal::Declined) => return TransferState::Declined,
+            Some(Signal::Expired) => return TransferState::Expired,
+            Some(Signal::Cancel) | None => return TransferState::Cancelled { by_peer: false },
+            Some(_) => {}
+        }
+    }
+    // The hash is needed only at the end; computing it meanwhile costs no waiting.
+    let hash = {
+        let path = job.path.clone();
+        tokio::task::spawn_blocking(move || hash_file(&path))
+    };
+    let mut hash = Some(hash);
+    let mut sha256 = None;
+    let mut barren = 0;
+    let mut acked_before = 0;
+    loop {
+        shared.emit(ticket.update(TransferState::Connecting));
+        let mut acked = acked_before;
+        let outcome = one_link(shared, job, signals, &mut hash, &mut sha256, &mut acked).await;
+        match outcome {
+            Outcome::Over(state) => return state,
+            Outcome::Lost => {
+                barren = if acked > acked_before { 0 } else { barren + 1 };
+                acked_before = acked;
+                if barren >= MAX_BARREN_LINKS {
+                    return TransferState::Failed {
+                        reason: "the connection to the receiver failed".into(),
+                    };
+                }
+                shared.emit(ticket.update(TransferState::Reconnecting { offset: acked }));
+                match link::pause(signals, crate::backoff::delay(barren)).await {
+                    Some(state) => return state,
+                    None => continue,
+                }
+            }
+        }
+    }
+}
+
+async fn one_link(
+    shared: &Arc<Shared>,
+    job: &Job,
+    signals: &mut mpsc::UnboundedReceiver<Signal>,
+    hash: &mut Option<JoinHandle<std::io::Result<String>>>,
+    sha256: &mut Option<String>,
+    acked: &mut u64,
+) -> Outcome {
+    let ticket = &job.ticket;
+    let mut link = match Link::build(&job.rtc, &job.settings).await {
+        Ok(link) => link,
+        Err(error) => {
+            return Outcome::Over(TransferState::Failed {
+                reason: format!("WebRTC: {error}"),
+            })
+        }
+    };
+    let init = RTCDataChannelInit {
+        protocol: protocol::CHANNEL_PROTOCOL.to_owned(),
+        ..Default::default()
+    };
+    let channel = match link
+        .connection
+        .create_data_channel(protocol::CHANNEL_LABEL, Some(init))
+        .await
+    {
+        Ok(channel) => channel,
+        Err(_) => return Outcome::Lost,
+    };
+    let mut channel_events = read_channel(Arc::clone(&channel));
+    let offer = match link.connection.create_offer(None).await {
+        Ok(offer) => offer,
+        Err(_) => return Outcome::Lost,
+    };
+    let sdp = offer.sdp.clone();
+    if link.connection.set_local_description(offer).await.is_err() {
+        return Outcome::Lost;
+    }
+    let body = RTCSendOfferReq {
+        transfer_id: ticket.id.clone(),
+        sdp,
+    };
+    if let Err(error) = shared.session.call::<SendTransferOffer>(&(), &body).await {
+        return link::refused(error);
+    }
+
+    let mut remote = link::Remote::default();
+    let mut chunk_size = protocol::DEFAULT_MAX_MESSAGE_BYTES;
+    let mut pump: Option<Pump> = None;
+    let mut meter = Meter::new(ticket.file.size, *acked);
+    loop {
+        tokio::select! {
+            event = link.events.recv() => {
+                if let Step::Lost = link::on_link_event(shared, &ticket.id, event).await {
+                    return Outcome::Lost;
+                }
+            }
+            signal = signals.recv() => match signal {
+                Some(Signal::Answer(sdp)) => {
+                    chunk_size = protocol::chunk_size(&sdp);
+                    let Ok(answer) = RTCSessionDescription::answer(sdp) else {
+                        return Outcome::Lost;
+                    };
+                    if link.connection.set_remote_description(answer).await.is_err() {
+                        return Outcome::Lost;
+                    }
+                    remote.described(&link).await;
+                }
+                Some(Signal::Candidate(candidate)) => remote.candidate(&link, candidate).await,
+                Some(Signal::Interrupt) => return Outcome::Lost,
+                Some(Signal::Cancel) | None => {
+                    link::say(&channel, &Control::Cancel).await;
+                    return Outcome::Over(TransferState::Cancelled { by_peer: false });
+                }
+                Some(Signal::Declined) => {
+                    return Outcome::Over(TransferState::Cancelled { by_peer: true })
+                }
+                Some(_) => {}
+            },
+            event = channel_events.recv() => match event {
+                Some(ChannelEvent::Open) => {
+                    let meta = Control::Meta {
+                        transfer_id: ticket.id.clone(),
+                        name: ticket.file.name.clone(),
+                        size: ticket.file.size,
+                        mime: ticket.file.mime.clone(),
+                    };
+                    link::say(&channel, &meta).await;
+                }
+                Some(ChannelEvent::Text(text)) => match Control::decode(&text) {
+                    Ok(Control::Resume { offset }) if offset <= ticket.file.size && pump.is_none() => {
+                        *acked = offset;
+                        meter = Meter::new(ticket.file.size, offset);
+                        shared.emit(ticket.update(TransferState::Transferring {
+                            progress: meter.progress(offset),
+                        }));
+                        pump = Some(Pump::start(&job.path, offset, chunk_size, Arc::clone(&channel)));
+                    }
+                    Ok(Control::Ack { offset }) if offset >= *acked && offset <= ticket.file.size => {
+                        *acked = offset;
+                        if let Some(progress) = meter.record(offset) {
+                            shared.emit(ticket.update(TransferState::Transferring { progress }));
+                        }
+                    }
+                    Ok(Control::Done { sha256: theirs }) if Some(&theirs) == sha256.as_ref() => {
+                        // Closing the channel tells the receiver `done` arrived.
+                        let _ = channel.close().await;
+                        return Outcome::Over(TransferState::Completed { path: None, sha256: theirs });
+                    }
+                    Ok(Control::Cancel) => {
+                        return Outcome::Over(TransferState::Cancelled { by_peer: true })
+                    }
+                    Ok(Control::Error { code, message }) => {
+                        return Outcome::Over(TransferState::Failed {
+                            reason: format!("the receiver reported {code}: {message}"),
+                        })
+                    }
+                    other => {
+                        let reason = format!("the receiver broke the protocol: {other:?}");
+                        link::say(&channel, &link::protocol_error(&reason)).await;
+                        return Outcome::Over(TransferState::Failed { reason });
+                    }
+                },
+                Some(ChannelEvent::Binary(_)) => {
+                    let reason = "the receiver sent file data".to_owned();
+                    link::say(&channel, &link::protocol_error(&reason)).await;
+                    return Outcome::Over(TransferState::Failed { reason });
+                }
+                Some(ChannelEvent::Closed) | None => return Outcome::Lost,
+            },
+            sent = Pump::wait(&mut pump) => {
+                match sent {
+                    Ok(()) => {
+                        let digest = match hash.take() {
+                            Some(task) => match task.await {
+                                Ok(Ok(digest)) => digest,
+                                Ok(Err(error)) => return Outcome::Over(TransferState::Failed {
+                                    reason: format!("reading the file: {error}"),
+                                }),
+                                Err(error) => return Outcome::Over(TransferState::Failed {
+                                    reason: error.to_string(),
+                                }),
+                            },
+                            None => sha256.clone().unwrap_or_default(),
+                        };
+                        *sha256 = Some(digest.clone());
+                        link::say(&channel, &Control::End { sha256: digest }).await;
+                    }
+                    Err(PumpError::Read(error)) => return Outcome::Over(TransferState::Failed {
+                        reason: format!("reading the file: {error}"),
+                    }),
+                    Err(PumpError::Channel) => return Outcome::Lost,
+                }
+            }
+        }
+    }
+}
+
+/// Streams the file into the channel in a task of its own, so that the transfer's task keeps
+/// reading acknowledgements while `send` waits for room in the send buffer.
+struct Pump {
+    task: JoinHandle<Result<(), PumpError>>,
+    done: bool,
+}
+
+enum PumpError {
+    Read(std::io::Error),
+    Channel,
+}
+
+impl Pump {
+    fn start(
+        path: &std::path::Path,
+        offset: u64,
+        chunk: usize,
+        channel: Arc<dyn DataChannel>,
+    ) -> Pump {
+        let (tx, mut rx) = mpsc::channel::<std::io::Result<BytesMut>>(READ_AHEAD);
+        let path = path.to_owned();
+        // A blocking reader: file reads are blocking calls on every platform.
+        tokio::task::spawn_blocking(move || {
+            let read = || -> std::io::Result<()> {
+                let mut file = std::fs::File::open(&path)?;
+                file.seek(SeekFrom::Start(offset))?;
+                loop {
+                    let mut buffer = BytesMut::zeroed(chunk);
+                    let mut filled = 0;
+                    while filled < chunk {
+                        match file.read(&mut buffer[filled..])? {
+                            0 => break,
+                            n => filled += n,
+                        }
+                    }
+                    if filled == 0 {
+                        return Ok(());
+                    }
+                    buffer.truncate(filled);
+                    if tx.blocking_send(Ok(buffer)).is_err() {
+                        return Ok(());
+                    }
+                }
+            };
+            if let Err(error) = read() {
+                let _ = tx.blocking_send(Err(error));
+            }
+        });
+        let task = tokio::spawn(async move {
+            while let Some(chunk) = rx.recv().await {
+                let chunk = chunk.map_err(PumpError::Read)?;
+                channel.send(chunk).await.map_err(|_| PumpError::Channel)?;
+            }
+            Ok(())
+        });
+        Pump { task, done: false }
+    }
+
+    /// Resolves once, when the pump has handed the last chunk to the channel; never while
+    /// there is no pump.
+    async fn wait(pump: &mut Option<Pump>) -> Result<(), PumpError> {
+        match pump {
+            Some(pump) if !pump.done => {
+                let outcome = (&mut pump.task).await;
+                pump.done = true;
+                outcome.unwrap_or(Err(PumpError::Channel))
+            }
+            _ => std::future::pending().await,
+        }
+    }
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1024 * 1024];
+    loop {
+        match file.read(&mut buffer)? {
+            0 => return Ok(hex::encode(hasher.finalize())),
+            n => hasher.update(&buffer[..n]),
+        }
+    }
+}
