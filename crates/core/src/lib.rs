@@ -8,18 +8,22 @@
 //! Live sync, the SQLite cache and outbox, uploads and WebRTC transfers build on these. State
 //! leaves the core as typed events (a snapshot, then diffs), never by polling.
 
+pub mod account_actions;
 pub mod accounts;
 pub mod api;
 pub mod backoff;
 pub mod client;
 mod clock;
 pub mod config;
+pub mod device;
 pub mod diff;
+pub mod dm_actions;
 pub mod error;
 pub mod events;
 mod listdiff;
 mod outbox;
 pub mod session;
+pub mod signin;
 pub mod store;
 mod sync;
 pub mod timeline;
