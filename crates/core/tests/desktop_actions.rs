@@ -25,9 +25,9 @@ fn code_sent_to(server: &LocalServer, target: &str) -> String {
     let outbox = std::fs::read_to_string(server.data_dir.join("outbox.jsonl")).unwrap();
     outbox
         .lines()
+        .rev()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|sent| sent["to"] == target)
-        .last()
+        .find(|sent| sent["to"] == target)
         .and_then(|sent| sent["secret"].as_str().map(str::to_owned))
         .expect("a code was sent")
 }
