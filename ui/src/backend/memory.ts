@@ -24,7 +24,7 @@ interface Account {
 
 export interface MemoryBackend extends Backend {
   /** Test hooks: a partner writes `text` into the chat with `partner` (created if needed). */
-  deliver(partner: string, text: string): Message;
+  deliver(partner: string, text: string, files?: Attachment[]): Message;
   /** Signs a user in without the forms. */
   signInAs(username: string): User;
   /** Adds `count` messages from `partner` at once, with no events: a long history. */
@@ -344,13 +344,17 @@ export function createMemoryBackend(): MemoryBackend {
     on: {
       chatList: (h) => listen("chatList", h),
       timeline: (h) => listen("timeline", h),
-      connection: (h) => listen("connection", h),
+      // Nothing to connect to: the test backend is always online.
+      connection: (h) => {
+        h("online");
+        return listen("connection", h);
+      },
       upload: (h) => listen("upload", h),
       sessionEnded: (h) => listen("sessionEnded", h),
       openChat: (h) => listen("openChat", h),
     },
 
-    deliver(partnerName, text) {
+    deliver(partnerName, text, files = []) {
       signedIn();
       const partner =
         [...accounts.values()].find((a) => a.user.username === partnerName) ??
@@ -367,7 +371,7 @@ export function createMemoryBackend(): MemoryBackend {
         };
         chats.push(chat);
       }
-      return post(chat.chatid, partner.user.userid, text, null, []);
+      return post(chat.chatid, partner.user.userid, text, null, files);
     },
     seedHistory(partnerName, count, text) {
       const chatid = backend.deliver(partnerName, text(0)).chatid;

@@ -1,0 +1,92 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { tick } from "svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import corpus from "../e2e/hostile-corpus.json";
+import { createMemoryBackend } from "../src/backend/memory";
+import DmView from "../src/components/DmView.svelte";
+
+afterEach(() => cleanup());
+
+/** Lets the list finish placing itself after new rows (it scrolls to the newest on a tick). */
+async function settled() {
+  await tick();
+  await tick();
+}
+
+/** Every message text the timeline renders while scrolled from the top to the bottom. */
+async function textsWhileScrolling(container: HTMLElement): Promise<(string | null)[]> {
+  const viewport = screen.getByTestId("virtual-viewport");
+  const total = parseFloat(container.querySelector("ol")!.style.height);
+  const seen = new Map<string, string | null>();
+  for (let top = 0; top <= total; top += 300) {
+    viewport.scrollTop = top;
+    await fireEvent.scroll(viewport);
+    for (const row of container.querySelectorAll<HTMLElement>("li[data-key]")) {
+      seen.set(row.dataset.key!, row.querySelector('[data-testid="message-text"]')?.textContent ?? null);
+    }
+  }
+  return [...seen.values()];
+}
+
+async function chatWith(history: number, text: (n: number) => string = (n) => `message ${n}`) {
+  const backend = createMemoryBackend();
+  const me = backend.signInAs("me");
+  backend.seedHistory("bela", history, text);
+  const [contact] = await backend.chatList();
+  return { backend, me, contact: contact! };
+}
+
+describe("DmView", () => {
+  it("keeps a bounded number of rows in the DOM at 100,000 messages, wherever it is scrolled", async () => {
+    const { backend, me, contact } = await chatWith(100_000);
+    const { container } = render(DmView, { backend, contact, me });
+    await waitFor(() => expect(container.querySelectorAll('[data-testid="message"]').length).toBeGreaterThan(0));
+    await settled();
+    const rows = () => container.querySelectorAll('[data-testid="message"]');
+    // A 600px viewport of 64px rows plus the overscan on both sides: well under 40.
+    expect(rows().length).toBeLessThan(40);
+    const list = container.querySelector("ol")!;
+    expect(parseFloat(list.style.height)).toBeGreaterThan(100_000 * 60);
+
+    const viewport = screen.getByTestId("virtual-viewport");
+    for (const fraction of [0.5, 0.999, 0]) {
+      viewport.scrollTop = Math.floor(parseFloat(list.style.height) * fraction);
+      await fireEvent.scroll(viewport);
+      await waitFor(() => {
+        const indices = [...container.querySelectorAll<HTMLElement>("li[data-index]")].map((li) => Number(li.dataset.index));
+        expect(Math.abs(indices[0]! - 100_000 * fraction)).toBeLessThan(20);
+      });
+      expect(rows().length).toBeLessThan(40);
+    }
+  });
+
+  it("renders hostile texts as text, never as markup", async () => {
+    const { backend, me, contact } = await chatWith(corpus.length, (n) => corpus[n]!);
+    const { container } = render(DmView, { backend, contact, me });
+    await waitFor(() => expect(container.querySelectorAll('[data-testid="message-text"]').length).toBeGreaterThan(0));
+    await settled();
+    expect(await textsWhileScrolling(container)).toEqual(corpus);
+    expect(container.querySelector("script, iframe, svg, object, img, details, [onerror], [onload]")).toBeNull();
+  });
+
+  it("shows a partner's message live, replies to it and edits the reply", async () => {
+    const { backend, me, contact } = await chatWith(1);
+    render(DmView, { backend, contact, me });
+    await screen.findByText("message 0");
+    backend.deliver("bela", "are you there?");
+    const incoming = await screen.findByText("are you there?");
+    const row = incoming.closest("article")!;
+    await fireEvent.click(row.querySelector('[data-testid="reply"]')!);
+    expect(screen.getByTestId("replying").textContent).toContain("are you there?");
+    const composer = screen.getByTestId("composer");
+    await fireEvent.input(composer, { target: { value: "yes" } });
+    await fireEvent.keyDown(composer, { key: "Enter" });
+    const mine = (await screen.findByText("yes")).closest("article")!;
+    expect(mine.querySelector('[data-testid="reply-quote"]')?.textContent).toContain("are you there?");
+    await fireEvent.click(mine.querySelector('[data-testid="edit"]')!);
+    await fireEvent.input(composer, { target: { value: "yes, here" } });
+    await fireEvent.keyDown(composer, { key: "Enter" });
+    await screen.findByText("yes, here");
+    expect(mine.querySelector('[data-testid="edited-mark"]')).not.toBeNull();
+  });
+});
