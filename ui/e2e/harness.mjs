@@ -33,6 +33,7 @@ export async function openApp() {
   return {
     session,
     home,
+    env,
     async close() {
       await session.close().catch(() => {});
       driver.stop();

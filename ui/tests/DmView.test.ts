@@ -90,3 +90,29 @@ describe("DmView", () => {
     expect(mine.querySelector('[data-testid="edited-mark"]')).not.toBeNull();
   });
 });
+
+describe("attachments", () => {
+  // jsdom's File has no arrayBuffer(); the webview's and Chromium's do.
+  const file = (name: string) => {
+    const bytes = new Uint8Array([137, 80, 78, 71]);
+    return Object.assign(new File([bytes], name, { type: "image/png" }), { arrayBuffer: async () => bytes.buffer });
+  };
+
+  it("come by drag and drop and by paste, show a preview, and are sent with the message", async () => {
+    const { backend, me, contact } = await chatWith(1);
+    // jsdom has no object URLs; the preview only needs some URL.
+    URL.createObjectURL ??= () => "blob:test";
+    URL.revokeObjectURL ??= () => {};
+    render(DmView, { backend, contact, me });
+    await screen.findByText("message 0");
+    await fireEvent.drop(screen.getByTestId("dm-view"), { dataTransfer: { files: [file("dot.png")] } });
+    await fireEvent.paste(screen.getByTestId("composer"), { clipboardData: { files: [file("")] } });
+    await waitFor(() => expect(screen.getAllByTestId("ready-attachment")).toHaveLength(2));
+    expect(screen.getAllByTestId("ready-attachment")[0]!.querySelector("img")).not.toBeNull();
+    await fireEvent.input(screen.getByTestId("composer"), { target: { value: "two files" } });
+    await fireEvent.click(screen.getByTestId("send"));
+    const sent = (await screen.findByText("two files")).closest("article")!;
+    expect([...sent.querySelectorAll('[data-testid="attachment"], [data-testid="image-preview"]')]).toHaveLength(2);
+    expect(screen.queryByTestId("ready-attachment")).toBeNull();
+  });
+});
