@@ -46,11 +46,9 @@ pub struct OpenChatRequested {
     pub chatid: String,
 }
 
-/// Forwards one engine's events until it stops.
-pub fn forward(
-    app: AppHandle,
-    mut events: broadcast::Receiver<CoreEvent>,
-) -> tauri::async_runtime::JoinHandle<()> {
+/// Forwards one engine's events until it stops (its event stream closes); then the tray's
+/// count goes back to zero.
+pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>) {
     tauri::async_runtime::spawn(async move {
         // The chat list as the window has it, for the tray count and for spotting new messages.
         let mut chats: Vec<Contact> = Vec::new();
@@ -63,7 +61,7 @@ pub fn forward(
             }
         }
         crate::tray::show_unread(&app, 0);
-    })
+    });
 }
 
 fn handle(app: &AppHandle, chats: &mut Vec<Contact>, event: CoreEvent) {

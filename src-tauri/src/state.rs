@@ -23,8 +23,6 @@ pub struct AppState {
 pub struct SignedIn {
     pub client: Client,
     pub user: PublicUserData,
-    /// Forwards the engine's events to the window; stopped at sign-out.
-    pub forwarder: tauri::async_runtime::JoinHandle<()>,
 }
 
 impl AppState {

@@ -125,3 +125,17 @@ async function waitForServer(find, attempts = 100) {
   }
   throw new Error("the server never showed the change");
 }
+
+test("signing out and in again (identity first, then the password) brings the chats back", async () => {
+  await session.click('[data-testid="sign-out"]');
+  await session.waitFor('[data-testid="sign-in"]');
+  await session.type('[data-testid="identity"]', "ada");
+  await session.click('[data-testid="continue"]');
+  await session.type('[data-testid="password"]', "wrong-password");
+  await session.click('[data-testid="sign-in-submit"]');
+  assert.equal(await session.waitForText('[data-testid="sign-in-error"]', (t) => t.length > 0), "Wrong password or code.");
+  await screenshot(session, "sign-in-error");
+  await session.clear('[data-testid="password"]');
+  await session.type('[data-testid="password"]', `ada-password-1${ENTER}`);
+  await session.waitForText('[data-testid="chat"] .name', (t) => t === "Bruno");
+});

@@ -95,7 +95,6 @@ pub async fn delete_account(
     let Some(signed_in) = state.signed_in.write().await.take() else {
         return Ok(());
     };
-    signed_in.forwarder.abort();
     Ok(state.device.sign_out(signed_in.client, true).await?)
 }
 

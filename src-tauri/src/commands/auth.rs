@@ -196,7 +196,6 @@ pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
     let Some(signed_in) = state.signed_in.write().await.take() else {
         return Ok(());
     };
-    signed_in.forwarder.abort();
     Ok(state.device.sign_out(signed_in.client, false).await?)
 }
 
@@ -210,21 +209,21 @@ async fn begin(
     Ok(done.user)
 }
 
-/// Makes `client` the signed-in engine, replacing (and stopping) any previous one.
+/// Makes `client` the signed-in engine, replacing (and stopping) any previous one. Its events
+/// go to the window until it stops (the forwarder ends with the engine's event stream).
 async fn install(
     app: &AppHandle,
     state: &AppState,
     client: chatenium_core::Client,
     user: PublicUserData,
 ) {
-    let forwarder = crate::events::forward(app.clone(), client.events());
-    let previous = state.signed_in.write().await.replace(SignedIn {
-        client,
-        user,
-        forwarder,
-    });
+    crate::events::forward(app.clone(), client.events());
+    let previous = state
+        .signed_in
+        .write()
+        .await
+        .replace(SignedIn { client, user });
     if let Some(previous) = previous {
-        previous.forwarder.abort();
         previous.client.shut_down().await;
     }
 }
