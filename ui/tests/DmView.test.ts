@@ -116,3 +116,22 @@ describe("attachments", () => {
     expect(screen.queryByTestId("ready-attachment")).toBeNull();
   });
 });
+
+describe("jumping", () => {
+  it("brings a pinned message far back into view from the pinned list", async () => {
+    const { backend, me, contact } = await chatWith(500);
+    const { container } = render(DmView, { backend, contact, me });
+    await waitFor(() => expect(container.querySelectorAll('[data-testid="message"]').length).toBeGreaterThan(0));
+    await settled();
+    const viewport = screen.getByTestId("virtual-viewport");
+    const [first] = await backend.openChat(contact.chatid);
+    if (first?.kind !== "message") throw new Error("no first message");
+    await backend.setPinned(contact.chatid, first.message.msgid, true);
+    await fireEvent.click(screen.getByTestId("show-pinned"));
+    viewport.scrollTop = 400 * 64;
+    await fireEvent.scroll(viewport);
+    await fireEvent.click(await screen.findByTestId("pinned-item"));
+    await waitFor(() => expect(container.querySelector(`[data-msgid="${first.message.msgid}"]`)).not.toBeNull());
+    expect(viewport.scrollTop).toBe(0);
+  });
+});
