@@ -135,3 +135,50 @@ describe("jumping", () => {
     expect(viewport.scrollTop).toBe(0);
   });
 });
+
+describe("back-paging", () => {
+  it("loads older pages at the top, keeping the reader's place, until the start", async () => {
+    const backend = createMemoryBackend({ pageSize: 50 });
+    const me = backend.signInAs("me");
+    backend.seedHistory("bela", 120, (n) => `message ${n}`);
+    const [contact] = await backend.chatList();
+    const { container } = render(DmView, { backend, contact: contact!, me });
+    const keys = () => [...container.querySelectorAll<HTMLElement>("li[data-key]")].map((li) => li.dataset.key);
+    const count = () => parseFloat(container.querySelector("ol")!.style.height) / 64;
+    await waitFor(() => expect(count()).toBeGreaterThanOrEqual(50));
+    await settled();
+    const viewport = screen.getByTestId("virtual-viewport");
+    // jsdom has no layout, so the list may already have reached the top once; page until the
+    // start, each page landing above the row that was at the top.
+    for (let page = 0; page < 3 && count() < 120; page++) {
+      const before = count();
+      viewport.scrollTop = 0;
+      await fireEvent.scroll(viewport);
+      await waitFor(() => expect(count()).toBeGreaterThan(before));
+      await settled();
+      expect(viewport.scrollTop).toBe((count() - before) * 64);
+      expect(keys().length).toBeGreaterThan(0);
+    }
+    viewport.scrollTop = 0;
+    await fireEvent.scroll(viewport);
+    await settled();
+    expect(count()).toBe(120);
+    expect(screen.getByText("message 0")).toBeTruthy();
+  });
+});
+
+describe("sends", () => {
+  it("show a pending echo at once and a clear mark when refused", async () => {
+    const { default: MessageRow } = await import("../src/components/MessageRow.svelte");
+    const pending = { clientKey: "k", chatid: "c", text: "on its way", replyToId: null, fileIds: [], queuedAt: { T: 1, I: 0 }, failure: null };
+    const noop = () => {};
+    const handlers = { onreply: noop, onedit: noop, onpin: noop, onselect: noop, onjump: noop };
+    const sending = render(MessageRow, { entry: { kind: "pending", pending }, me: "me", selected: false, ...handlers });
+    expect(screen.getByTestId("pending-message").dataset.state).toBe("sending");
+    expect(screen.queryByTestId("send-failed")).toBeNull();
+    sending.unmount();
+    render(MessageRow, { entry: { kind: "pending", pending: { ...pending, failure: "messageTooLong" } }, me: "me", selected: false, ...handlers });
+    expect(screen.getByTestId("pending-message").dataset.state).toBe("failed");
+    expect(screen.getByTestId("send-failed").textContent).toContain("Not sent");
+  });
+});

@@ -36,7 +36,8 @@ const fail = (code: ErrorCode): never => {
   throw new BackendError({ kind: "api", code });
 };
 
-export function createMemoryBackend(): MemoryBackend {
+/** `pageSize`: how many messages opening a chat shows; older ones come by `loadOlder`. */
+export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number } = {}): MemoryBackend {
   const handlers: Handlers = {
     chatList: new Set(),
     timeline: new Set(),
@@ -49,6 +50,8 @@ export function createMemoryBackend(): MemoryBackend {
   const chats: Contact[] = [];
   const messages = new Map<string, Message[]>();
   const open = new Set<string>();
+  /** Per open chat, the index of the oldest message the timeline shows. */
+  const shownFrom = new Map<string, number>();
   let me: User | null = null;
   let clock = 1_700_000_000;
   let ids = 0;
@@ -68,8 +71,10 @@ export function createMemoryBackend(): MemoryBackend {
   const emitTimeline = (chatid: string, diff: ListDiff<TimelineEntry>) => {
     if (open.has(chatid)) handlers.timeline.forEach((h) => h(chatid, diff));
   };
-  const entries = (chatid: string): TimelineEntry[] =>
-    (messages.get(chatid) ?? []).map((message) => ({ kind: "message", message: structuredClone(message) }));
+  const entries = (chatid: string, from = shownFrom.get(chatid) ?? 0): TimelineEntry[] =>
+    (messages.get(chatid) ?? []).slice(from).map((message) => ({ kind: "message", message: structuredClone(message) }));
+  /** A message's index in the shown timeline, or -1 when it is older than what is shown. */
+  const shown = (chatid: string, index: number) => index - (shownFrom.get(chatid) ?? 0);
 
   const account = (username: string, email: string, password: string | null): Account => {
     if ([...accounts.values()].some((a) => a.user.username === username)) fail("usernameTaken");
@@ -245,6 +250,7 @@ export function createMemoryBackend(): MemoryBackend {
     openChat: (chatid) =>
       run(() => {
         open.add(chatid);
+        shownFrom.set(chatid, Math.max(0, (messages.get(chatid)?.length ?? 0) - pageSize));
         return entries(chatid);
       }),
     closeChat: (chatid) =>
@@ -256,9 +262,19 @@ export function createMemoryBackend(): MemoryBackend {
         chatOf(chatid).notifications = 0;
         emitChats();
       }),
-    loadOlder: () => ok(0),
+    loadOlder: (chatid) =>
+      run(() => {
+        const from = shownFrom.get(chatid) ?? 0;
+        const older = Math.max(0, from - (Number.isFinite(pageSize) ? pageSize : from));
+        if (older === from) return 0;
+        const items = entries(chatid, older).slice(0, from - older);
+        shownFrom.set(chatid, older);
+        emitTimeline(chatid, { op: "pushFront", items });
+        return items.length;
+      }),
     jumpToMessage: (chatid) =>
       run(() => {
+        shownFrom.set(chatid, 0);
         emitTimeline(chatid, { op: "reset", items: entries(chatid) });
       }),
     sendMessage: (chatid, text, replyToId, fileIds) =>
@@ -274,7 +290,9 @@ export function createMemoryBackend(): MemoryBackend {
         if (found.author !== signedIn().userid) fail("notAuthor");
         found.message = text;
         found.isEdited = true;
-        emitTimeline(chatid, { op: "set", index, item: { kind: "message", message: structuredClone(found) } });
+        if (shown(chatid, index) >= 0) {
+          emitTimeline(chatid, { op: "set", index: shown(chatid, index), item: { kind: "message", message: structuredClone(found) } });
+        }
       }),
     deleteMessages: (chatid, msgids) =>
       run(() => {
@@ -282,8 +300,10 @@ export function createMemoryBackend(): MemoryBackend {
         for (const msgid of msgids) {
           const index = list.findIndex((m) => m.msgid === msgid);
           if (index < 0) continue;
+          const at = shown(chatid, index);
           list.splice(index, 1);
-          emitTimeline(chatid, { op: "remove", index });
+          if (at >= 0) emitTimeline(chatid, { op: "remove", index: at });
+          else shownFrom.set(chatid, (shownFrom.get(chatid) ?? 1) - 1);
         }
       }),
     setPinned: (chatid, msgid, pinned) =>
@@ -292,7 +312,9 @@ export function createMemoryBackend(): MemoryBackend {
         const index = list.findIndex((m) => m.msgid === msgid);
         const found = list[index] ?? fail("notFound");
         found.pinned = pinned;
-        emitTimeline(chatid, { op: "set", index, item: { kind: "message", message: structuredClone(found) } });
+        if (shown(chatid, index) >= 0) {
+          emitTimeline(chatid, { op: "set", index: shown(chatid, index), item: { kind: "message", message: structuredClone(found) } });
+        }
       }),
     pinnedMessages: (chatid) =>
       ok(
