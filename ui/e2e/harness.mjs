@@ -7,7 +7,10 @@ import { join, resolve } from "node:path";
 import { Session, startTauriDriver } from "./webdriver.mjs";
 
 export const root = resolve(import.meta.dirname, "../..");
-export const application = process.env.CHATENIUM_APP_BINARY ?? join(root, "target/debug/chatenium-desktop");
+// Where `./dev` built the app: its target folder, which CARGO_TARGET_DIR may move.
+export const application =
+  process.env.CHATENIUM_APP_BINARY ??
+  join(resolve(root, process.env.CARGO_TARGET_DIR ?? "target"), "debug/chatenium-desktop");
 export const artifacts = process.env.CHATENIUM_E2E_ARTIFACTS ?? join(root, ".e2e-artifacts");
 export const cargoVersion = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"/s.exec(
   readFileSync(join(root, "Cargo.toml"), "utf8"),
