@@ -56,6 +56,7 @@ fn main() {
             });
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
+            windows::save_geometry_when_settled(app.handle());
             if let Err(error) = tray::create(app.handle()) {
                 // A desktop without a tray still gets a working app.
                 eprintln!("chatenium-desktop: no tray icon: {error}");

@@ -18,11 +18,11 @@ export const cargoVersion = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"
 /** WebDriver's key code for Enter. */
 export const ENTER = "\uE007";
 
-/** Starts the real app on its embedded server through tauri-driver. */
-export async function openApp() {
+/** Starts the real app on its embedded server through tauri-driver; `home` to start it again
+ * on the data of an earlier run. */
+export async function openApp({ home = mkdtempSync(join(tmpdir(), "chatenium-e2e-")) } = {}) {
   assert.ok(process.env.DISPLAY, "DISPLAY must be set (run under xvfb-run)");
   mkdirSync(artifacts, { recursive: true });
-  const home = mkdtempSync(join(tmpdir(), "chatenium-e2e-"));
   const env = {
     ...process.env,
     HOME: home,
