@@ -49,12 +49,20 @@ pub fn show(app: &AppHandle, contact: &Contact) {
     let Some(latest) = &contact.latest_message else {
         return;
     };
+    let language = app.state::<crate::state::AppState>().language();
     let mut notification = notify_rust::Notification::new();
     notification
         .appname("Chatenium")
         .summary(&contact.user.display_name)
         .body(&latest.message)
-        .action("default", "Open");
+        .action(
+            "default",
+            if language == "hu" {
+                "Megnyitás"
+            } else {
+                "Open"
+            },
+        );
     let (app, chatid) = (app.clone(), contact.chatid.clone());
     // Showing and waiting for the click both block on D-Bus: off the async runtime.
     std::thread::spawn(move || match notification.show() {

@@ -6,10 +6,24 @@ use tauri::AppHandle;
 
 const TRAY_ID: &str = "main";
 
+/// The menu's labels in the UI's language (the UI's own strings live in ui/src/i18n; these are
+/// the only ones the shell shows).
+fn labels(language: &str) -> (&'static str, &'static str) {
+    match language {
+        "hu" => ("Chatenium megnyitása", "Kilépés"),
+        _ => ("Open Chatenium", "Quit"),
+    }
+}
+
+fn menu(app: &AppHandle, language: &str) -> tauri::Result<Menu<tauri::Wry>> {
+    let (open, quit) = labels(language);
+    let open = MenuItem::with_id(app, "open", open, true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", quit, true, None::<&str>)?;
+    Menu::with_items(app, &[&open, &quit])
+}
+
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, "open", "Open Chatenium", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &quit])?;
+    let menu = menu(app, "en")?;
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu)
         .tooltip("Chatenium")
@@ -37,4 +51,11 @@ pub fn show_unread(app: &AppHandle, count: u32) {
     };
     let _ = tray.set_title(title.as_deref());
     let _ = tray.set_tooltip(Some(tooltip));
+}
+
+/// Relabels the menu when the UI's language changes.
+pub fn set_language(app: &AppHandle, language: &str) {
+    if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), menu(app, language)) {
+        let _ = tray.set_menu(Some(menu));
+    }
 }

@@ -9,7 +9,10 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
-	/**  The UI's language, sent with sign-ins and registrations. */
+	/**
+	 *  The UI's language: sent with sign-ins and registrations, and used by the tray's menu and the
+	 *  notifications.
+	 */
 	setLanguage: (language: string) => __TAURI_INVOKE<void>("set_language", { language }),
 	/**  Saves which server to use from the next start: a URL, or `null` for the built-in one. */
 	setServerUrl: (url: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_server_url", { url })),

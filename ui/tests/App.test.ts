@@ -99,3 +99,58 @@ describe("App", () => {
     await waitFor(() => expect(screen.queryByTestId("unread")).toBeNull());
   });
 });
+
+describe("App, more flows", () => {
+  it("needs both codes when a passwordless account registers an e-mail and a phone", async () => {
+    const backend = createMemoryBackend();
+    render(App, { backend: Promise.resolve(backend) });
+    await fireEvent.click(await screen.findByTestId("go-register"));
+    await fireEvent.input(screen.getByTestId("reg-username"), { target: { value: "mfa" } });
+    await fireEvent.input(screen.getByTestId("reg-display-name"), { target: { value: "Two Codes" } });
+    await fireEvent.input(screen.getByTestId("reg-email"), { target: { value: "mfa@example.test" } });
+    await fireEvent.input(screen.getByTestId("reg-phone"), { target: { value: "+36201234567" } });
+    await fireEvent.click(screen.getByTestId("reg-passwordless"));
+    await fireEvent.click(screen.getByTestId("reg-submit"));
+    expect((await screen.findByTestId("challenge")).textContent).toContain("Verify 2 codes");
+    await fireEvent.input(screen.getByTestId("code-email"), { target: { value: "000000" } });
+    await fireEvent.submit(screen.getByTestId("factor-email"));
+    expect((await screen.findByRole("alert")).textContent).toBe("The code is wrong or expired.");
+    await fireEvent.input(screen.getByTestId("code-email"), { target: { value: "123456" } });
+    await fireEvent.submit(screen.getByTestId("factor-email"));
+    await waitFor(() => expect(screen.queryByTestId("code-email")).toBeNull());
+    expect(screen.queryByTestId("nav-account")).toBeNull();
+    await fireEvent.input(screen.getByTestId("code-sms"), { target: { value: "123456" } });
+    await fireEvent.submit(screen.getByTestId("factor-sms"));
+    expect((await screen.findByTestId("nav-account")).textContent?.trim()).toBe("Two Codes");
+  });
+
+  it("resets a password with the e-mailed code", async () => {
+    const backend = createMemoryBackend();
+    backend.signInAs("rita");
+    await backend.signOut();
+    render(App, { backend: Promise.resolve(backend) });
+    await fireEvent.click(await screen.findByTestId("go-reset"));
+    const reset = screen.getByTestId("reset");
+    await fireEvent.input(reset.querySelector("input")!, { target: { value: "rita" } });
+    await fireEvent.submit(reset.querySelector("form")!);
+    await fireEvent.input(await screen.findByTestId("reset-token"), { target: { value: "123456" } });
+    await fireEvent.input(reset.querySelector('input[type="password"]')!, { target: { value: "short" } });
+    await fireEvent.submit(reset.querySelector("form")!);
+    expect((await screen.findByRole("alert")).textContent).toBe("A password needs at least 8 characters.");
+    await fireEvent.input(reset.querySelector('input[type="password"]')!, { target: { value: "a-new-password" } });
+    await fireEvent.submit(reset.querySelector("form")!);
+    expect((await screen.findByRole("status")).textContent).toContain("Your password is changed");
+  });
+
+  it("changes the display name from the account screen and signs out", async () => {
+    const backend = createMemoryBackend();
+    backend.signInAs("vera");
+    render(App, { backend: Promise.resolve(backend) });
+    await fireEvent.click(await screen.findByTestId("nav-account"));
+    await fireEvent.input(screen.getByTestId("account-display-name"), { target: { value: "Véra" } });
+    await fireEvent.click(screen.getByTestId("save-display-name"));
+    await waitFor(() => expect(screen.getByTestId("nav-account").textContent?.trim()).toBe("Véra"));
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    expect(await screen.findByTestId("sign-in")).toBeTruthy();
+  });
+});

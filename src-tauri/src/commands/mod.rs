@@ -37,10 +37,12 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
-/// The UI's language, sent with sign-ins and registrations.
+/// The UI's language: sent with sign-ins and registrations, and used by the tray's menu and the
+/// notifications.
 #[tauri::command]
 #[specta::specta]
-pub fn set_language(state: State<'_, AppState>, language: String) {
+pub fn set_language(app: tauri::AppHandle, state: State<'_, AppState>, language: String) {
+    crate::tray::set_language(&app, &language);
     *state.language.lock().unwrap_or_else(|p| p.into_inner()) = language;
 }
 

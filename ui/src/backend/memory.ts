@@ -8,6 +8,7 @@ import {
   type Challenge,
   type Contact,
   type ErrorCode,
+  type FactorKind,
   type ListDiff,
   type Message,
   type TimelineEntry,
@@ -118,20 +119,24 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     emitChats();
     return message;
   };
-  const challenge = (purpose: Challenge["purpose"], target: string): Challenge => ({
-    challengeId: nextId("c"),
-    purpose,
-    factors: [{ kind: "email", target, verified: false }],
-    required: 1,
-    complete: false,
-    expiresAt: clock + 600,
-  });
+  // As the server does: registering proves every new address (e-mail and phone: two factors).
+  const challenge = (purpose: Challenge["purpose"], email: string, phone: string | null): Challenge => {
+    const factors: Challenge["factors"] = [{ kind: "email", target: email, verified: false }];
+    if (phone) factors.push({ kind: "sms", target: phone, verified: false });
+    return {
+      challengeId: nextId("c"),
+      purpose,
+      factors,
+      required: purpose === "register" ? factors.length : 1,
+      complete: false,
+      expiresAt: clock + 600,
+    };
+  };
   // Every code is "123456" here: the forms, not the delivery, are under test.
-  const verified = (c: Challenge): Challenge => ({
-    ...c,
-    factors: c.factors.map((f) => ({ ...f, verified: true })),
-    complete: true,
-  });
+  const verified = (c: Challenge, kind: FactorKind): Challenge => {
+    const factors = c.factors.map((f) => (f.kind === kind ? { ...f, verified: true } : f));
+    return { ...c, factors, complete: factors.filter((f) => f.verified).length >= c.required };
+  };
   const challenges = new Map<string, Challenge>();
   const updateMe = (change: Partial<User>) => {
     const current = signedIn();
@@ -170,19 +175,19 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
         me = found.user;
         return structuredClone(found.user);
       }),
-    startChallenge: (purpose, identity, newEmail) =>
+    startChallenge: (purpose, identity, newEmail, newPhone) =>
       run(() => {
         const target = newEmail ?? (identity ? find(identity).email : fail("factorUnavailable"));
-        const created = challenge(purpose, target);
+        const created = challenge(purpose, target, newPhone);
         challenges.set(created.challengeId, created);
         return created;
       }),
     requestCode: () => ok(undefined),
-    verifyCode: (challengeId, _kind, code) =>
+    verifyCode: (challengeId, kind, code) =>
       run(() => {
         const found = challenges.get(challengeId) ?? fail("challengeNotFound");
         if (code.trim() !== "123456") fail("invalidCode");
-        const done = verified(found);
+        const done = verified(found, kind);
         challenges.set(challengeId, done);
         return done;
       }),
