@@ -4,6 +4,8 @@
 // server agrees. A screenshot of each screen is kept in .e2e-artifacts/.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ENTER, embeddedServerUrl, openApp, registerInApp, screenshot } from "./harness.mjs";
 import { ApiUser, tinyPng } from "./server-api.mjs";
 
@@ -94,6 +96,22 @@ test("pinning shows in the pinned list", async () => {
   await screenshot(session, "dm-pinned");
 });
 
+test("a file picked in the app uploads, previews and reaches the other user", async () => {
+  const file = join(app.home, "from-ada.png");
+  writeFileSync(file, tinyPng());
+  await session.type('[data-testid="file-picker"]', file);
+  await session.waitForText('[data-testid="ready-attachment"]', (t) => t.includes("from-ada.png"));
+  await session.type('[data-testid="composer"]', `with a file${ENTER}`);
+  const sent = await waitForServer((messages) => messages.find((m) => m.message === "with a file"));
+  assert.equal(sent.files[0]?.fileName, "from-ada.png");
+  assert.equal(sent.files[0]?.type, "image");
+  await session.waitForScript(
+    `const img = document.querySelector('[data-msgid="${sent.msgid}"] [data-testid="image-preview"]');
+     return img ? img.complete && img.naturalWidth : -1;`,
+    (width) => width === 4,
+  );
+});
+
 test("several messages are deleted at once, for both users", async () => {
   await session.type('[data-testid="composer"]', `one more${ENTER}`);
   const extra = await waitForServer((messages) => messages.find((m) => m.message === "one more"));
@@ -110,10 +128,33 @@ test("several messages are deleted at once, for both users", async () => {
   await screenshot(session, "dm-deleted");
 });
 
-test("the account screen lists this device's session", async () => {
+test("the account screen changes the name and picture and logs out another device", async () => {
+  // Ada is also signed in elsewhere (here: over the API).
+  const elsewhere = new ApiUser(bruno.base);
+  const signedIn = await elsewhere.call("SignIn", {
+    body: { identity: "ada", password: "ada-password-1", os: "elsewhere", language: "en" },
+  });
+  elsewhere.token = signedIn.accessToken;
   await session.click('[data-testid="nav-account"]');
-  await session.waitForText('[data-testid="sessions"]', (t) => t.includes("this device"));
+  await session.waitForText('[data-testid="sessions"]', (t) => t.includes("this device") && t.includes("elsewhere"));
+
+  await session.clear('[data-testid="account-display-name"]');
+  await session.type('[data-testid="account-display-name"]', "Ada L.");
+  await session.click('[data-testid="save-display-name"]');
+  await session.waitForText('[data-testid="nav-account"]', (t) => t === "Ada L.");
+
+  const picture = join(app.home, "me.png");
+  writeFileSync(picture, tinyPng());
+  await session.type('[data-testid="pfp-input"]', picture);
+  await session.waitForScript(
+    `const img = document.querySelector('[data-testid="pfp"]'); return img ? img.complete && img.naturalWidth : -1;`,
+    (width) => width === 4,
+  );
   await screenshot(session, "account");
+
+  await session.click('[data-testid="log-out-session"]');
+  await session.waitForText('[data-testid="sessions"]', (t) => !t.includes("elsewhere"));
+  await assert.rejects(elsewhere.call("GetContacts"), /answered 401/);
 });
 
 /** Asks the server (as Bruno) until `find` finds what it looks for in the chat. */
@@ -138,4 +179,14 @@ test("signing out and in again (identity first, then the password) brings the ch
   await session.clear('[data-testid="password"]');
   await session.type('[data-testid="password"]', `ada-password-1${ENTER}`);
   await session.waitForText('[data-testid="chat"] .name', (t) => t === "Bruno");
+});
+
+test("deleting the account signs out and the account is gone", async () => {
+  await session.click('[data-testid="nav-account"]');
+  await session.type('[data-testid="delete-password"]', "ada-password-1");
+  // The confirmation dialog is the page's own `confirm`: accept it for the test.
+  await session.execute("window.confirm = () => true;");
+  await session.click('[data-testid="delete-account"]');
+  await session.waitFor('[data-testid="sign-in"]');
+  await assert.rejects(bruno.call("FetchUserId", { query: { identity: "ada" } }), /answered 404/);
 });

@@ -161,16 +161,18 @@ pub async fn upload_attachment(
     let local = |e: std::io::Error| CommandError::Local {
         detail: e.to_string(),
     };
-    let dir = state.cache_dir.join("uploads");
+    // A folder of its own per upload, so the file keeps the name the user sees (the core names
+    // the attachment after the file).
+    let dir = state.cache_dir.join("uploads").join(unique());
     tokio::fs::create_dir_all(&dir).await.map_err(local)?;
-    let path = dir.join(format!("{}-{}", unique(), safe_file_name(&name)));
+    let path = dir.join(safe_file_name(&name));
     tokio::fs::write(&path, bytes).await.map_err(local)?;
     let cancel = chatenium_core::uploads::CancelUpload::new();
     let uploaded = state.client().await?.upload_file(&path, &cancel).await;
     // A finished or refused upload no longer needs its copy (an interrupted multipart one
     // would, to resume; those are large files and fail with a network error, kept here).
     if !matches!(uploaded, Err(chatenium_core::ClientError::Network(_))) {
-        let _ = tokio::fs::remove_file(&path).await;
+        let _ = tokio::fs::remove_dir_all(&dir).await;
     }
     Ok(uploaded?)
 }
