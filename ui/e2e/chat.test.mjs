@@ -184,9 +184,8 @@ test("signing out and in again (identity first, then the password) brings the ch
 test("deleting the account signs out and the account is gone", async () => {
   await session.click('[data-testid="nav-account"]');
   await session.type('[data-testid="delete-password"]', "ada-password-1");
-  // The confirmation dialog is the page's own `confirm`: accept it for the test.
-  await session.execute("window.confirm = () => true;");
   await session.click('[data-testid="delete-account"]');
+  await session.click('[data-testid="confirm-delete-account"]');
   await session.waitFor('[data-testid="sign-in"]');
   await assert.rejects(bruno.call("FetchUserId", { query: { identity: "ada" } }), /answered 404/);
 });

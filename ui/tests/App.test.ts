@@ -154,3 +154,34 @@ describe("App, more flows", () => {
     expect(await screen.findByTestId("sign-in")).toBeTruthy();
   });
 });
+
+describe("App, contacts", () => {
+  it("adds a contact, refuses an unknown one, and deletes after a confirmation", async () => {
+    const backend = createMemoryBackend();
+    backend.signInAs("olga");
+    await backend.signOut();
+    backend.signInAs("me");
+    render(App, { backend: Promise.resolve(backend) });
+    await fireEvent.input(await screen.findByTestId("add-contact-input"), { target: { value: "nobody" } });
+    await fireEvent.click(screen.getByTestId("add-contact"));
+    expect((await screen.findByTestId("chats-error")).textContent).toBe("No user has this name.");
+    await fireEvent.input(screen.getByTestId("add-contact-input"), { target: { value: "olga" } });
+    await fireEvent.click(screen.getByTestId("add-contact"));
+    expect((await screen.findByTestId("dm-title")).textContent).toBe("olga");
+    await fireEvent.click(screen.getByTestId("toggle-mute"));
+    await screen.findByTestId("muted");
+    await fireEvent.click(screen.getByTestId("delete-contact"));
+    expect(screen.getAllByTestId("chat")).toHaveLength(1);
+    await fireEvent.click(screen.getByTestId("confirm-delete-contact"));
+    await waitFor(() => expect(screen.queryByTestId("chat")).toBeNull());
+    expect(screen.queryByTestId("dm-view")).toBeNull();
+  });
+
+  it("opens on the sign-in screen when the session cannot be resumed", async () => {
+    const backend = createMemoryBackend();
+    render(App, {
+      backend: Promise.resolve({ ...backend, resumeSession: () => Promise.reject(new Error("no keyring")) }),
+    });
+    expect(await screen.findByTestId("sign-in")).toBeTruthy();
+  });
+});

@@ -14,6 +14,7 @@ export const en = {
   "connection.offline": "Offline",
   "connection.connecting": "Connecting…",
   "connection.online": "Online",
+  "common.cancel": "Cancel",
   "nav.chats": "Chats",
 
   "signIn.title": "Sign in",

@@ -14,6 +14,7 @@ export const hu: Record<MessageKey, string> = {
   "connection.offline": "Nincs kapcsolat",
   "connection.connecting": "Kapcsolódás…",
   "connection.online": "Online",
+  "common.cancel": "Mégse",
   "nav.chats": "Csevegések",
 
   "signIn.title": "Bejelentkezés",
