@@ -49,7 +49,10 @@ pub fn show(app: &AppHandle, contact: &Contact) {
     let Some(latest) = &contact.latest_message else {
         return;
     };
-    let language = app.state::<crate::state::AppState>().language();
+    let language = app
+        .try_state::<crate::state::AppState>()
+        .map(|state| state.language())
+        .unwrap_or_default();
     let mut notification = notify_rust::Notification::new();
     notification
         .appname("Chatenium")
