@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chatenium_api::schemas::auth::IdentityQuery;
 use chatenium_api::schemas::contacts::{AddContactReq, Contact, DeleteContactReq, SetMuteReq};
 use chatenium_api::schemas::dm::{
-    ChatQuery, DeleteMessagesReq, EditMessageReq, GetMessagesQuery, MessagePositionQuery,
+    ChatQuery, DeleteMessagesReq, EditMessageReq, GetMessagesQuery, Message, MessagePositionQuery,
     PinMessageReq, PinnedMessage, DEFAULT_PAGE_SIZE,
 };
 use chatenium_api::{
@@ -29,17 +29,7 @@ impl Client {
     /// Marks a chat read up to its newest message: the server counts a chat as read when its
     /// newest page is fetched. The unread count in the chat list follows as a diff.
     pub async fn mark_read(&self, chatid: &str) -> Result<(), ClientError> {
-        let query = GetMessagesQuery {
-            chatid: chatid.to_owned(),
-            from: Some(0),
-            limit: Some(DEFAULT_PAGE_SIZE),
-            after: None,
-        };
-        let page = self
-            .shared
-            .session
-            .call::<DmGetMessages>(&query, &())
-            .await?;
+        let page = fetch_page(&self.shared, chatid, 0).await?;
         self.shared.ingest_messages(page).await?;
         refresh_chat_list(&self.shared).await
     }
@@ -137,17 +127,7 @@ impl Client {
             .call::<DmGetPosition>(&position, &())
             .await?
             .from;
-        let query = GetMessagesQuery {
-            chatid: chatid.to_owned(),
-            from: Some(from),
-            limit: Some(DEFAULT_PAGE_SIZE),
-            after: None,
-        };
-        let page = self
-            .shared
-            .session
-            .call::<DmGetMessages>(&query, &())
-            .await?;
+        let page = fetch_page(&self.shared, chatid, from).await?;
         let store = Arc::clone(&self.shared.store);
         let (cached, id) = (page.clone(), chatid.to_owned());
         let outbox = blocking(move || {
@@ -226,6 +206,17 @@ impl Client {
             .await?;
         refresh_chat_list(&self.shared).await
     }
+}
+
+/// The page of a chat that starts `from` messages back from the newest, oldest first.
+async fn fetch_page(shared: &Shared, chatid: &str, from: u32) -> Result<Vec<Message>, ClientError> {
+    let query = GetMessagesQuery {
+        chatid: chatid.to_owned(),
+        from: Some(from),
+        limit: Some(DEFAULT_PAGE_SIZE),
+        after: None,
+    };
+    shared.session.call::<DmGetMessages>(&query, &()).await
 }
 
 /// Takes the server's chat list and publishes what changed against the cached one.
