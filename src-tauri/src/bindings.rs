@@ -1,12 +1,62 @@
 //! The single list of commands and events. `builder()` hands Tauri its invoke handler and is
 //! also what generates `ui/src/bindings.ts`, so the UI's types cannot drift from Rust's.
 
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands;
+use crate::commands::{account, auth, chats};
+use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().commands(collect_commands![commands::app_info])
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::app_info,
+            commands::set_language,
+            commands::set_server_url,
+            auth::sign_in_methods,
+            auth::username_available,
+            auth::email_available,
+            auth::sign_in_with_password,
+            auth::start_challenge,
+            auth::request_code,
+            auth::verify_code,
+            auth::sign_in_with_challenge,
+            auth::register,
+            auth::register_passwordless,
+            auth::reset_password,
+            auth::resume_session,
+            auth::sign_out,
+            chats::chat_list,
+            chats::add_contact,
+            chats::delete_contact,
+            chats::set_muted,
+            chats::open_chat,
+            chats::close_chat,
+            chats::mark_read,
+            chats::load_older,
+            chats::jump_to_message,
+            chats::send_message,
+            chats::edit_message,
+            chats::delete_messages,
+            chats::set_pinned,
+            chats::pinned_messages,
+            chats::upload_attachment,
+            account::change_username,
+            account::change_display_name,
+            account::change_email,
+            account::change_phone,
+            account::change_profile_picture,
+            account::sessions,
+            account::log_out_session,
+            account::delete_account,
+        ])
+        .events(collect_events![
+            events::ChatListChanged,
+            events::TimelineChanged,
+            events::ConnectionChanged,
+            events::UploadProgressed,
+            events::SessionEnded,
+            events::OpenChatRequested,
+        ])
 }
 
 #[cfg(test)]
@@ -47,6 +97,53 @@ mod tests {
             committed == fresh,
             "{TYPESCRIPT_BINDINGS} is out of date with the Rust commands; regenerate it with \
              CHATENIUM_UPDATE_BINDINGS=1 cargo test --bin chatenium-desktop bindings"
+        );
+    }
+
+    include!("../command_names.rs");
+
+    /// The three places that name the commands must agree: the list build.rs makes
+    /// permissions from, the generated TypeScript (from `builder()`), and the main window's
+    /// capability file, which grants each of them and no core plugin command but events.
+    #[test]
+    fn permissions_capability_and_bindings_name_the_same_commands() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut listed: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+        listed.sort();
+
+        let typescript = std::fs::read_to_string(root.join(TYPESCRIPT_BINDINGS)).unwrap();
+        let mut generated: Vec<String> = typescript
+            .split("__TAURI_INVOKE")
+            .skip(1)
+            .filter_map(|rest| {
+                let call = rest.lines().next()?;
+                call.split("(\"").nth(1)?.split('"').next()
+            })
+            .map(str::to_owned)
+            .collect();
+        generated.sort();
+        assert_eq!(listed, generated, "command_names.rs and bindings.ts differ");
+
+        let capability: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root.join("src-tauri/capabilities/main-window.json")).unwrap(),
+        )
+        .unwrap();
+        let mut granted: Vec<String> = Vec::new();
+        for permission in capability["permissions"].as_array().unwrap() {
+            let permission = permission.as_str().unwrap();
+            if let Some(command) = permission.strip_prefix("allow-") {
+                granted.push(command.replace('-', "_"));
+            } else {
+                assert!(
+                    ["core:event:allow-listen", "core:event:allow-unlisten"].contains(&permission),
+                    "the main window is granted {permission}"
+                );
+            }
+        }
+        granted.sort();
+        assert_eq!(
+            listed, granted,
+            "command_names.rs and main-window.json differ"
         );
     }
 }

@@ -1,18 +1,66 @@
 //! The Chatenium Desktop shell: windows, commands and events over `chatenium-core`.
 //! Business logic lives in the core; a command here only translates between the UI and it.
+//! One module per desktop concern: `server` (the embedded default), `tray`, `notifications`,
+//! `windows` (single instance, window state), `events` (core events to the window).
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod bindings;
 mod commands;
+mod dto;
+mod error;
+mod events;
+mod notifications;
+mod server;
+mod state;
+mod tray;
+mod windows;
+
+use std::sync::Arc;
+
+use chatenium_core::device::Device;
+use chatenium_core::tokens::KeyringTokenStore;
+use tauri::Manager;
 
 fn main() {
     let specta = bindings::builder();
     let result = tauri::Builder::default()
-        .manage(chatenium_core::config::ServerTarget::from_env())
+        // First, so that a second start hands over to the running app before doing anything.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            windows::show_main(app)
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
+            let paths = app.path();
+            let (data_dir, config_dir, cache_dir) = (
+                paths.app_data_dir()?,
+                paths.app_config_dir()?,
+                paths.app_cache_dir()?,
+            );
+            let target = server::choose(&config_dir);
+            let active = tauri::async_runtime::block_on(server::start(&target, &data_dir))?;
+            let device = Device::new(
+                &active.url,
+                &data_dir,
+                Arc::new(KeyringTokenStore::default()),
+            )?;
+            app.manage(state::AppState {
+                device,
+                embedded: active.embedded.is_some(),
+                signed_in: Default::default(),
+                language: std::sync::Mutex::new("en".into()),
+                config_dir,
+                cache_dir,
+            });
+            // Kept for the app's lifetime: dropping it stops the embedded server.
+            app.manage(active);
+            windows::save_geometry_when_settled(app.handle());
+            if let Err(error) = tray::create(app.handle()) {
+                // A desktop without a tray still gets a working app.
+                eprintln!("chatenium-desktop: no tray icon: {error}");
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

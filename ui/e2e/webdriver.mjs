@@ -99,16 +99,65 @@ export class Session {
     throw new Error(`no element matches ${selector}: ${lastError?.message}`);
   }
 
-  /** Waits until the element's text satisfies `predicate`; returns the text. */
-  async waitForText(selector, predicate, { attempts = 100 } = {}) {
+  /** Waits until the element's text content (trimmed) satisfies `predicate`; returns it. Read
+   * from the DOM rather than WebDriver's "rendered text", which is empty for a row scrolled
+   * out of a virtualized list's viewport. */
+  async waitForText(selector, predicate, { attempts = 150 } = {}) {
     let text = "";
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const element = await this.waitFor(selector);
-      text = await this.request("GET", `/element/${element}/text`);
-      if (predicate(text)) return text;
+      await this.waitFor(selector);
+      text = await this.execute(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent.trim() : null;",
+        [selector],
+      );
+      if (text !== null && predicate(text)) return text;
       await sleep(100);
     }
     throw new Error(`text of ${selector} never matched; last seen: ${JSON.stringify(text)}`);
+  }
+
+  /** Waits until `count(elements matching selector)` satisfies `predicate`; returns the count. */
+  async waitForCount(selector, predicate, { attempts = 150 } = {}) {
+    let count = -1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const found = await this.request("POST", "/elements", { using: "css selector", value: selector });
+      count = found.length;
+      if (predicate(count)) return count;
+      await sleep(100);
+    }
+    throw new Error(`count of ${selector} never matched; last seen: ${count}`);
+  }
+
+  /** Waits for a script's result to satisfy `predicate` (state the page reaches after events). */
+  async waitForScript(script, predicate, { attempts = 150 } = {}) {
+    let value;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      value = await this.execute(script);
+      if (predicate(value)) return value;
+      await sleep(100);
+    }
+    throw new Error(`script never matched; last value: ${JSON.stringify(value)}`);
+  }
+
+  async click(selector) {
+    const element = await this.waitFor(selector);
+    await this.request("POST", `/element/${element}/click`, {});
+  }
+
+  /** Types into a field, as keystrokes (so the page sees real input events). */
+  async type(selector, text) {
+    const element = await this.waitFor(selector);
+    await this.request("POST", `/element/${element}/value`, { text });
+  }
+
+  async clear(selector) {
+    const element = await this.waitFor(selector);
+    await this.request("POST", `/element/${element}/clear`, {});
+  }
+
+  /** Runs an async script: it receives `done` as its last argument. */
+  executeAsync(script, args = []) {
+    return this.request("POST", "/execute/async", { script, args });
   }
 
   execute(script, args = []) {

@@ -37,7 +37,9 @@ pub(crate) struct Shared {
 }
 
 pub struct Client {
-    shared: Arc<Shared>,
+    // Crate-visible so that the action modules (`dm_actions`, `account_actions`) extend
+    // `Client` without growing this file.
+    pub(crate) shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
 

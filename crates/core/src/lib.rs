@@ -9,6 +9,7 @@
 //! on these. State
 //! leaves the core as typed events (a snapshot, then diffs), never by polling.
 
+pub mod account_actions;
 pub mod accounts;
 pub mod api;
 pub mod backoff;
@@ -17,13 +18,16 @@ mod catchup;
 pub mod client;
 mod clock;
 pub mod config;
+pub mod device;
 pub mod diff;
+pub mod dm_actions;
 pub mod error;
 pub mod events;
 mod listdiff;
 pub mod oauth;
 mod outbox;
 pub mod session;
+pub mod signin;
 pub mod store;
 mod sync;
 pub mod timeline;

@@ -1,6 +1,7 @@
 // A deliberately small i18n: two languages, typed keys, `{name}` placeholders. A missing
 // Hungarian key is a compile error, not a blank label.
 import { en, type MessageKey } from "./en";
+import { describeError } from "./errors";
 import { hu } from "./hu";
 
 export const LANGUAGES = { en: "English", hu: "Magyar" } as const;
@@ -32,6 +33,8 @@ class Locale {
   language = $state<Language>("en");
   t = (key: MessageKey, params?: Record<string, string | number>) =>
     translate(this.language, key, params);
+  /** A failed command as a sentence in the current language. */
+  error = (error: unknown) => describeError(this.language, error);
 }
 
 export const locale = new Locale();

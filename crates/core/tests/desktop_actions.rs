@@ -1,0 +1,260 @@
+//! The operations the desktop app adds on top of sync (sign-in flows, contacts, edit, delete,
+//! pin, jump, account changes), against the real local server and the real Secret Service.
+
+mod common;
+
+use chatenium_api::schemas::auth::{ChallengePurpose, FactorKind};
+use chatenium_api::ErrorCode;
+use chatenium_core::device::Device;
+use chatenium_core::signin::NewAccount;
+use chatenium_core::timeline::TimelineItem;
+use chatenium_core::{ClientError, CoreEvent};
+use common::{test_keyring, wait_for, wait_online, wait_until, LocalServer};
+
+fn new_account(name: &str) -> NewAccount {
+    NewAccount {
+        username: name.into(),
+        display_name: format!("{name} display"),
+        email: format!("{name}@example.test"),
+        phone: None,
+    }
+}
+
+/// The newest one-time code the server's local outbox (`outbox.jsonl`) holds for `target`.
+fn code_sent_to(server: &LocalServer, target: &str) -> String {
+    let outbox = std::fs::read_to_string(server.data_dir.join("outbox.jsonl")).unwrap();
+    outbox
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|sent| sent["to"] == target)
+        .and_then(|sent| sent["secret"].as_str().map(str::to_owned))
+        .expect("a code was sent")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_flows_and_passwordless_registration() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LocalServer::start("127.0.0.1:0".parse().unwrap(), &dir.path().join("server"));
+    let device = Device::new(&server.base_url(), dir.path().join("app"), test_keyring()).unwrap();
+    let auth = device.auth("en");
+
+    assert!(auth.username_available("cecil").await.unwrap());
+    let registered = auth
+        .register(&new_account("cecil"), "cecil-password-1")
+        .await;
+    let registered = registered.unwrap();
+    assert!(!auth.username_available("cecil").await.unwrap());
+    assert!(!auth.email_available("cecil@example.test").await.unwrap());
+
+    let methods = auth.methods("cecil").await.unwrap();
+    assert!(methods.password && methods.email && !methods.sms);
+    let wrong = auth.sign_in_with_password("cecil", "nope-nope-nope").await;
+    assert_eq!(
+        wrong.unwrap_err().code(),
+        Some(ErrorCode::InvalidCredentials)
+    );
+
+    // Sign-in by e-mail code.
+    let challenge = auth
+        .start_challenge(ChallengePurpose::SignIn, Some("cecil"), None, None)
+        .await
+        .unwrap();
+    auth.request_code(&challenge.challenge_id, FactorKind::Email)
+        .await
+        .unwrap();
+    let bad = auth
+        .verify_code(&challenge.challenge_id, FactorKind::Email, "000000x")
+        .await;
+    assert!(bad.is_err());
+    let code = code_sent_to(&server, "cecil@example.test");
+    let verified = auth
+        .verify_code(&challenge.challenge_id, FactorKind::Email, &code)
+        .await
+        .unwrap();
+    assert!(verified.complete);
+    let signed_in = auth
+        .sign_in_with_challenge("cecil", &challenge.challenge_id)
+        .await
+        .unwrap();
+    assert_eq!(signed_in.userid, registered.userid);
+
+    // Passwordless registration: the challenge proves the new address first.
+    let challenge = auth
+        .start_challenge(
+            ChallengePurpose::Register,
+            None,
+            Some("dora@example.test"),
+            None,
+        )
+        .await
+        .unwrap();
+    auth.request_code(&challenge.challenge_id, FactorKind::Email)
+        .await
+        .unwrap();
+    let code = code_sent_to(&server, "dora@example.test");
+    auth.verify_code(&challenge.challenge_id, FactorKind::Email, &code)
+        .await
+        .unwrap();
+    let dora = auth
+        .register_passwordless("dora", "Dora", &challenge.challenge_id)
+        .await
+        .unwrap();
+    let methods = auth.methods("dora").await.unwrap();
+    assert!(!methods.password && methods.email);
+
+    // The engine starts from the sign-in, and again from the keyring after a restart.
+    let client = device.start(&dora).await.unwrap();
+    client.shut_down().await;
+    let (resumed, user) = device.resume().await.unwrap().expect("resumed");
+    assert_eq!(user.username, "dora");
+    let renamed = resumed.change_display_name("Dóra").await.unwrap();
+    assert_eq!(renamed.display_name, "Dóra");
+    assert!(resumed.sessions().await.unwrap().iter().any(|s| s.current));
+    device.sign_out(resumed, false).await.unwrap();
+    assert!(device.resume().await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_edit_delete_pin_and_jump() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LocalServer::start("127.0.0.1:0".parse().unwrap(), &dir.path().join("server"));
+    let device = Device::new(&server.base_url(), dir.path().join("a"), test_keyring()).unwrap();
+    let other = Device::new(&server.base_url(), dir.path().join("b"), test_keyring()).unwrap();
+    let auth = device.auth("hu");
+    let erik = auth
+        .register(&new_account("erik"), "erik-password-1")
+        .await
+        .unwrap();
+    let fanni = auth
+        .register(&new_account("fanni"), "fanni-password-1")
+        .await
+        .unwrap();
+    let erik = device.start(&erik).await.unwrap();
+    let fanni = other.start(&fanni).await.unwrap();
+    wait_online(&erik).await;
+    wait_online(&fanni).await;
+
+    let unknown = erik.add_contact("nobody-here").await.unwrap_err();
+    assert_eq!(unknown.code(), Some(ErrorCode::AddUserUnk));
+    let contact = erik.add_contact("fanni").await.unwrap();
+    let chatid = contact.chatid.clone();
+    assert_eq!(erik.chat_list().await.unwrap()[0].chatid, chatid);
+
+    // Fanni writes 60 messages (more than a page); Erik reads the chat, and its count resets.
+    let mut erik_events = erik.events();
+    for n in 0..60 {
+        fanni
+            .send_message(&chatid, &format!("message {n}"), None, vec![])
+            .await
+            .unwrap();
+    }
+    wait_until(&mut erik_events, || async {
+        erik.chat_list().await.unwrap()[0].notifications == 60
+    })
+    .await;
+    erik.set_muted(&chatid, true).await.unwrap();
+    assert!(erik.chat_list().await.unwrap()[0].muted);
+
+    let snapshot = erik.open_timeline(&chatid).await.unwrap();
+    assert!(!snapshot.is_empty());
+    erik.mark_read(&chatid).await.unwrap();
+    assert_eq!(erik.chat_list().await.unwrap()[0].notifications, 0);
+
+    // Erik's own reply, edit, pin and delete change his timeline as diffs.
+    let mut events = erik.events();
+    erik.send_message(&chatid, "first answer", None, vec![])
+        .await
+        .unwrap();
+    let mine = wait_for(&mut events, |e| {
+        matches!(e, CoreEvent::Timeline { diff: chatenium_core::diff::ListDiff::Insert { item: TimelineItem::Message { message }, .. }, .. } if message.message == "first answer")
+    })
+    .await;
+    let CoreEvent::Timeline {
+        diff:
+            chatenium_core::diff::ListDiff::Insert {
+                item: TimelineItem::Message { message: mine },
+                ..
+            },
+        ..
+    } = mine
+    else {
+        unreachable!()
+    };
+    erik.edit_message(&chatid, &mine.msgid, "edited answer")
+        .await
+        .unwrap();
+    erik.set_pinned(&chatid, &mine.msgid, true).await.unwrap();
+    let pinned = erik.pinned_messages(&chatid).await.unwrap();
+    assert_eq!(pinned.len(), 1);
+    assert_eq!(pinned[0].message.message, "edited answer");
+
+    // Editing someone else's message is refused with a code the UI translates.
+    let theirs = erik
+        .open_timeline(&chatid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|item| match item {
+            TimelineItem::Message { message } if message.author != erik.userid() => Some(message),
+            _ => None,
+        })
+        .unwrap();
+    let refused = erik.edit_message(&chatid, &theirs.msgid, "x").await;
+    assert!(matches!(
+        refused,
+        Err(ClientError::Api {
+            code: ErrorCode::NotAuthor,
+            ..
+        })
+    ));
+
+    // Jump to the oldest message: the timeline resets to the page that holds it.
+    let oldest_id = {
+        let query = chatenium_api::schemas::dm::GetMessagesQuery {
+            chatid: chatid.clone(),
+            from: Some(50),
+            limit: Some(50),
+            after: None,
+        };
+        let page = fanni
+            .session()
+            .call::<chatenium_api::DmGetMessages>(&query, &())
+            .await
+            .unwrap();
+        page[0].msgid.clone()
+    };
+    let mut events = erik.events();
+    erik.jump_to_message(&chatid, &oldest_id).await.unwrap();
+    let reset = wait_for(&mut events, |e| {
+        matches!(
+            e,
+            CoreEvent::Timeline {
+                diff: chatenium_core::diff::ListDiff::Reset { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let CoreEvent::Timeline {
+        diff: chatenium_core::diff::ListDiff::Reset { items },
+        ..
+    } = reset
+    else {
+        unreachable!()
+    };
+    assert!(items
+        .iter()
+        .any(|i| matches!(i, TimelineItem::Message { message } if message.msgid == oldest_id)));
+
+    // Delete several at once: both messages leave the server.
+    erik.open_timeline(&chatid).await.unwrap();
+    erik.delete_messages(&chatid, vec![mine.msgid.clone()])
+        .await
+        .unwrap();
+    let after = erik.pinned_messages(&chatid).await.unwrap();
+    assert!(after.is_empty());
+
+    erik.delete_contact(&chatid).await.unwrap();
+    assert!(erik.chat_list().await.unwrap().is_empty());
+}

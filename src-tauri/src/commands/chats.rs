@@ -1,0 +1,218 @@
+//! The chat list and the DM view: contacts, timelines, sending and changing messages,
+//! attachments. Each command hands its arguments to the signed-in `chatenium_core::Client`.
+
+use chatenium_api::schemas::contacts::Contact;
+use chatenium_api::schemas::dm::{Attachment, PinnedMessage};
+use tauri::State;
+
+use crate::dto::TimelineEntry;
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+
+/// The cached chat list, newest activity first; changes arrive as `ChatListChanged`.
+#[tauri::command]
+#[specta::specta]
+pub async fn chat_list(state: State<'_, AppState>) -> CommandResult<Vec<Contact>> {
+    Ok(state.client().await?.chat_list().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_contact(state: State<'_, AppState>, identity: String) -> CommandResult<Contact> {
+    Ok(state.client().await?.add_contact(&identity).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_contact(state: State<'_, AppState>, chatid: String) -> CommandResult<()> {
+    Ok(state.client().await?.delete_contact(&chatid).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_muted(
+    state: State<'_, AppState>,
+    chatid: String,
+    muted: bool,
+) -> CommandResult<()> {
+    Ok(state.client().await?.set_muted(&chatid, muted).await?)
+}
+
+/// Opens a chat: the snapshot to render now; changes arrive as `TimelineChanged`.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_chat(
+    state: State<'_, AppState>,
+    chatid: String,
+) -> CommandResult<Vec<TimelineEntry>> {
+    let items = state.client().await?.open_timeline(&chatid).await?;
+    Ok(items.into_iter().map(TimelineEntry::from).collect())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn close_chat(state: State<'_, AppState>, chatid: String) -> CommandResult<()> {
+    state.client().await?.close_timeline(&chatid);
+    Ok(())
+}
+
+/// Marks the chat read; its unread count follows as a chat list diff.
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_read(state: State<'_, AppState>, chatid: String) -> CommandResult<()> {
+    Ok(state.client().await?.mark_read(&chatid).await?)
+}
+
+/// Loads the page before the oldest shown message; answers how many arrived (0: the start).
+#[tauri::command]
+#[specta::specta]
+pub async fn load_older(state: State<'_, AppState>, chatid: String) -> CommandResult<u32> {
+    let count = state.client().await?.load_older(&chatid).await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn jump_to_message(
+    state: State<'_, AppState>,
+    chatid: String,
+    msgid: String,
+) -> CommandResult<()> {
+    Ok(state
+        .client()
+        .await?
+        .jump_to_message(&chatid, &msgid)
+        .await?)
+}
+
+/// Queues a message (shown at once as a pending echo); answers its client key.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    chatid: String,
+    text: String,
+    reply_to_id: Option<String>,
+    file_ids: Vec<String>,
+) -> CommandResult<String> {
+    let client = state.client().await?;
+    Ok(client
+        .send_message(&chatid, &text, reply_to_id, file_ids)
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_message(
+    state: State<'_, AppState>,
+    chatid: String,
+    msgid: String,
+    text: String,
+) -> CommandResult<()> {
+    let client = state.client().await?;
+    Ok(client.edit_message(&chatid, &msgid, &text).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_messages(
+    state: State<'_, AppState>,
+    chatid: String,
+    msgids: Vec<String>,
+) -> CommandResult<()> {
+    Ok(state
+        .client()
+        .await?
+        .delete_messages(&chatid, msgids)
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_pinned(
+    state: State<'_, AppState>,
+    chatid: String,
+    msgid: String,
+    pinned: bool,
+) -> CommandResult<()> {
+    let client = state.client().await?;
+    Ok(client.set_pinned(&chatid, &msgid, pinned).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn pinned_messages(
+    state: State<'_, AppState>,
+    chatid: String,
+) -> CommandResult<Vec<PinnedMessage>> {
+    Ok(state.client().await?.pinned_messages(&chatid).await?)
+}
+
+/// Uploads a file the UI read (picker, drop or paste) as an attachment; progress arrives as
+/// `UploadProgressed`. The bytes go through a file in the app's cache folder because the
+/// core's uploads stream from a file (and resume from it after an interruption).
+#[tauri::command]
+#[specta::specta]
+pub async fn upload_attachment(
+    state: State<'_, AppState>,
+    name: String,
+    bytes: Vec<u8>,
+) -> CommandResult<Attachment> {
+    let local = |e: std::io::Error| CommandError::Local {
+        detail: e.to_string(),
+    };
+    // A folder of its own per upload, so the file keeps the name the user sees (the core names
+    // the attachment after the file).
+    let dir = state.cache_dir.join("uploads").join(unique());
+    tokio::fs::create_dir_all(&dir).await.map_err(local)?;
+    let path = dir.join(safe_file_name(&name));
+    tokio::fs::write(&path, bytes).await.map_err(local)?;
+    let cancel = chatenium_core::uploads::CancelUpload::new();
+    let uploaded = state.client().await?.upload_file(&path, &cancel).await;
+    // A finished or refused upload no longer needs its copy (an interrupted multipart one
+    // would, to resume; those are large files and fail with a network error, kept here).
+    if !matches!(uploaded, Err(chatenium_core::ClientError::Network(_))) {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    Ok(uploaded?)
+}
+
+/// A file name from the UI, reduced to one harmless path component.
+fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | '\0' | ':' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
+    if trimmed.is_empty() {
+        "file".to_owned()
+    } else {
+        trimmed.chars().take(120).collect()
+    }
+}
+
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{nanos:x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn hostile_file_names_stay_one_path_component() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name(".."), "file");
+        assert_eq!(safe_file_name(""), "file");
+        assert_eq!(safe_file_name("kép.png"), "kép.png");
+        assert!(!safe_file_name("a\\b\0c").contains(['\\', '\0']));
+    }
+}

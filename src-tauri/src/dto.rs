@@ -1,0 +1,161 @@
+//! Transport types at the UI boundary: the core's event payloads as the generated TypeScript
+//! sees them. The core stays free of `specta`; each type here mirrors one of the core's and is
+//! made only by `From`, so the two cannot say different things.
+
+use chatenium_api::schemas::common::Timestamp;
+use chatenium_api::schemas::dm::Message;
+use chatenium_core::timeline::TimelineItem;
+use serde::Serialize;
+
+/// A change to a list: a snapshot once, then only what changed (the core's `ListDiff`).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum ListDiff<T> {
+    Reset {
+        items: Vec<T>,
+    },
+    Append {
+        items: Vec<T>,
+    },
+    /// Older items arrived (back-paging).
+    PushFront {
+        items: Vec<T>,
+    },
+    Insert {
+        index: u32,
+        item: T,
+    },
+    Set {
+        index: u32,
+        item: T,
+    },
+    Remove {
+        index: u32,
+    },
+}
+
+impl<T> ListDiff<T> {
+    pub fn from_core<U>(diff: chatenium_core::diff::ListDiff<U>, map: impl Fn(U) -> T) -> Self {
+        use chatenium_core::diff::ListDiff as Core;
+        let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        match diff {
+            Core::Reset { items } => ListDiff::Reset {
+                items: items.into_iter().map(map).collect(),
+            },
+            Core::Append { items } => ListDiff::Append {
+                items: items.into_iter().map(map).collect(),
+            },
+            Core::PushFront { items } => ListDiff::PushFront {
+                items: items.into_iter().map(map).collect(),
+            },
+            Core::Insert { index: i, item } => ListDiff::Insert {
+                index: index(i),
+                item: map(item),
+            },
+            Core::Set { index: i, item } => ListDiff::Set {
+                index: index(i),
+                item: map(item),
+            },
+            Core::Remove { index: i } => ListDiff::Remove { index: index(i) },
+        }
+    }
+}
+
+/// A send not yet confirmed by the server: shown as a local echo.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingMessage {
+    pub client_key: String,
+    pub chatid: String,
+    pub text: String,
+    pub reply_to_id: Option<String>,
+    pub file_ids: Vec<String>,
+    pub queued_at: Timestamp,
+    /// Why the server refused it for good (an error code); `null` while still to be sent.
+    pub failure: Option<String>,
+}
+
+/// One row of a timeline.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum TimelineEntry {
+    Message { message: Message },
+    Pending { pending: PendingMessage },
+}
+
+impl From<TimelineItem> for TimelineEntry {
+    fn from(item: TimelineItem) -> Self {
+        match item {
+            TimelineItem::Message { message } => TimelineEntry::Message { message },
+            TimelineItem::Pending { outgoing } => TimelineEntry::Pending {
+                pending: PendingMessage {
+                    client_key: outgoing.client_key,
+                    chatid: outgoing.chatid,
+                    text: outgoing.text,
+                    reply_to_id: outgoing.reply_to_id,
+                    file_ids: outgoing.file_ids,
+                    queued_at: outgoing.queued_at,
+                    failure: outgoing.failure,
+                },
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum UploadState {
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadProgress {
+    pub id: String,
+    pub name: String,
+    #[specta(type = f64)]
+    pub sent: u64,
+    #[specta(type = f64)]
+    pub total: u64,
+    pub state: UploadState,
+}
+
+impl From<chatenium_core::uploads::UploadProgress> for UploadProgress {
+    fn from(progress: chatenium_core::uploads::UploadProgress) -> Self {
+        use chatenium_core::uploads::UploadState as Core;
+        UploadProgress {
+            id: progress.id,
+            name: progress.name,
+            sent: progress.sent,
+            total: progress.total,
+            state: match progress.state {
+                Core::Running => UploadState::Running,
+                Core::Done => UploadState::Done,
+                Core::Failed => UploadState::Failed,
+                Core::Cancelled => UploadState::Cancelled,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Connection {
+    Offline,
+    Connecting,
+    Online,
+}
+
+impl From<chatenium_core::ConnectionState> for Connection {
+    fn from(state: chatenium_core::ConnectionState) -> Self {
+        use chatenium_core::ConnectionState as Core;
+        match state {
+            Core::Offline => Connection::Offline,
+            Core::Connecting => Connection::Connecting,
+            Core::Online => Connection::Online,
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Events to the window: the core's typed snapshots and diffs, forwarded as they happen (the
+//! UI never polls). The same stream drives the tray's unread count and the notifications.
+
+use chatenium_api::schemas::contacts::Contact;
+use chatenium_core::CoreEvent;
+use serde::Serialize;
+use tauri::AppHandle;
+use tauri_specta::Event;
+use tokio::sync::broadcast;
+
+use crate::dto::{Connection, ListDiff, TimelineEntry, UploadProgress};
+
+/// The chat list changed (newest activity first).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct ChatListChanged {
+    pub diff: ListDiff<Contact>,
+}
+
+/// An open chat's timeline changed.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct TimelineChanged {
+    pub chatid: String,
+    pub diff: ListDiff<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct ConnectionChanged {
+    pub state: Connection,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct UploadProgressed {
+    pub progress: UploadProgress,
+}
+
+/// The server ended the session (signed out elsewhere, password reset, account deleted).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct SessionEnded {
+    pub reason: String,
+}
+
+/// The user asked to see a chat from outside the window (a notification was clicked).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenChatRequested {
+    pub chatid: String,
+}
+
+/// Forwards one engine's events until it stops (its event stream closes); then the tray's
+/// count goes back to zero.
+pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>) {
+    tauri::async_runtime::spawn(async move {
+        // The chat list as the window has it, for the tray count and for spotting new messages.
+        let mut chats: Vec<Contact> = Vec::new();
+        loop {
+            match events.recv().await {
+                Ok(event) => handle(&app, &mut chats, event),
+                // Fell behind: the next reset (reconnect, catch-up) brings the list back.
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+        crate::tray::show_unread(&app, 0);
+    });
+}
+
+fn handle(app: &AppHandle, chats: &mut Vec<Contact>, event: CoreEvent) {
+    let sent = match event {
+        CoreEvent::ChatList { diff } => {
+            let before = chats.clone();
+            diff.apply(chats);
+            crate::tray::show_unread(app, crate::notifications::unread(chats));
+            for contact in crate::notifications::incoming(&before, chats) {
+                crate::notifications::show(app, contact);
+            }
+            ChatListChanged {
+                diff: ListDiff::from_core(diff, |c| c),
+            }
+            .emit(app)
+        }
+        CoreEvent::Timeline { chatid, diff } => TimelineChanged {
+            chatid,
+            diff: ListDiff::from_core(diff, TimelineEntry::from),
+        }
+        .emit(app),
+        CoreEvent::Connection { state } => ConnectionChanged {
+            state: state.into(),
+        }
+        .emit(app),
+        CoreEvent::Upload { progress } => UploadProgressed {
+            progress: progress.into(),
+        }
+        .emit(app),
+        CoreEvent::SessionRevoked => SessionEnded {
+            reason: "revoked".into(),
+        }
+        .emit(app),
+    };
+    if let Err(error) = sent {
+        eprintln!("chatenium-desktop: an event did not reach the window: {error}");
+    }
+}

@@ -1,0 +1,42 @@
+//! What the shell holds while it runs: the device (server, accounts, keyring) and the engine of
+//! the signed-in account, if any. Commands borrow it; signing in and out replace the engine.
+
+use chatenium_api::schemas::common::PublicUserData;
+use chatenium_core::device::Device;
+use chatenium_core::Client;
+use tokio::sync::{RwLock, RwLockReadGuard};
+
+use crate::error::{CommandError, CommandResult};
+
+pub struct AppState {
+    pub device: Device,
+    /// Whether `device` talks to the server running inside this app.
+    pub embedded: bool,
+    /// The signed-in account's engine and profile.
+    pub signed_in: RwLock<Option<SignedIn>>,
+    /// The UI's language, sent with sign-ins (the server writes e-mails in it).
+    pub language: std::sync::Mutex<String>,
+    pub config_dir: std::path::PathBuf,
+    pub cache_dir: std::path::PathBuf,
+}
+
+pub struct SignedIn {
+    pub client: Client,
+    pub user: PublicUserData,
+}
+
+impl AppState {
+    pub fn language(&self) -> String {
+        self.language
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The signed-in engine, or `SignedOut`.
+    pub async fn client(&self) -> CommandResult<RwLockReadGuard<'_, Client>> {
+        let guard = self.signed_in.read().await;
+        RwLockReadGuard::try_map(guard, |s| s.as_ref().map(|s| &s.client))
+            .map_err(|_| CommandError::SignedOut)
+    }
+}

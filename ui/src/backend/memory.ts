@@ -1,0 +1,427 @@
+// An in-memory `Backend`: a tiny fake server in the page. It lets the real UI run in a plain
+// browser (the hostile-text test in real Chromium) and in unit tests, with no Rust at all.
+// It keeps the same promises as the real one: snapshots, then diffs through `on`.
+import {
+  BackendError,
+  type Attachment,
+  type Backend,
+  type Challenge,
+  type Contact,
+  type ErrorCode,
+  type FactorKind,
+  type ListDiff,
+  type Message,
+  type TimelineEntry,
+  type User,
+} from "./index";
+
+type Handlers = { [K in keyof Backend["on"]]: Set<Parameters<Backend["on"][K]>[0]> };
+
+interface Account {
+  user: User;
+  password: string | null;
+  email: string;
+}
+
+export interface MemoryBackend extends Backend {
+  /** Test hooks: a partner writes `text` into the chat with `partner` (created if needed). */
+  deliver(partner: string, text: string, files?: Attachment[]): Message;
+  /** Signs a user in without the forms. */
+  signInAs(username: string): User;
+  /** Adds `count` messages from `partner` at once, with no events: a long history. */
+  seedHistory(partner: string, count: number, text: (n: number) => string): string;
+  readonly accounts: Map<string, Account>;
+}
+
+const fail = (code: ErrorCode): never => {
+  throw new BackendError({ kind: "api", code });
+};
+
+/** `pageSize`: how many messages opening a chat shows; older ones come by `loadOlder`. */
+export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number } = {}): MemoryBackend {
+  const handlers: Handlers = {
+    chatList: new Set(),
+    timeline: new Set(),
+    connection: new Set(),
+    upload: new Set(),
+    sessionEnded: new Set(),
+    openChat: new Set(),
+  };
+  const accounts = new Map<string, Account>();
+  const chats: Contact[] = [];
+  const messages = new Map<string, Message[]>();
+  const open = new Set<string>();
+  /** Per open chat, the index of the oldest message the timeline shows. */
+  const shownFrom = new Map<string, number>();
+  let me: User | null = null;
+  let clock = 1_700_000_000;
+  let ids = 0;
+  const nextId = (prefix: string) => `${prefix}${++ids}`;
+
+  const listen = <K extends keyof Handlers>(kind: K, handler: Parameters<Backend["on"][K]>[0]) => {
+    (handlers[kind] as Set<unknown>).add(handler);
+    return Promise.resolve(() => {
+      (handlers[kind] as Set<unknown>).delete(handler);
+    });
+  };
+  const emitChats = () => {
+    chats.sort((a, b) => (b.latestMessage?.sentAt.T ?? 0) - (a.latestMessage?.sentAt.T ?? 0));
+    const diff: ListDiff<Contact> = { op: "reset", items: structuredClone(chats) };
+    handlers.chatList.forEach((h) => h(diff));
+  };
+  const emitTimeline = (chatid: string, diff: ListDiff<TimelineEntry>) => {
+    if (open.has(chatid)) handlers.timeline.forEach((h) => h(chatid, diff));
+  };
+  const entries = (chatid: string, from = shownFrom.get(chatid) ?? 0): TimelineEntry[] =>
+    (messages.get(chatid) ?? []).slice(from).map((message) => ({ kind: "message", message: structuredClone(message) }));
+  /** A message's index in the shown timeline, or -1 when it is older than what is shown. */
+  const shown = (chatid: string, index: number) => index - (shownFrom.get(chatid) ?? 0);
+
+  const account = (username: string, email: string, password: string | null): Account => {
+    if ([...accounts.values()].some((a) => a.user.username === username)) fail("usernameTaken");
+    const created = {
+      user: { userid: nextId("u"), username, displayName: username, pfp: null },
+      password,
+      email,
+    };
+    accounts.set(created.user.userid, created);
+    return created;
+  };
+  const find = (identity: string) =>
+    [...accounts.values()].find((a) => a.user.username === identity || a.email === identity) ??
+    fail("userNotFound");
+  const signedIn = () => me ?? fail("unauthorized");
+  const chatOf = (chatid: string) => chats.find((c) => c.chatid === chatid) ?? fail("notFound");
+
+  const post = (chatid: string, author: string, text: string, replyToId: string | null, files: Attachment[]) => {
+    const list = messages.get(chatid) ?? [];
+    messages.set(chatid, list);
+    const reply = replyToId ? list.find((m) => m.msgid === replyToId) : undefined;
+    const message: Message = {
+      msgid: nextId("m"),
+      chatid,
+      author,
+      message: text,
+      sent_at: { T: ++clock, I: 0 },
+      isEdited: false,
+      seen: false,
+      pinned: false,
+      replyToId: replyToId,
+      replyTo: reply?.message ?? null,
+      files,
+      clientKey: null,
+    };
+    list.push(message);
+    const chat = chatOf(chatid);
+    chat.latestMessage = { msgid: message.msgid, message: text, isAuthor: author === me?.userid, sentAt: message.sent_at };
+    if (author !== me?.userid && !open.has(chatid)) chat.notifications += 1;
+    emitTimeline(chatid, { op: "append", items: [{ kind: "message", message: structuredClone(message) }] });
+    emitChats();
+    return message;
+  };
+  // As the server does: registering proves every new address (e-mail and phone: two factors).
+  const challenge = (purpose: Challenge["purpose"], email: string, phone: string | null): Challenge => {
+    const factors: Challenge["factors"] = [{ kind: "email", target: email, verified: false }];
+    if (phone) factors.push({ kind: "sms", target: phone, verified: false });
+    return {
+      challengeId: nextId("c"),
+      purpose,
+      factors,
+      required: purpose === "register" ? factors.length : 1,
+      complete: false,
+      expiresAt: clock + 600,
+    };
+  };
+  // Every code is "123456" here: the forms, not the delivery, are under test.
+  const verified = (c: Challenge, kind: FactorKind): Challenge => {
+    const factors = c.factors.map((f) => (f.kind === kind ? { ...f, verified: true } : f));
+    return { ...c, factors, complete: factors.filter((f) => f.verified).length >= c.required };
+  };
+  const challenges = new Map<string, Challenge>();
+  const updateMe = (change: Partial<User>) => {
+    const current = signedIn();
+    Object.assign(current, change);
+    const stored = accounts.get(current.userid);
+    if (stored) Object.assign(stored.user, change);
+    return structuredClone(current);
+  };
+  const ok = <T>(value: T) => Promise.resolve(value);
+  const run = <T>(work: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+  const backend: MemoryBackend = {
+    accounts,
+    appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
+    setLanguage: () => ok(undefined),
+    setServerUrl: () => ok(undefined),
+
+    signInMethods: (identity) =>
+      run(() => {
+        const found = find(identity);
+        return { password: found.password !== null, email: true, sms: false };
+      }),
+    usernameAvailable: (username) => ok(![...accounts.values()].some((a) => a.user.username === username)),
+    emailAvailable: (email) => ok(![...accounts.values()].some((a) => a.email === email)),
+    signInWithPassword: (identity, password) =>
+      run(() => {
+        const found = find(identity);
+        if (found.password === null) fail("passwordlessAccount");
+        if (found.password !== password) fail("invalidCredentials");
+        me = found.user;
+        return structuredClone(found.user);
+      }),
+    startChallenge: (purpose, identity, newEmail, newPhone) =>
+      run(() => {
+        const target = newEmail ?? (identity ? find(identity).email : fail("factorUnavailable"));
+        const created = challenge(purpose, target, newPhone);
+        challenges.set(created.challengeId, created);
+        return created;
+      }),
+    requestCode: () => ok(undefined),
+    verifyCode: (challengeId, kind, code) =>
+      run(() => {
+        const found = challenges.get(challengeId) ?? fail("challengeNotFound");
+        if (code.trim() !== "123456") fail("invalidCode");
+        const done = verified(found, kind);
+        challenges.set(challengeId, done);
+        return done;
+      }),
+    signInWithChallenge: (identity, challengeId) =>
+      run(() => {
+        if (!challenges.get(challengeId)?.complete) fail("challengeIncomplete");
+        me = find(identity).user;
+        return structuredClone(me);
+      }),
+    register: (form) =>
+      run(() => {
+        if (form.password.length < 8) fail("weakPassword");
+        me = account(form.username, form.email, form.password).user;
+        return structuredClone(me);
+      }),
+    registerPasswordless: (username, displayName, challengeId) =>
+      run(() => {
+        const proved = challenges.get(challengeId);
+        if (!proved?.complete) fail("challengeIncomplete");
+        me = account(username, proved?.factors[0]?.target ?? "", null).user;
+        me.displayName = displayName;
+        return structuredClone(me);
+      }),
+    resetPassword: (challengeId, token, password) =>
+      run(() => {
+        if (!challenges.has(challengeId) || token !== "123456") fail("invalidResetToken");
+        if (password.length < 8) fail("weakPassword");
+      }),
+    resumeSession: () => ok(me ? structuredClone(me) : null),
+    signOut: () =>
+      run(() => {
+        me = null;
+      }),
+
+    chatList: () => ok(structuredClone(chats)),
+    addContact: (identity) =>
+      run(() => {
+        const self = signedIn();
+        const partner = [...accounts.values()].find((a) => a.user.username === identity) ?? fail("addUserUnk");
+        if (partner.user.userid === self.userid) fail("noStartChatWithSelf");
+        if (chats.some((c) => c.user.userid === partner.user.userid)) fail("chatAlreadyExists");
+        const contact: Contact = {
+          chatid: nextId("chat"),
+          user: structuredClone(partner.user),
+          muted: false,
+          notifications: 0,
+          accepted: false,
+          latestMessage: null,
+        };
+        chats.push(contact);
+        emitChats();
+        return structuredClone(contact);
+      }),
+    deleteContact: (chatid) =>
+      run(() => {
+        chats.splice(chats.indexOf(chatOf(chatid)), 1);
+        messages.delete(chatid);
+        emitChats();
+      }),
+    setMuted: (chatid, muted) =>
+      run(() => {
+        chatOf(chatid).muted = muted;
+        emitChats();
+      }),
+    openChat: (chatid) =>
+      run(() => {
+        open.add(chatid);
+        shownFrom.set(chatid, Math.max(0, (messages.get(chatid)?.length ?? 0) - pageSize));
+        return entries(chatid);
+      }),
+    closeChat: (chatid) =>
+      run(() => {
+        open.delete(chatid);
+      }),
+    markRead: (chatid) =>
+      run(() => {
+        chatOf(chatid).notifications = 0;
+        emitChats();
+      }),
+    loadOlder: (chatid) =>
+      run(() => {
+        const from = shownFrom.get(chatid) ?? 0;
+        const older = Math.max(0, from - (Number.isFinite(pageSize) ? pageSize : from));
+        if (older === from) return 0;
+        const items = entries(chatid, older).slice(0, from - older);
+        shownFrom.set(chatid, older);
+        emitTimeline(chatid, { op: "pushFront", items });
+        return items.length;
+      }),
+    jumpToMessage: (chatid) =>
+      run(() => {
+        shownFrom.set(chatid, 0);
+        emitTimeline(chatid, { op: "reset", items: entries(chatid) });
+      }),
+    sendMessage: (chatid, text, replyToId, fileIds) =>
+      run(() => {
+        const files = fileIds.map((id) => uploads.get(id)).filter((f): f is Attachment => f !== undefined);
+        return post(chatid, signedIn().userid, text, replyToId, files).msgid;
+      }),
+    editMessage: (chatid, msgid, text) =>
+      run(() => {
+        const list = messages.get(chatid) ?? [];
+        const index = list.findIndex((m) => m.msgid === msgid);
+        const found = list[index] ?? fail("notFound");
+        if (found.author !== signedIn().userid) fail("notAuthor");
+        found.message = text;
+        found.isEdited = true;
+        if (shown(chatid, index) >= 0) {
+          emitTimeline(chatid, { op: "set", index: shown(chatid, index), item: { kind: "message", message: structuredClone(found) } });
+        }
+      }),
+    deleteMessages: (chatid, msgids) =>
+      run(() => {
+        const list = messages.get(chatid) ?? [];
+        for (const msgid of msgids) {
+          const index = list.findIndex((m) => m.msgid === msgid);
+          if (index < 0) continue;
+          const at = shown(chatid, index);
+          list.splice(index, 1);
+          if (at >= 0) emitTimeline(chatid, { op: "remove", index: at });
+          else shownFrom.set(chatid, (shownFrom.get(chatid) ?? 1) - 1);
+        }
+      }),
+    setPinned: (chatid, msgid, pinned) =>
+      run(() => {
+        const list = messages.get(chatid) ?? [];
+        const index = list.findIndex((m) => m.msgid === msgid);
+        const found = list[index] ?? fail("notFound");
+        found.pinned = pinned;
+        if (shown(chatid, index) >= 0) {
+          emitTimeline(chatid, { op: "set", index: shown(chatid, index), item: { kind: "message", message: structuredClone(found) } });
+        }
+      }),
+    pinnedMessages: (chatid) =>
+      ok(
+        (messages.get(chatid) ?? [])
+          .filter((m) => m.pinned)
+          .map((message) => ({ message: structuredClone(message), pinnedBy: me?.userid ?? "", pinnedAt: message.sent_at })),
+      ),
+    uploadAttachment: (name, bytes) =>
+      run(() => {
+        const fileID = nextId("f");
+        const format = name.split(".").pop()?.toLowerCase() ?? "";
+        const image = ["png", "jpg", "jpeg", "gif", "webp"].includes(format);
+        const url = URL.createObjectURL(new Blob([bytes.slice()]));
+        const attachment: Attachment = {
+          fileID,
+          fileName: name,
+          format,
+          type: image ? "image" : "file",
+          path: url,
+          size: bytes.length,
+          height: null,
+          width: null,
+          hasThumbnail: false,
+        };
+        uploads.set(fileID, attachment);
+        handlers.upload.forEach((h) => h({ id: fileID, name, sent: bytes.length, total: bytes.length, state: "done" }));
+        return attachment;
+      }),
+
+    changeUsername: (username) =>
+      run(() => {
+        if ([...accounts.values()].some((a) => a.user.username === username)) fail("usernameTaken");
+        return updateMe({ username });
+      }),
+    changeDisplayName: (displayName) => run(() => updateMe({ displayName })),
+    changeEmail: () => ok(undefined),
+    changePhone: () => ok(undefined),
+    changeProfilePicture: (_name, bytes) =>
+      run(() => updateMe({ pfp: URL.createObjectURL(new Blob([bytes.slice()])) })),
+    sessions: () =>
+      ok([{ sessionId: "s1", os: "linux", language: "en", createdAt: clock, lastActive: clock, current: true }]),
+    logOutSession: () => ok(undefined),
+    deleteAccount: () =>
+      run(() => {
+        accounts.delete(signedIn().userid);
+        me = null;
+      }),
+
+    on: {
+      chatList: (h) => listen("chatList", h),
+      timeline: (h) => listen("timeline", h),
+      // Nothing to connect to: the test backend is always online.
+      connection: (h) => {
+        h("online");
+        return listen("connection", h);
+      },
+      upload: (h) => listen("upload", h),
+      sessionEnded: (h) => listen("sessionEnded", h),
+      openChat: (h) => listen("openChat", h),
+    },
+
+    deliver(partnerName, text, files = []) {
+      signedIn();
+      const partner =
+        [...accounts.values()].find((a) => a.user.username === partnerName) ??
+        account(partnerName, `${partnerName}@example.test`, "partner-password");
+      let chat = chats.find((c) => c.user.userid === partner.user.userid);
+      if (!chat) {
+        chat = {
+          chatid: nextId("chat"),
+          user: structuredClone(partner.user),
+          muted: false,
+          notifications: 0,
+          accepted: true,
+          latestMessage: null,
+        };
+        chats.push(chat);
+      }
+      return post(chat.chatid, partner.user.userid, text, null, files);
+    },
+    seedHistory(partnerName, count, text) {
+      const chatid = backend.deliver(partnerName, text(0)).chatid;
+      const list = messages.get(chatid)!;
+      const author = list[0]!.author;
+      for (let n = 1; n < count; n++) {
+        list.push({ ...list[0]!, msgid: nextId("m"), message: text(n), author, sent_at: { T: ++clock, I: 0 } });
+      }
+      return chatid;
+    },
+    signInAs(username) {
+      const found = [...accounts.values()].find((a) => a.user.username === username) ?? account(username, `${username}@example.test`, "test-password");
+      me = found.user;
+      return structuredClone(me);
+    },
+  };
+  const uploads = new Map<string, Attachment>();
+  return backend;
+}
+
+/** The browser-test build's backend, reachable by a test driver as `window.chateniumTest`. */
+export function exposeMemoryBackend(): MemoryBackend {
+  const backend = createMemoryBackend();
+  (window as unknown as { chateniumTest: MemoryBackend }).chateniumTest = backend;
+  return backend;
+}
