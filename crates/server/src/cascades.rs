@@ -447,23 +447,6 @@ pub fn discovery(
     Ok(cards)
 }
 
-/// The newest time a cascade, thread or thread message was given (see
-/// [`crate::db::newest_stored_time`]).
-pub fn newest_stored_time(connection: &Connection) -> rusqlite::Result<Timestamp> {
-    let mut newest = Timestamp::default();
-    for sql in [
-        "SELECT created_t, created_i FROM cascades ORDER BY created_t DESC, created_i DESC LIMIT 1",
-        "SELECT created_t, created_i FROM threads ORDER BY created_t DESC, created_i DESC LIMIT 1",
-        "SELECT sent_t, sent_i FROM thread_messages ORDER BY sent_t DESC, sent_i DESC LIMIT 1",
-    ] {
-        let found = connection
-            .query_row(sql, [], |row| Ok(Timestamp::new(row.get(0)?, row.get(1)?)))
-            .optional()?;
-        newest = newest.max(found.unwrap_or_default());
-    }
-    Ok(newest)
-}
-
 /// A free-text field of at most `max` characters; blank is none.
 pub fn optional_text(text: Option<&str>, max: usize) -> ApiResult<Option<String>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {

@@ -90,22 +90,29 @@ impl Db {
 }
 
 /// The newest time any stored object was given: where a restarted server's clock resumes.
+/// Every table whose rows the clock dates is listed here, so that ordering by time (messages,
+/// "recent" pictures, ...) stays right across a restart.
 pub fn newest_stored_time(connection: &Connection) -> rusqlite::Result<Timestamp> {
     use rusqlite::OptionalExtension;
-    let newest = |sql: &str| -> rusqlite::Result<Timestamp> {
+    const STAMPED: &[(&str, &str, &str)] = &[
+        ("messages", "sent_t", "sent_i"),
+        ("chats", "created_at", "created_i"),
+        ("cascades", "created_t", "created_i"),
+        ("threads", "created_t", "created_i"),
+        ("thread_messages", "sent_t", "sent_i"),
+        ("albums", "created_t", "created_i"),
+        ("pictures", "uploaded_t", "uploaded_i"),
+        ("picture_comments", "posted_t", "posted_i"),
+    ];
+    let mut newest = Timestamp::default();
+    for (table, t, i) in STAMPED {
+        let sql = format!("SELECT {t}, {i} FROM {table} ORDER BY {t} DESC, {i} DESC LIMIT 1");
         let found = connection
-            .query_row(sql, [], |row| Ok(Timestamp::new(row.get(0)?, row.get(1)?)))
+            .query_row(&sql, [], |row| Ok(Timestamp::new(row.get(0)?, row.get(1)?)))
             .optional()?;
-        Ok(found.unwrap_or_default())
-    };
-    let message =
-        newest("SELECT sent_t, sent_i FROM messages ORDER BY sent_t DESC, sent_i DESC LIMIT 1")?;
-    let chat = newest(
-        "SELECT created_at, created_i FROM chats ORDER BY created_at DESC, created_i DESC LIMIT 1",
-    )?;
-    let cascades = crate::cascades::newest_stored_time(connection)?;
-    let gallery = crate::gallery::newest_stored_time(connection)?;
-    Ok(message.max(chat).max(cascades).max(gallery))
+        newest = newest.max(found.unwrap_or_default());
+    }
+    Ok(newest)
 }
 
 fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {

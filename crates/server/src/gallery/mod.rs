@@ -93,31 +93,6 @@ pub fn require_user(connection: &Connection, userid: &str) -> ApiResult<()> {
     ensure(known, ErrorCode::NotFound)
 }
 
-/// The newest time the clock gave a gallery object, so that a restarted server dates new
-/// pictures, albums and comments after every stored one ("recent" stays in order).
-pub fn newest_stored_time(
-    connection: &Connection,
-) -> rusqlite::Result<chatenium_api::schemas::common::Timestamp> {
-    use rusqlite::OptionalExtension;
-    let mut newest = chatenium_api::schemas::common::Timestamp::default();
-    for sql in [
-        "SELECT created_t, created_i FROM albums ORDER BY created_t DESC, created_i DESC LIMIT 1",
-        "SELECT uploaded_t, uploaded_i FROM pictures ORDER BY uploaded_t DESC, uploaded_i DESC LIMIT 1",
-        "SELECT posted_t, posted_i FROM picture_comments ORDER BY posted_t DESC, posted_i DESC LIMIT 1",
-    ] {
-        let found = connection
-            .query_row(sql, [], |row| {
-                Ok(chatenium_api::schemas::common::Timestamp::new(
-                    row.get(0)?,
-                    row.get(1)?,
-                ))
-            })
-            .optional()?;
-        newest = newest.max(found.unwrap_or_default());
-    }
-    Ok(newest)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
