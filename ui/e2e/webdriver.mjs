@@ -120,8 +120,10 @@ export class Session {
   async waitForCount(selector, predicate, { attempts = 150 } = {}) {
     let count = -1;
     for (let attempt = 0; attempt < attempts; attempt++) {
-      const found = await this.request("POST", "/elements", { using: "css selector", value: selector });
-      count = found.length;
+      // Counted in the page, not with WebDriver's "find elements": WebKitWebDriver answers
+      // "stale element reference" when a matching node is removed mid-search, which is
+      // exactly what a test waiting for rows to disappear provokes.
+      count = await this.execute("return document.querySelectorAll(arguments[0]).length;", [selector]);
       if (predicate(count)) return count;
       await sleep(100);
     }
@@ -140,19 +142,30 @@ export class Session {
   }
 
   async click(selector) {
-    const element = await this.waitFor(selector);
-    await this.request("POST", `/element/${element}/click`, {});
+    await this.withFreshElement(selector, (element) => this.request("POST", `/element/${element}/click`, {}));
+  }
+
+  /** Runs `action` on the element matching `selector`; finds it again if a re-render replaced
+   * the node between finding and acting on it (WebDriver's "stale element reference"). */
+  async withFreshElement(selector, action, { attempts = 20 } = {}) {
+    for (let attempt = 1; ; attempt++) {
+      const element = await this.waitFor(selector);
+      try {
+        return await action(element);
+      } catch (error) {
+        if (attempt >= attempts || !String(error?.message).includes("stale element")) throw error;
+        await sleep(50);
+      }
+    }
   }
 
   /** Types into a field, as keystrokes (so the page sees real input events). */
   async type(selector, text) {
-    const element = await this.waitFor(selector);
-    await this.request("POST", `/element/${element}/value`, { text });
+    await this.withFreshElement(selector, (element) => this.request("POST", `/element/${element}/value`, { text }));
   }
 
   async clear(selector) {
-    const element = await this.waitFor(selector);
-    await this.request("POST", `/element/${element}/clear`, {});
+    await this.withFreshElement(selector, (element) => this.request("POST", `/element/${element}/clear`, {}));
   }
 
   /** Runs an async script: it receives `done` as its last argument. */
