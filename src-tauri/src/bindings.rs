@@ -3,7 +3,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, chats};
+use crate::commands::{account, auth, chats, staging, transfers};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -35,11 +35,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             chats::load_older,
             chats::jump_to_message,
             chats::send_message,
+            chats::retry_send,
+            chats::discard_send,
             chats::edit_message,
             chats::delete_messages,
             chats::set_pinned,
             chats::pinned_messages,
             chats::upload_attachment,
+            staging::begin_staging,
+            staging::discard_staged,
+            transfers::send_file_directly,
+            transfers::accept_transfer,
+            transfers::decline_transfer,
+            transfers::cancel_transfer,
+            transfers::show_received_file,
             account::change_username,
             account::change_display_name,
             account::change_email,
@@ -56,6 +65,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::UploadProgressed,
             events::SessionEnded,
             events::OpenChatRequested,
+            events::TransferChanged,
         ])
 }
 
@@ -110,6 +120,11 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut listed: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
         listed.sort();
+        let typed: Vec<String> = listed
+            .iter()
+            .filter(|c| !RAW_COMMANDS.contains(&c.as_str()))
+            .cloned()
+            .collect();
 
         let typescript = std::fs::read_to_string(root.join(TYPESCRIPT_BINDINGS)).unwrap();
         let mut generated: Vec<String> = typescript
@@ -122,7 +137,7 @@ mod tests {
             .map(str::to_owned)
             .collect();
         generated.sort();
-        assert_eq!(listed, generated, "command_names.rs and bindings.ts differ");
+        assert_eq!(typed, generated, "command_names.rs and bindings.ts differ");
 
         let capability: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(root.join("src-tauri/capabilities/main-window.json")).unwrap(),

@@ -8,7 +8,9 @@ use tauri::AppHandle;
 use tauri_specta::Event;
 use tokio::sync::broadcast;
 
+use crate::dto::transfer::{TransferEntry, TransferPhase, TransferSide};
 use crate::dto::{Connection, ListDiff, TimelineEntry, UploadProgress};
+use crate::state::AppState;
 
 /// The chat list changed (newest activity first).
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
@@ -44,6 +46,12 @@ pub struct SessionEnded {
 #[serde(rename_all = "camelCase")]
 pub struct OpenChatRequested {
     pub chatid: String,
+}
+
+/// A peer-to-peer transfer changed (offered, progressed, ended).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct TransferChanged {
+    pub transfer: TransferEntry,
 }
 
 /// Forwards one engine's events until it stops (its event stream closes); then the tray's
@@ -95,13 +103,42 @@ fn handle(app: &AppHandle, chats: &mut Vec<Contact>, event: CoreEvent) {
             reason: "revoked".into(),
         }
         .emit(app),
-        // Cascades, threads and transfers have no screens yet (see ARCHITECTURE.md): the core
-        // keeps them cached until the UI that shows them subscribes.
-        CoreEvent::CascadeList { .. }
-        | CoreEvent::ThreadMessage { .. }
-        | CoreEvent::Transfer { .. } => Ok(()),
+        CoreEvent::Transfer { transfer } => {
+            let transfer = TransferEntry::from(transfer);
+            after_transfer_change(app, &transfer);
+            TransferChanged { transfer }.emit(app)
+        }
+        // Cascades and threads have no screens yet (see ARCHITECTURE.md): the core keeps them
+        // cached until the UI that shows them subscribes.
+        CoreEvent::CascadeList { .. } | CoreEvent::ThreadMessage { .. } => Ok(()),
     };
     if let Err(error) = sent {
         eprintln!("chatenium-desktop: an event did not reach the window: {error}");
+    }
+}
+
+/// The shell's part in a transfer's change: remember where a received file went (for "show in
+/// folder"), free a sent file's staged copy once its transfer is over, and tell an unfocused
+/// user that a file is offered.
+fn after_transfer_change(app: &AppHandle, transfer: &TransferEntry) {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    match (transfer.side, transfer.phase) {
+        (TransferSide::Incoming, TransferPhase::Completed) => {
+            if let Some(path) = &transfer.saved_path {
+                state
+                    .received
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(transfer.transfer_id.clone(), path.into());
+            }
+        }
+        (TransferSide::Incoming, TransferPhase::Offered) => {
+            crate::notifications::show_offer(app, transfer);
+        }
+        (TransferSide::Outgoing, phase) if phase.is_final() => {
+            state.staged.release_transfer(&transfer.transfer_id);
+        }
+        _ => {}
     }
 }

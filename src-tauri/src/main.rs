@@ -7,11 +7,13 @@
 
 mod bindings;
 mod commands;
+mod downloads;
 mod dto;
 mod error;
 mod events;
 mod notifications;
 mod server;
+mod staging;
 mod state;
 mod tray;
 mod windows;
@@ -30,7 +32,17 @@ fn main() {
             windows::show_main(app)
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .invoke_handler(specta.invoke_handler())
+        .invoke_handler({
+            // The typed commands, and the one raw-bytes command, which has no TypeScript
+            // signature for specta to generate (see commands/staging.rs).
+            let typed = specta.invoke_handler();
+            let raw: fn(tauri::ipc::Invoke) -> bool =
+                tauri::generate_handler![commands::staging::stage_chunk];
+            move |invoke| match invoke.message.command() {
+                "stage_chunk" => raw(invoke),
+                _ => typed(invoke),
+            }
+        })
         .setup(move |app| {
             specta.mount_events(app);
             let paths = app.path();
@@ -52,7 +64,8 @@ fn main() {
                 signed_in: Default::default(),
                 language: std::sync::Mutex::new("en".into()),
                 config_dir,
-                cache_dir,
+                staged: staging::StagedFiles::new(cache_dir.join("staged")),
+                received: Default::default(),
             });
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);

@@ -1,5 +1,6 @@
 //! Native notifications (notify-rust: the desktop's notification daemon over D-Bus on Linux)
-//! for a new message while the window is not focused. Clicking one opens that chat.
+//! for a new message or an offered file while the window is not focused. Clicking one brings
+//! the window forward (and, for a message, opens that chat).
 
 use chatenium_api::schemas::contacts::Contact;
 use tauri::{AppHandle, Manager};
@@ -37,8 +38,40 @@ pub fn incoming<'a>(before: &[Contact], after: &'a [Contact]) -> Vec<&'a Contact
         .collect()
 }
 
-/// Shows a notification unless the window is focused (the user is looking already).
+/// A partner's new message, unless the window is focused (the user is looking already).
 pub fn show(app: &AppHandle, contact: &Contact) {
+    let Some(latest) = &contact.latest_message else {
+        return;
+    };
+    notify(
+        app,
+        &contact.user.display_name,
+        &latest.message,
+        Some(contact.chatid.clone()),
+    );
+}
+
+/// A contact offers a file: the window lists it for an answer.
+pub fn show_offer(app: &AppHandle, offer: &crate::dto::transfer::TransferEntry) {
+    let from = offer.peer_name.as_deref().unwrap_or(&offer.peer);
+    let hungarian = language(app) == "hu";
+    let summary = if hungarian {
+        format!("{from} fájlt küld")
+    } else {
+        format!("{from} sends you a file")
+    };
+    notify(app, &summary, &offer.name, None);
+}
+
+fn language(app: &AppHandle) -> String {
+    app.try_state::<crate::state::AppState>()
+        .map(|state| state.language())
+        .unwrap_or_default()
+}
+
+/// Shows a notification unless the window is focused; a click brings the window forward and
+/// opens `chatid` if given.
+fn notify(app: &AppHandle, summary: &str, body: &str, chatid: Option<String>) {
     let focused = app
         .get_webview_window("main")
         .and_then(|w| w.is_focused().ok())
@@ -46,27 +79,18 @@ pub fn show(app: &AppHandle, contact: &Contact) {
     if focused {
         return;
     }
-    let Some(latest) = &contact.latest_message else {
-        return;
+    let open = if language(app) == "hu" {
+        "Megnyitás"
+    } else {
+        "Open"
     };
-    let language = app
-        .try_state::<crate::state::AppState>()
-        .map(|state| state.language())
-        .unwrap_or_default();
     let mut notification = notify_rust::Notification::new();
     notification
         .appname("Chatenium")
-        .summary(&contact.user.display_name)
-        .body(&latest.message)
-        .action(
-            "default",
-            if language == "hu" {
-                "Megnyitás"
-            } else {
-                "Open"
-            },
-        );
-    let (app, chatid) = (app.clone(), contact.chatid.clone());
+        .summary(summary)
+        .body(body)
+        .action("default", open);
+    let app = app.clone();
     // Showing and waiting for the click both block on D-Bus: off the async runtime.
     std::thread::spawn(move || match notification.show() {
         Ok(handle) => wait_for_click(app, chatid, handle),
@@ -75,17 +99,23 @@ pub fn show(app: &AppHandle, contact: &Contact) {
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]
-fn wait_for_click(app: AppHandle, chatid: String, handle: notify_rust::NotificationHandle) {
+fn wait_for_click(app: AppHandle, chatid: Option<String>, handle: notify_rust::NotificationHandle) {
     handle.wait_for_action(|action| {
         if action == "default" {
             crate::windows::show_main(&app);
-            let _ = OpenChatRequested { chatid }.emit(&app);
+            if let Some(chatid) = chatid {
+                let _ = OpenChatRequested { chatid }.emit(&app);
+            }
         }
     });
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
-fn wait_for_click(_app: AppHandle, _chatid: String, _handle: notify_rust::NotificationHandle) {
+fn wait_for_click(
+    _app: AppHandle,
+    _chatid: Option<String>,
+    _handle: notify_rust::NotificationHandle,
+) {
     // Other platforms bring the app forward themselves on a click.
 }
 

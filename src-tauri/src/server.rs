@@ -19,6 +19,9 @@ pub struct Settings {
     /// The REST base URL of a remote server; absent means the embedded one.
     #[serde(default)]
     pub server_url: Option<String>,
+    /// Where accepted files are saved; absent means the system's download folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_folder: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -115,6 +118,7 @@ mod tests {
         assert!(Settings::load(dir.path()).server_url.is_none());
         let settings = Settings {
             server_url: Some("https://api.chatenium.hu".into()),
+            ..Default::default()
         };
         settings.save(dir.path()).unwrap();
         assert_eq!(

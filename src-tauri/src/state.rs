@@ -17,7 +17,10 @@ pub struct AppState {
     /// The UI's language, sent with sign-ins (the server writes e-mails in it).
     pub language: std::sync::Mutex<String>,
     pub config_dir: std::path::PathBuf,
-    pub cache_dir: std::path::PathBuf,
+    /// Files the window handed over for an upload or a transfer.
+    pub staged: crate::staging::StagedFiles,
+    /// Where each received file was saved, by transfer id (for "show in folder").
+    pub received: std::sync::Mutex<std::collections::HashMap<String, std::path::PathBuf>>,
 }
 
 pub struct SignedIn {
@@ -31,6 +34,14 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    pub fn received(&self, transfer_id: &str) -> Option<std::path::PathBuf> {
+        self.received
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(transfer_id)
+            .cloned()
     }
 
     /// The signed-in engine, or `SignedOut`.

@@ -19,8 +19,8 @@ export const cargoVersion = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"
 export const ENTER = "\uE007";
 
 /** Starts the real app on its embedded server through tauri-driver; `home` to start it again
- * on the data of an earlier run. */
-export async function openApp({ home = mkdtempSync(join(tmpdir(), "chatenium-e2e-")) } = {}) {
+ * on the data of an earlier run, `extraEnv` for what one test needs besides. */
+export async function openApp({ home = mkdtempSync(join(tmpdir(), "chatenium-e2e-")), extraEnv = {} } = {}) {
   assert.ok(process.env.DISPLAY, "DISPLAY must be set (run under xvfb-run)");
   mkdirSync(artifacts, { recursive: true });
   const env = {
@@ -29,6 +29,7 @@ export async function openApp({ home = mkdtempSync(join(tmpdir(), "chatenium-e2e
     XDG_CONFIG_HOME: join(home, ".config"),
     XDG_DATA_HOME: join(home, ".local/share"),
     XDG_CACHE_HOME: join(home, ".cache"),
+    ...extraEnv,
   };
   delete env.CHATENIUM_SERVER_URL;
   const driver = await startTauriDriver({ env, log: (line) => process.env.E2E_VERBOSE && process.stderr.write(line) });

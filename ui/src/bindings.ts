@@ -45,16 +45,44 @@ export const commands = {
 	jumpToMessage: (chatid: string, msgid: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("jump_to_message", { chatid, msgid })),
 	/**  Queues a message (shown at once as a pending echo); answers its client key. */
 	sendMessage: (chatid: string, text: string, replyToId: string | null, fileIds: string[]) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("send_message", { chatid, text, replyToId, fileIds })),
+	/**  Queues a message the server refused again (a pending echo's "retry"). */
+	retrySend: (chatid: string, clientKey: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("retry_send", { chatid, clientKey })),
+	/**  Gives up on a message the server refused. */
+	discardSend: (chatid: string, clientKey: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("discard_send", { chatid, clientKey })),
 	editMessage: (chatid: string, msgid: string, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("edit_message", { chatid, msgid, text })),
 	deleteMessages: (chatid: string, msgids: string[]) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_messages", { chatid, msgids })),
 	setPinned: (chatid: string, msgid: string, pinned: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_pinned", { chatid, msgid, pinned })),
 	pinnedMessages: (chatid: string) => typedError<PinnedMessage_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("pinned_messages", { chatid })),
 	/**
-	 *  Uploads a file the UI read (picker, drop or paste) as an attachment; progress arrives as
-	 *  `UploadProgressed`. The bytes go through a file in the app's cache folder because the
-	 *  core's uploads stream from a file (and resume from it after an interruption).
+	 *  Uploads a staged file (picked, dropped or pasted; see `staging.rs`) as an attachment;
+	 *  progress arrives as `UploadProgressed`.
 	 */
-	uploadAttachment: (name: string, bytes: number[]) => typedError<Attachment_Serialize, CommandError_Serialize>(__TAURI_INVOKE("upload_attachment", { name, bytes })),
+	uploadAttachment: (stageId: string) => typedError<Attachment_Serialize, CommandError_Serialize>(__TAURI_INVOKE("upload_attachment", { stageId })),
+	/**
+	 *  Starts staging a file of `size` bytes; answers the id its chunks name. (`size` is a
+	 *  JavaScript number: exact up to 2^53 bytes, which no file reaches.)
+	 */
+	beginStaging: (name: string, size: number | null) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("begin_staging", { name, size })),
+	/**  Drops a staged file the user gave up on (a removed attachment, a cancelled send). */
+	discardStaged: (stageId: string) => __TAURI_INVOKE<void>("discard_staged", { stageId }),
+	/**
+	 *  Offers a staged file to the contact `userid`, straight over WebRTC; answers the transfer's
+	 *  id. The staged copy stays until the transfer ends.
+	 */
+	sendFileDirectly: (userid: string, stageId: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("send_file_directly", { userid, stageId })),
+	/**
+	 *  Accepts an offered file into the download folder (the `downloadFolder` setting, else the
+	 *  system's). Refused, and still offered, when the folder lacks the space.
+	 */
+	acceptTransfer: (transferId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("accept_transfer", { transferId })),
+	declineTransfer: (transferId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("decline_transfer", { transferId })),
+	/**  Calls a transfer off, on either side. */
+	cancelTransfer: (transferId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("cancel_transfer", { transferId })),
+	/**
+	 *  Opens the system's file manager at a received file. Only files this app received can be
+	 *  shown, by their transfer's id: the window never names a path.
+	 */
+	showReceivedFile: (transferId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("show_received_file", { transferId })),
 	changeUsername: (username: string) => typedError<PublicUserData_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_username", { username })),
 	changeDisplayName: (displayName: string) => typedError<PublicUserData_Serialize, CommandError_Serialize>(__TAURI_INVOKE("change_display_name", { displayName })),
 	changeEmail: (email: string, challengeId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("change_email", { email, challengeId })),
@@ -76,6 +104,7 @@ export const events = {
 	openChatRequested: makeEvent<OpenChatRequested, OpenChatRequested>("open-chat-requested"),
 	sessionEnded: makeEvent<SessionEnded, SessionEnded>("session-ended"),
 	timelineChanged: makeEvent<TimelineChanged_Serialize, TimelineChanged_Deserialize>("timeline-changed"),
+	transferChanged: makeEvent<TransferChanged_Serialize, TransferChanged_Deserialize>("transfer-changed"),
 	uploadProgressed: makeEvent<UploadProgressed, UploadProgressed>("upload-progressed"),
 };
 
@@ -626,6 +655,76 @@ export type Timestamp = {
 	/**  Ordinal within the second, starting at 0. */
 	I: number,
 };
+
+/**  A peer-to-peer transfer changed (offered, progressed, ended). */
+export type TransferChanged = TransferChanged_Serialize | TransferChanged_Deserialize;
+
+/**  A peer-to-peer transfer changed (offered, progressed, ended). */
+export type TransferChanged_Deserialize = {
+	transfer: TransferEntry_Deserialize,
+};
+
+/**  A peer-to-peer transfer changed (offered, progressed, ended). */
+export type TransferChanged_Serialize = {
+	transfer: TransferEntry_Serialize,
+};
+
+export type TransferEntry = TransferEntry_Serialize | TransferEntry_Deserialize;
+
+export type TransferEntry_Deserialize = {
+	transferId: string,
+	side: TransferSide,
+	/**  The other party's userid. */
+	peer: string,
+	/**  The sender's display name, known on an incoming offer. */
+	peerName?: string | null,
+	/**  The file's name as the sender gave it (shown as text, never as markup). */
+	name: string,
+	size: number | null,
+	phase: TransferPhase,
+	/**  Verified bytes so far. */
+	bytes: number | null,
+	bytesPerSec: number | null,
+	secsLeft?: number | null,
+	/**  Unix milliseconds after which an unanswered offer lapses. */
+	expiresAt?: number | null,
+	/**  Where a received file was saved. */
+	savedPath?: string | null,
+	/**  Why it failed (the core's words; the UI adds its own sentence). */
+	failure?: string | null,
+	/**  A cancel that came from the other party. */
+	byPeer: boolean,
+};
+
+export type TransferEntry_Serialize = {
+	transferId: string,
+	side: TransferSide,
+	/**  The other party's userid. */
+	peer: string,
+	/**  The sender's display name, known on an incoming offer. */
+	peerName: string | null,
+	/**  The file's name as the sender gave it (shown as text, never as markup). */
+	name: string,
+	size: number | null,
+	phase: TransferPhase,
+	/**  Verified bytes so far. */
+	bytes: number | null,
+	bytesPerSec: number | null,
+	secsLeft: number | null,
+	/**  Unix milliseconds after which an unanswered offer lapses. */
+	expiresAt: number | null,
+	/**  Where a received file was saved. */
+	savedPath: string | null,
+	/**  Why it failed (the core's words; the UI adds its own sentence). */
+	failure: string | null,
+	/**  A cancel that came from the other party. */
+	byPeer: boolean,
+};
+
+/**  Where a transfer stands. `offered` waits for this user's answer; the last six are final. */
+export type TransferPhase = "offered" | "waiting" | "connecting" | "transferring" | "reconnecting" | "verifying" | "completed" | "acceptedElsewhere" | "declined" | "cancelled" | "expired" | "failed";
+
+export type TransferSide = "outgoing" | "incoming";
 
 export type UploadProgress = {
 	id: string,

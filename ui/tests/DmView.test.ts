@@ -172,7 +172,7 @@ describe("sends", () => {
     const { default: MessageRow } = await import("../src/components/MessageRow.svelte");
     const pending = { clientKey: "k", chatid: "c", text: "on its way", replyToId: null, fileIds: [], queuedAt: { T: 1, I: 0 }, failure: null };
     const noop = () => {};
-    const handlers = { onreply: noop, onedit: noop, onpin: noop, onselect: noop, onjump: noop };
+    const handlers = { onreply: noop, onedit: noop, onpin: noop, onselect: noop, onjump: noop, onretry: noop, ondiscard: noop };
     const sending = render(MessageRow, { entry: { kind: "pending", pending }, me: "me", selected: false, ...handlers });
     expect(screen.getByTestId("pending-message").dataset.state).toBe("sending");
     expect(screen.queryByTestId("send-failed")).toBeNull();
@@ -180,5 +180,30 @@ describe("sends", () => {
     render(MessageRow, { entry: { kind: "pending", pending: { ...pending, failure: "messageTooLong" } }, me: "me", selected: false, ...handlers });
     expect(screen.getByTestId("pending-message").dataset.state).toBe("failed");
     expect(screen.getByTestId("send-failed").textContent).toContain("Not sent");
+  });
+});
+
+describe("refused sends", () => {
+  it("are retried into a sent message, or discarded, from the failed echo", async () => {
+    const { backend, me, contact } = await chatWith(1);
+    render(DmView, { backend, contact, me });
+    await screen.findByText("message 0");
+    const composer = screen.getByTestId("composer");
+    backend.refuseNextSend("notFound");
+    await fireEvent.input(composer, { target: { value: "try again" } });
+    await fireEvent.keyDown(composer, { key: "Enter" });
+    backend.refuseNextSend("messageTooLong");
+    await fireEvent.input(composer, { target: { value: "give up" } });
+    await fireEvent.keyDown(composer, { key: "Enter" });
+    await waitFor(() => expect(screen.getAllByTestId("send-failed")).toHaveLength(2));
+    expect(screen.getAllByTestId("send-failed")[1]!.textContent).toContain("Not sent");
+
+    const [first, second] = screen.getAllByTestId("pending-message");
+    await fireEvent.click(second!.querySelector('[data-testid="discard-send"]')!);
+    await waitFor(() => expect(screen.getAllByTestId("pending-message")).toHaveLength(1));
+    expect(screen.queryByText("give up")).toBeNull();
+    await fireEvent.click(first!.querySelector('[data-testid="retry-send"]')!);
+    await waitFor(() => expect(screen.queryAllByTestId("pending-message")).toHaveLength(0));
+    expect(screen.getByText("try again").closest('[data-testid="message"]')).toBeTruthy();
   });
 });

@@ -79,10 +79,48 @@ async fn send_pending(shared: &Arc<Shared>) -> Result<(), ClientError> {
                 let (key, why) = (outgoing.client_key.clone(), reason.clone());
                 blocking(move || store.mark_failed(&key, &why)).await?;
                 shared.timeline_change(&outgoing.chatid, |t| {
-                    t.fail_pending(&outgoing.client_key, &reason)
+                    t.fail_pending(&outgoing.client_key, Some(&reason))
                 });
             }
         }
     }
     Ok(())
+}
+
+/// What a user does with a message the server refused.
+impl crate::Client {
+    /// Queues a failed message again, in its old place; the outbox sends it (once: its client
+    /// key stays the same).
+    pub async fn retry_send(&self, chatid: &str, client_key: &str) -> Result<(), ClientError> {
+        let store = Arc::clone(&self.shared.store);
+        let key = client_key.to_owned();
+        blocking(move || store.clear_failure(&key)).await?;
+        self.shared
+            .timeline_change(chatid, |t| t.fail_pending(client_key, None));
+        self.shared.outbox_wake.notify_one();
+        Ok(())
+    }
+
+    /// Gives up on a failed message: it leaves the outbox and the timeline. A message still
+    /// being sent is not discarded (it may already be on the server).
+    pub async fn discard_send(&self, chatid: &str, client_key: &str) -> Result<(), ClientError> {
+        let store = Arc::clone(&self.shared.store);
+        let key = client_key.to_owned();
+        let discarded = blocking(move || {
+            let failed = store
+                .outbox()?
+                .into_iter()
+                .any(|m| m.client_key == key && m.failure.is_some());
+            if failed {
+                store.dequeue(&key)?;
+            }
+            Ok(failed)
+        })
+        .await?;
+        if discarded {
+            self.shared
+                .timeline_change(chatid, |t| t.remove_pending(client_key));
+        }
+        Ok(())
+    }
 }

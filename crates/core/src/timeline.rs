@@ -170,20 +170,37 @@ impl Timeline {
         vec![ListDiff::Append { items: vec![item] }]
     }
 
-    /// Marks an echo as refused by the server.
-    pub fn fail_pending(&mut self, client_key: &str, reason: &str) -> Vec<ListDiff<TimelineItem>> {
-        let Some(index) = self.items.iter().position(|item| {
-            matches!(item, TimelineItem::Pending { .. }) && item.client_key() == Some(client_key)
-        }) else {
+    /// Marks an echo as refused by the server (`Some`), or as queued again (`None`).
+    pub fn fail_pending(
+        &mut self,
+        client_key: &str,
+        reason: Option<&str>,
+    ) -> Vec<ListDiff<TimelineItem>> {
+        let Some(index) = self.position_of_pending(client_key) else {
             return Vec::new();
         };
         if let TimelineItem::Pending { outgoing } = &mut self.items[index] {
-            outgoing.failure = Some(reason.to_owned());
+            outgoing.failure = reason.map(str::to_owned);
         }
         vec![ListDiff::Set {
             index,
             item: self.items[index].clone(),
         }]
+    }
+
+    /// Drops an echo the user discarded.
+    pub fn remove_pending(&mut self, client_key: &str) -> Vec<ListDiff<TimelineItem>> {
+        let Some(index) = self.position_of_pending(client_key) else {
+            return Vec::new();
+        };
+        self.items.remove(index);
+        vec![ListDiff::Remove { index }]
+    }
+
+    fn position_of_pending(&self, client_key: &str) -> Option<usize> {
+        self.items.iter().position(|item| {
+            matches!(item, TimelineItem::Pending { .. }) && item.client_key() == Some(client_key)
+        })
     }
 }
 
@@ -248,8 +265,14 @@ mod tests {
         check(&mut timeline, |t| {
             t.remove(&["m1".into(), "missing".into()])
         });
-        check(&mut timeline, |t| t.fail_pending("k", "messageTooLong"));
+        check(&mut timeline, |t| {
+            t.fail_pending("k", Some("messageTooLong"))
+        });
         let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
         assert_eq!(ids, [Some("m0"), Some("m2"), Some("m3"), Some("m4"), None]);
+        check(&mut timeline, |t| t.fail_pending("k", None));
+        check(&mut timeline, |t| t.remove_pending("k"));
+        check(&mut timeline, |t| t.remove_pending("k"));
+        assert_eq!(timeline.items().len(), 4);
     }
 }

@@ -258,3 +258,120 @@ async fn contacts_edit_delete_pin_and_jump() {
     erik.delete_contact(&chatid).await.unwrap();
     assert!(erik.chat_list().await.unwrap().is_empty());
 }
+
+/// What a timeline's pending echoes say: (text, failure) in order.
+fn pending_of(items: &[TimelineItem]) -> Vec<(String, Option<String>)> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            TimelineItem::Pending { outgoing } => {
+                Some((outgoing.text.clone(), outgoing.failure.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_message_is_retried_once_the_cause_is_gone_or_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LocalServer::start("127.0.0.1:0".parse().unwrap(), &dir.path().join("server"));
+    let device = Device::new(&server.base_url(), dir.path().join("a"), test_keyring()).unwrap();
+    let auth = device.auth("en");
+    let gabor = auth
+        .register(&new_account("gabor"), "gabor-password-1")
+        .await
+        .unwrap();
+    auth.register(&new_account("hanna"), "hanna-password-1")
+        .await
+        .unwrap();
+    let stand_in = auth
+        .register(&new_account("ivett"), "ivett-password-1")
+        .await
+        .unwrap()
+        .userid;
+    let gabor_id = gabor.userid.clone();
+    let gabor = device.start(&gabor).await.unwrap();
+    wait_online(&gabor).await;
+    let chatid = gabor.add_contact("hanna").await.unwrap().chatid;
+    gabor.open_timeline(&chatid).await.unwrap();
+
+    // The server stops counting Gabor as a member (another user stands in his place, as if the
+    // chat were out of his reach for a while): both sends are refused and marked failed.
+    let membership = |from: &str, to: &str| {
+        format!(
+            "UPDATE chats SET user_a = CASE WHEN user_a = '{from}' THEN '{to}' ELSE user_a END, \
+             user_b = CASE WHEN user_b = '{from}' THEN '{to}' ELSE user_b END WHERE id = '{chatid}'"
+        )
+    };
+    server.sql(&membership(&gabor_id, &stand_in));
+    let mut events = gabor.events();
+    let keep = gabor
+        .send_message(&chatid, "worth keeping", None, vec![])
+        .await
+        .unwrap();
+    let drop = gabor
+        .send_message(&chatid, "not worth it", None, vec![])
+        .await
+        .unwrap();
+    wait_until(&mut events, || async {
+        let items = gabor.open_timeline(&chatid).await.unwrap();
+        pending_of(&items)
+            .iter()
+            .all(|(_, failure)| failure.is_some())
+    })
+    .await;
+    let items = gabor.open_timeline(&chatid).await.unwrap();
+    assert_eq!(
+        pending_of(&items),
+        [
+            ("worth keeping".to_owned(), Some("notFound".to_owned())),
+            ("not worth it".to_owned(), Some("notFound".to_owned())),
+        ]
+    );
+
+    // Discarding leaves the outbox and the timeline; retrying once the chat is back sends it.
+    gabor.discard_send(&chatid, &drop).await.unwrap();
+    server.sql(&membership(&stand_in, &gabor_id));
+    gabor.retry_send(&chatid, &keep).await.unwrap();
+    wait_until(&mut events, || async {
+        let items = gabor.open_timeline(&chatid).await.unwrap();
+        pending_of(&items).is_empty()
+            && items.iter().any(|item| {
+                matches!(item, TimelineItem::Message { message } if message.message == "worth keeping")
+            })
+    })
+    .await;
+    // Exactly once on the server, and the discarded one never.
+    let hanna = Device::new(&server.base_url(), dir.path().join("b"), test_keyring()).unwrap();
+    let hanna = hanna
+        .auth("en")
+        .sign_in_with_password("hanna", "hanna-password-1")
+        .await
+        .unwrap();
+    let api = chatenium_core::api::ApiClient::new(server.base_url()).unwrap();
+    let texts: Vec<String> = api
+        .send::<chatenium_api::DmGetMessages>(
+            Some(&hanna.access_token),
+            &chatenium_api::schemas::dm::GetMessagesQuery {
+                chatid: chatid.clone(),
+                from: None,
+                limit: None,
+                after: None,
+            },
+            &(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message)
+        .collect();
+    assert_eq!(texts, ["worth keeping"]);
+
+    // A message still on its way is not discarded (it may already be stored).
+    gabor.discard_send(&chatid, &keep).await.unwrap();
+    let items = gabor.open_timeline(&chatid).await.unwrap();
+    assert!(items.iter().any(|item| {
+        matches!(item, TimelineItem::Message { message } if message.message == "worth keeping")
+    }));
+}

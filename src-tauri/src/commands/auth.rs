@@ -217,6 +217,14 @@ async fn install(
     client: chatenium_core::Client,
     user: PublicUserData,
 ) {
+    if state.embedded {
+        // The embedded server listens on loopback only, so every account it knows is on this
+        // machine: transfers connect over loopback, which also works with no network at all.
+        client.set_transfer_settings(chatenium_core::transfer::TransferSettings {
+            udp_addrs: vec!["127.0.0.1:0".into()],
+            ..Default::default()
+        });
+    }
     crate::events::forward(app.clone(), client.events());
     let previous = state
         .signed_in

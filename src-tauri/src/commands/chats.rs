@@ -6,7 +6,7 @@ use chatenium_api::schemas::dm::{Attachment, PinnedMessage};
 use tauri::State;
 
 use crate::dto::TimelineEntry;
-use crate::error::{CommandError, CommandResult};
+use crate::error::CommandResult;
 use crate::state::AppState;
 
 /// The cached chat list, newest activity first; changes arrive as `ChatListChanged`.
@@ -101,6 +101,36 @@ pub async fn send_message(
         .await?)
 }
 
+/// Queues a message the server refused again (a pending echo's "retry").
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_send(
+    state: State<'_, AppState>,
+    chatid: String,
+    client_key: String,
+) -> CommandResult<()> {
+    Ok(state
+        .client()
+        .await?
+        .retry_send(&chatid, &client_key)
+        .await?)
+}
+
+/// Gives up on a message the server refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn discard_send(
+    state: State<'_, AppState>,
+    chatid: String,
+    client_key: String,
+) -> CommandResult<()> {
+    Ok(state
+        .client()
+        .await?
+        .discard_send(&chatid, &client_key)
+        .await?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn edit_message(
@@ -148,71 +178,21 @@ pub async fn pinned_messages(
     Ok(state.client().await?.pinned_messages(&chatid).await?)
 }
 
-/// Uploads a file the UI read (picker, drop or paste) as an attachment; progress arrives as
-/// `UploadProgressed`. The bytes go through a file in the app's cache folder because the
-/// core's uploads stream from a file (and resume from it after an interruption).
+/// Uploads a staged file (picked, dropped or pasted; see `staging.rs`) as an attachment;
+/// progress arrives as `UploadProgressed`.
 #[tauri::command]
 #[specta::specta]
 pub async fn upload_attachment(
     state: State<'_, AppState>,
-    name: String,
-    bytes: Vec<u8>,
+    stage_id: String,
 ) -> CommandResult<Attachment> {
-    let local = |e: std::io::Error| CommandError::Local {
-        detail: e.to_string(),
-    };
-    // A folder of its own per upload, so the file keeps the name the user sees (the core names
-    // the attachment after the file).
-    let dir = state.cache_dir.join("uploads").join(unique());
-    tokio::fs::create_dir_all(&dir).await.map_err(local)?;
-    let path = dir.join(safe_file_name(&name));
-    tokio::fs::write(&path, bytes).await.map_err(local)?;
+    let path = state.staged.finish(&stage_id)?;
     let cancel = chatenium_core::uploads::CancelUpload::new();
     let uploaded = state.client().await?.upload_file(&path, &cancel).await;
-    // A finished or refused upload no longer needs its copy (an interrupted multipart one
-    // would, to resume; those are large files and fail with a network error, kept here).
+    // A finished or refused upload no longer needs its copy; one cut off by the network keeps
+    // it while the app runs (the core resumes multipart uploads from their file).
     if !matches!(uploaded, Err(chatenium_core::ClientError::Network(_))) {
-        let _ = tokio::fs::remove_dir_all(&dir).await;
+        state.staged.remove(&path);
     }
     Ok(uploaded?)
-}
-
-/// A file name from the UI, reduced to one harmless path component.
-fn safe_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | '\0' | ':' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
-    if trimmed.is_empty() {
-        "file".to_owned()
-    } else {
-        trimmed.chars().take(120).collect()
-    }
-}
-
-fn unique() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{nanos:x}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_file_name;
-
-    #[test]
-    fn hostile_file_names_stay_one_path_component() {
-        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(safe_file_name(".."), "file");
-        assert_eq!(safe_file_name(""), "file");
-        assert_eq!(safe_file_name("kép.png"), "kép.png");
-        assert!(!safe_file_name("a\\b\0c").contains(['\\', '\0']));
-    }
 }

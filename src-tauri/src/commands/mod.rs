@@ -5,6 +5,8 @@
 pub mod account;
 pub mod auth;
 pub mod chats;
+pub mod staging;
+pub mod transfers;
 
 use serde::Serialize;
 use tauri::State;
@@ -50,9 +52,9 @@ pub fn set_language(app: tauri::AppHandle, state: State<'_, AppState>, language:
 #[tauri::command]
 #[specta::specta]
 pub fn set_server_url(state: State<'_, AppState>, url: Option<String>) -> CommandResult<()> {
-    let settings = crate::server::Settings {
-        server_url: url.filter(|u| !u.trim().is_empty()),
-    };
+    // The other settings stay as they are.
+    let mut settings = crate::server::Settings::load(&state.config_dir);
+    settings.server_url = url.filter(|u| !u.trim().is_empty());
     settings
         .save(&state.config_dir)
         .map_err(|e| CommandError::Local {

@@ -20,6 +20,8 @@ import type {
   PublicUserData_Serialize,
   SessionV3,
   TimelineEntry_Serialize,
+  TransferEntry,
+  TransferPhase,
   UploadProgress,
 } from "../bindings";
 
@@ -41,6 +43,8 @@ export type {
   FactorKind,
   ListDiff,
   SessionV3,
+  TransferEntry,
+  TransferPhase,
   UploadProgress,
 };
 
@@ -63,6 +67,8 @@ export interface BackendEvents {
   sessionEnded(handler: () => void): Promise<Unsubscribe>;
   /** A notification was clicked: show this chat. */
   openChat(handler: (chatid: string) => void): Promise<Unsubscribe>;
+  /** A peer-to-peer transfer changed: the whole record, keyed by `transferId`. */
+  transfer(handler: (transfer: TransferEntry) => void): Promise<Unsubscribe>;
 }
 
 export interface Backend {
@@ -104,11 +110,31 @@ export interface Backend {
   /** The timeline resets to the page holding the message. */
   jumpToMessage(chatid: string, msgid: string): Promise<void>;
   sendMessage(chatid: string, text: string, replyToId: string | null, fileIds: string[]): Promise<string>;
+  /** A refused message goes back into the outbox, in its place. */
+  retrySend(chatid: string, clientKey: string): Promise<void>;
+  /** A refused message leaves the outbox and the timeline. */
+  discardSend(chatid: string, clientKey: string): Promise<void>;
   editMessage(chatid: string, msgid: string, text: string): Promise<void>;
   deleteMessages(chatid: string, msgids: string[]): Promise<void>;
   setPinned(chatid: string, msgid: string, pinned: boolean): Promise<void>;
   pinnedMessages(chatid: string): Promise<PinnedMessage[]>;
-  uploadAttachment(name: string, bytes: Uint8Array): Promise<Attachment>;
+  /** Hands a picked, dropped or pasted file to Rust in chunks (a page cannot name a path);
+   * answers the staged id that `uploadAttachment` or `sendFileDirectly` takes. `onProgress`
+   * hears how many bytes are across. */
+  stageFile(file: Blob, name: string, onProgress?: (bytes: number) => void): Promise<string>;
+  /** Drops a staged file nobody will use. */
+  discardStaged(stageId: string): Promise<void>;
+  /** Uploads a staged file as an attachment; progress arrives through `on.upload`. */
+  uploadAttachment(stageId: string): Promise<Attachment>;
+
+  /** Offers a staged file to `userid` peer-to-peer; answers the transfer's id. */
+  sendFileDirectly(userid: string, stageId: string): Promise<string>;
+  /** Accepts an offered file into the download folder. */
+  acceptTransfer(transferId: string): Promise<void>;
+  declineTransfer(transferId: string): Promise<void>;
+  cancelTransfer(transferId: string): Promise<void>;
+  /** Opens the system's file manager at a received file. */
+  showReceivedFile(transferId: string): Promise<void>;
 
   changeUsername(username: string): Promise<User>;
   changeDisplayName(displayName: string): Promise<User>;

@@ -11,7 +11,9 @@ import {
   type FactorKind,
   type ListDiff,
   type Message,
+  type PendingMessage,
   type TimelineEntry,
+  type TransferEntry,
   type User,
 } from "./index";
 
@@ -30,6 +32,14 @@ export interface MemoryBackend extends Backend {
   signInAs(username: string): User;
   /** Adds `count` messages from `partner` at once, with no events: a long history. */
   seedHistory(partner: string, count: number, text: (n: number) => string): string;
+  /** The next message sent is refused with `code` and stays in the timeline as failed. */
+  refuseNextSend(code: ErrorCode): void;
+  /** A partner offers a file peer-to-peer; answers the transfer's id. */
+  offerFile(partner: string, name: string, size: number): string;
+  /** Moves a transfer along as the core would report it. */
+  updateTransfer(transferId: string, change: Partial<TransferEntry>): void;
+  /** The transfers whose file was shown in the file manager, in order. */
+  readonly revealed: string[];
   readonly accounts: Map<string, Account>;
 }
 
@@ -46,6 +56,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     upload: new Set(),
     sessionEnded: new Set(),
     openChat: new Set(),
+    transfer: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -284,9 +295,32 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       }),
     sendMessage: (chatid, text, replyToId, fileIds) =>
       run(() => {
+        if (refusal) {
+          // As the core does: the echo stays, marked with the server's code.
+          const pending: PendingMessage = {
+            clientKey: nextId("k"),
+            chatid,
+            text,
+            replyToId,
+            fileIds,
+            queuedAt: { T: ++clock, I: 0 },
+            failure: refusal,
+          };
+          refusal = null;
+          failed.set(pending.clientKey, pending);
+          emitTimeline(chatid, { op: "append", items: [{ kind: "pending", pending: structuredClone(pending) }] });
+          return pending.clientKey;
+        }
         const files = fileIds.map((id) => uploads.get(id)).filter((f): f is Attachment => f !== undefined);
         return post(chatid, signedIn().userid, text, replyToId, files).msgid;
       }),
+    retrySend: (chatid, clientKey) =>
+      run(() => {
+        const pending = failed.get(clientKey) ?? fail("notFound");
+        removeFailed(chatid, clientKey);
+        post(chatid, signedIn().userid, pending.text, pending.replyToId, []);
+      }),
+    discardSend: (chatid, clientKey) => run(() => removeFailed(chatid, clientKey)),
     editMessage: (chatid, msgid, text) =>
       run(() => {
         const list = messages.get(chatid) ?? [];
@@ -327,8 +361,17 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
           .filter((m) => m.pinned)
           .map((message) => ({ message: structuredClone(message), pinnedBy: me?.userid ?? "", pinnedAt: message.sent_at })),
       ),
-    uploadAttachment: (name, bytes) =>
+    stageFile: async (file, name, onProgress) => {
+      const stageId = nextId("stage");
+      staged.set(stageId, { name, bytes: await readBytes(file) });
+      onProgress?.(file.size);
+      return stageId;
+    },
+    discardStaged: (stageId) => run(() => void staged.delete(stageId)),
+    uploadAttachment: (stageId) =>
       run(() => {
+        const { name, bytes } = staged.get(stageId) ?? fail("notFound");
+        staged.delete(stageId);
         const fileID = nextId("f");
         const format = name.split(".").pop()?.toLowerCase() ?? "";
         const image = ["png", "jpg", "jpeg", "gif", "webp"].includes(format);
@@ -347,6 +390,28 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
         uploads.set(fileID, attachment);
         handlers.upload.forEach((h) => h({ id: fileID, name, sent: bytes.length, total: bytes.length, state: "done" }));
         return attachment;
+      }),
+
+    sendFileDirectly: (userid, stageId) =>
+      run(() => {
+        const { name, bytes } = staged.get(stageId) ?? fail("notFound");
+        staged.delete(stageId);
+        const transferId = nextId("t");
+        emitTransfer({ ...newTransfer(transferId, "outgoing", userid, name, bytes.length), phase: "waiting" });
+        return transferId;
+      }),
+    acceptTransfer: (transferId) =>
+      run(() => {
+        const offer = transfers.get(transferId);
+        if (offer?.phase !== "offered") fail("notFound");
+        emitTransfer({ ...offer!, phase: "connecting" });
+      }),
+    declineTransfer: (transferId) => run(() => endTransfer(transferId, "declined", false)),
+    cancelTransfer: (transferId) => run(() => endTransfer(transferId, "cancelled", false)),
+    showReceivedFile: (transferId) =>
+      run(() => {
+        if (!transfers.get(transferId)?.savedPath) fail("notFound");
+        backend.revealed.push(transferId);
       }),
 
     changeUsername: (username) =>
@@ -379,6 +444,25 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       upload: (h) => listen("upload", h),
       sessionEnded: (h) => listen("sessionEnded", h),
       openChat: (h) => listen("openChat", h),
+      transfer: (h) => listen("transfer", h),
+    },
+    revealed: [],
+    refuseNextSend(code) {
+      refusal = code;
+    },
+    offerFile(partnerName, name, size) {
+      const partner = [...accounts.values()].find((a) => a.user.username === partnerName) ?? fail("userNotFound");
+      const transferId = nextId("t");
+      emitTransfer({
+        ...newTransfer(transferId, "incoming", partner.user.userid, name, size),
+        peerName: partner.user.displayName,
+        expiresAt: (clock + 600) * 1000,
+      });
+      return transferId;
+    },
+    updateTransfer(transferId, change) {
+      const current = transfers.get(transferId) ?? fail("notFound");
+      emitTransfer({ ...current, ...change });
     },
 
     deliver(partnerName, text, files = []) {
@@ -416,6 +500,26 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     },
   };
   const uploads = new Map<string, Attachment>();
+  const staged = new Map<string, { name: string; bytes: Uint8Array }>();
+  let refusal: ErrorCode | null = null;
+  /** Refused sends, which sit after the messages of their chat's timeline. */
+  const failed = new Map<string, PendingMessage>();
+  function removeFailed(chatid: string, clientKey: string) {
+    const stillFailed = [...failed.values()].filter((p) => p.chatid === chatid);
+    const at = stillFailed.findIndex((p) => p.clientKey === clientKey);
+    if (at < 0) return;
+    failed.delete(clientKey);
+    emitTimeline(chatid, { op: "remove", index: entries(chatid).length + at });
+  }
+  const transfers = new Map<string, TransferEntry>();
+  function emitTransfer(transfer: TransferEntry) {
+    transfers.set(transfer.transferId, transfer);
+    handlers.transfer.forEach((h) => h(structuredClone(transfer)));
+  }
+  function endTransfer(transferId: string, phase: "declined" | "cancelled", byPeer: boolean) {
+    const current = transfers.get(transferId) ?? fail("notFound");
+    emitTransfer({ ...current, phase, byPeer });
+  }
   return backend;
 }
 
@@ -424,4 +528,39 @@ export function exposeMemoryBackend(): MemoryBackend {
   const backend = createMemoryBackend();
   (window as unknown as { chateniumTest: MemoryBackend }).chateniumTest = backend;
   return backend;
+}
+
+function newTransfer(
+  transferId: string,
+  side: TransferEntry["side"],
+  peer: string,
+  name: string,
+  size: number,
+): TransferEntry {
+  return {
+    transferId,
+    side,
+    peer,
+    peerName: null,
+    name,
+    size,
+    phase: "offered",
+    bytes: 0,
+    bytesPerSec: 0,
+    secsLeft: null,
+    expiresAt: null,
+    savedPath: null,
+    failure: null,
+    byPeer: false,
+  };
+}
+
+/** A blob's bytes through FileReader, which jsdom's blobs have (they lack `arrayBuffer`). */
+function readBytes(blob: Blob): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(blob);
+  });
 }

@@ -1,5 +1,6 @@
 // The Tauri implementation of `Backend`: a thin mapping onto the generated, typed commands and
 // events. A command's typed error becomes a thrown `BackendError`.
+import { invoke } from "@tauri-apps/api/core";
 import { commands, events } from "../bindings";
 import { BackendError, type Backend, type CommandError } from "./index";
 
@@ -9,6 +10,27 @@ async function unwrap<T>(call: Promise<Outcome<T>>): Promise<T> {
   const outcome = await call;
   if (outcome.status === "error") throw new BackendError(outcome.error);
   return outcome.data;
+}
+
+/** How much of a file one `stage_chunk` call carries: large enough that the per-call cost
+ * vanishes, small enough that progress moves and memory stays flat. */
+const STAGE_CHUNK_BYTES = 4 << 20;
+
+/** `stage_chunk` takes a raw body, so it has no generated signature (see
+ * src-tauri/src/commands/staging.rs); this is the one command called by name. */
+async function stageFile(file: Blob, name: string, onProgress?: (bytes: number) => void): Promise<string> {
+  const stageId = await unwrap(commands.beginStaging(name, file.size));
+  try {
+    for (let offset = 0; offset < file.size; offset += STAGE_CHUNK_BYTES) {
+      const chunk = new Uint8Array(await file.slice(offset, offset + STAGE_CHUNK_BYTES).arrayBuffer());
+      await invoke("stage_chunk", chunk, { headers: { "x-stage-id": stageId, "x-offset": String(offset) } });
+      onProgress?.(offset + chunk.length);
+    }
+  } catch (error) {
+    await commands.discardStaged(stageId);
+    throw error instanceof Error ? error : new BackendError(error as CommandError);
+  }
+  return stageId;
 }
 
 const done = async (call: Promise<Outcome<null>>): Promise<void> => {
@@ -46,17 +68,27 @@ export const tauriBackend: Backend = {
   loadOlder: (chatid) => unwrap(commands.loadOlder(chatid)),
   jumpToMessage: (chatid, msgid) => done(commands.jumpToMessage(chatid, msgid)),
   sendMessage: (chatid, text, replyToId, fileIds) => unwrap(commands.sendMessage(chatid, text, replyToId, fileIds)),
+  retrySend: (chatid, clientKey) => done(commands.retrySend(chatid, clientKey)),
+  discardSend: (chatid, clientKey) => done(commands.discardSend(chatid, clientKey)),
   editMessage: (chatid, msgid, text) => done(commands.editMessage(chatid, msgid, text)),
   deleteMessages: (chatid, msgids) => done(commands.deleteMessages(chatid, msgids)),
   setPinned: (chatid, msgid, pinned) => done(commands.setPinned(chatid, msgid, pinned)),
   pinnedMessages: (chatid) => unwrap(commands.pinnedMessages(chatid)),
-  // Tauri's JSON IPC carries bytes as an array of numbers.
-  uploadAttachment: (name, bytes) => unwrap(commands.uploadAttachment(name, Array.from(bytes))),
+  stageFile,
+  discardStaged: (stageId) => commands.discardStaged(stageId),
+  uploadAttachment: (stageId) => unwrap(commands.uploadAttachment(stageId)),
+
+  sendFileDirectly: (userid, stageId) => unwrap(commands.sendFileDirectly(userid, stageId)),
+  acceptTransfer: (transferId) => done(commands.acceptTransfer(transferId)),
+  declineTransfer: (transferId) => done(commands.declineTransfer(transferId)),
+  cancelTransfer: (transferId) => done(commands.cancelTransfer(transferId)),
+  showReceivedFile: (transferId) => done(commands.showReceivedFile(transferId)),
 
   changeUsername: (username) => unwrap(commands.changeUsername(username)),
   changeDisplayName: (displayName) => unwrap(commands.changeDisplayName(displayName)),
   changeEmail: (email, challengeId) => done(commands.changeEmail(email, challengeId)),
   changePhone: (phone, challengeId) => done(commands.changePhone(phone, challengeId)),
+  // A profile picture is small: JSON's array of numbers is fine here.
   changeProfilePicture: (name, bytes) => unwrap(commands.changeProfilePicture(name, Array.from(bytes))),
   sessions: () => unwrap(commands.sessions()),
   logOutSession: (sessionId) => done(commands.logOutSession(sessionId)),
@@ -69,5 +101,6 @@ export const tauriBackend: Backend = {
     upload: (handler) => events.uploadProgressed.listen((e) => handler(e.payload.progress)),
     sessionEnded: (handler) => events.sessionEnded.listen(() => handler()),
     openChat: (handler) => events.openChatRequested.listen((e) => handler(e.payload.chatid)),
+    transfer: (handler) => events.transferChanged.listen((e) => handler(e.payload.transfer)),
   },
 };

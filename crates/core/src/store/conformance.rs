@@ -163,6 +163,13 @@ pub fn the_outbox_keeps_order_and_each_key_once(store: &dyn Store) {
     assert_eq!(queued.len(), 2);
     assert_eq!(queued[0].failure.as_deref(), Some("messageTooLong"));
     assert_eq!(queued[1].failure, None);
+    store.clear_failure("k1").unwrap();
+    let queued = store.outbox().unwrap();
+    assert_eq!(
+        queued[0].client_key, "k1",
+        "a retried message keeps its place"
+    );
+    assert_eq!(queued[0].failure, None);
 }
 
 pub fn threads_and_pictures_are_kept_per_parent(store: &dyn Store) {

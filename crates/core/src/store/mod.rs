@@ -89,6 +89,8 @@ pub trait Store: Send + Sync {
     /// Everything not yet confirmed, in the order it was queued (failed ones included).
     fn outbox(&self) -> StoreResult<Vec<OutgoingMessage>>;
     fn mark_failed(&self, client_key: &str, reason: &str) -> StoreResult<()>;
+    /// The user asked to try a failed message again: it is queued as it was.
+    fn clear_failure(&self, client_key: &str) -> StoreResult<()>;
     /// The server confirmed it: it leaves the outbox.
     fn dequeue(&self, client_key: &str) -> StoreResult<()>;
 

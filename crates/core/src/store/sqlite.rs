@@ -146,6 +146,30 @@ fn update_message(
     Ok(true)
 }
 
+impl SqliteStore {
+    /// A queued message's failure, set or cleared; its place in the queue stays.
+    fn set_failure(&self, client_key: &str, reason: Option<&str>) -> StoreResult<()> {
+        self.with(|c| {
+            let json: Option<String> = c
+                .query_row(
+                    "SELECT json FROM outbox WHERE client_key = ?1",
+                    [client_key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(json) = json {
+                let mut message: OutgoingMessage = from_json(&json)?;
+                message.failure = reason.map(str::to_owned);
+                c.execute(
+                    "UPDATE outbox SET json = ?1 WHERE client_key = ?2",
+                    params![to_json(&message)?, client_key],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
 impl Store for SqliteStore {
     fn replace_contacts(&self, contacts: &[Contact]) -> StoreResult<()> {
         self.with(|c| {
@@ -304,24 +328,11 @@ impl Store for SqliteStore {
     }
 
     fn mark_failed(&self, client_key: &str, reason: &str) -> StoreResult<()> {
-        self.with(|c| {
-            let json: Option<String> = c
-                .query_row(
-                    "SELECT json FROM outbox WHERE client_key = ?1",
-                    [client_key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(json) = json {
-                let mut message: OutgoingMessage = from_json(&json)?;
-                message.failure = Some(reason.to_owned());
-                c.execute(
-                    "UPDATE outbox SET json = ?1 WHERE client_key = ?2",
-                    params![to_json(&message)?, client_key],
-                )?;
-            }
-            Ok(())
-        })
+        self.set_failure(client_key, Some(reason))
+    }
+
+    fn clear_failure(&self, client_key: &str) -> StoreResult<()> {
+        self.set_failure(client_key, None)
     }
 
     fn dequeue(&self, client_key: &str) -> StoreResult<()> {
