@@ -27,6 +27,7 @@ pub const COMMANDS: &[&str] = &[
     "mark_read",
     "load_older",
     "jump_to_message",
+    "load_newer",
     "send_message",
     "retry_send",
     "discard_send",

@@ -34,6 +34,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             chats::mark_read,
             chats::load_older,
             chats::jump_to_message,
+            chats::load_newer,
             chats::send_message,
             chats::retry_send,
             chats::discard_send,

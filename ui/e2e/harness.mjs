@@ -67,6 +67,9 @@ export async function registerInApp(session, { username, displayName, password }
   await session.type('[data-testid="reg-display-name"]', displayName);
   await session.type('[data-testid="reg-email"]', `${username}@example.test`);
   await session.type('[data-testid="reg-password"]', password);
+  // The e-mail's availability line appears under its field a moment after typing and moves
+  // the button down: a click aimed before that lands beside it.
+  await session.waitForText('[data-testid="email-availability"]', (text) => text === "Available");
   await screenshot(session, "register");
   await session.click('[data-testid="reg-submit"]');
   await session.waitFor('[data-testid="chat-list"]');

@@ -42,6 +42,8 @@ test("a passwordless account registers by proving its e-mail with a code", async
   await session.waitForText('[data-testid="username-availability"]', (t) => t === "Available");
   await session.type('[data-testid="reg-display-name"]', "Pia");
   await session.type('[data-testid="reg-email"]', "pia@example.test");
+  // Wait for the availability line, which moves what is below it (see registerInApp).
+  await session.waitForText('[data-testid="email-availability"]', (t) => t === "Available");
   await session.click('[data-testid="reg-passwordless"]');
   await session.click('[data-testid="reg-submit"]');
   await session.click('[data-testid="send-code-email"]');

@@ -43,6 +43,11 @@ export const commands = {
 	/**  Loads the page before the oldest shown message; answers how many arrived (0: the start). */
 	loadOlder: (chatid: string) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("load_older", { chatid })),
 	jumpToMessage: (chatid: string, msgid: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("jump_to_message", { chatid, msgid })),
+	/**
+	 *  After a jump far back, loads the next newer page; answers how many arrived (0: the
+	 *  timeline is at the newest messages again and follows live ones).
+	 */
+	loadNewer: (chatid: string) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("load_newer", { chatid })),
 	/**  Queues a message (shown at once as a pending echo); answers its client key. */
 	sendMessage: (chatid: string, text: string, replyToId: string | null, fileIds: string[]) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("send_message", { chatid, text, replyToId, fileIds })),
 	/**  Queues a message the server refused again (a pending echo's "retry"). */

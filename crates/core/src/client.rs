@@ -117,6 +117,14 @@ impl Client {
         Ok(snapshot)
     }
 
+    /// What an open timeline shows now, without reopening it (`None` when it is not open).
+    pub fn timeline_snapshot(&self, chatid: &str) -> Option<Vec<TimelineItem>> {
+        self.shared
+            .lock_timelines()
+            .get(chatid)
+            .map(|t| t.items().to_vec())
+    }
+
     pub fn close_timeline(&self, chatid: &str) {
         self.shared.lock_timelines().remove(chatid);
     }

@@ -139,7 +139,12 @@ impl Client {
                 .collect::<Vec<_>>())
         })
         .await?;
-        let timeline = Timeline::new(page, outbox);
+        // A page from the newest one on shows the live end; an older one is detached from it.
+        let timeline = if from == 0 {
+            Timeline::new(page, outbox)
+        } else {
+            Timeline::detached(page, outbox)
+        };
         let items: Vec<TimelineItem> = timeline.items().to_vec();
         let mut timelines = self.shared.lock_timelines();
         if !timelines.contains_key(chatid) {
@@ -152,6 +157,37 @@ impl Client {
             diff: ListDiff::Reset { items },
         });
         Ok(())
+    }
+
+    /// After a jump far back, loads the page of messages after the newest one shown; answers
+    /// how many arrived (0: the timeline shows the newest messages and follows live ones).
+    pub async fn load_newer(&self, chatid: &str) -> Result<usize, ClientError> {
+        let newest = {
+            let timelines = self.shared.lock_timelines();
+            match timelines.get(chatid) {
+                Some(timeline) if timeline.is_detached() => timeline.newest_message().cloned(),
+                _ => return Ok(0),
+            }
+        };
+        let query = GetMessagesQuery {
+            chatid: chatid.to_owned(),
+            from: None,
+            limit: Some(DEFAULT_PAGE_SIZE),
+            after: newest.map(|m| m.msgid),
+        };
+        let newer = self
+            .shared
+            .session
+            .call::<DmGetMessages>(&query, &())
+            .await?;
+        let reached_newest = newer.len() < DEFAULT_PAGE_SIZE as usize;
+        let store = Arc::clone(&self.shared.store);
+        let cached = newer.clone();
+        blocking(move || store.upsert_messages(&cached)).await?;
+        let count = newer.len();
+        self.shared
+            .timeline_change(chatid, |t| t.append_newer(newer, reached_newest));
+        Ok(count)
     }
 
     /// Adds a contact by username, e-mail address or phone number.

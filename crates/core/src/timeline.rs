@@ -38,6 +38,9 @@ impl TimelineItem {
 #[derive(Debug, Default)]
 pub struct Timeline {
     items: Vec<TimelineItem>,
+    /// After a jump far back: the newest messages are not shown, and newer ones come only by
+    /// forward paging (`append_newer`), so a live message does not land after a gap.
+    detached: bool,
 }
 
 impl Timeline {
@@ -52,11 +55,53 @@ impl Timeline {
                 .into_iter()
                 .map(|outgoing| TimelineItem::Pending { outgoing }),
         );
-        Timeline { items }
+        Timeline {
+            items,
+            detached: false,
+        }
+    }
+
+    /// A timeline of an older page (a jump to a message), cut off from the newest messages.
+    pub fn detached(messages: Vec<Message>, outbox: Vec<OutgoingMessage>) -> Timeline {
+        Timeline {
+            detached: true,
+            ..Timeline::new(messages, outbox)
+        }
     }
 
     pub fn items(&self) -> &[TimelineItem] {
         &self.items
+    }
+
+    /// Whether newer messages than those shown exist but are not loaded (after a jump).
+    pub fn is_detached(&self) -> bool {
+        self.detached
+    }
+
+    /// The newest stored message shown: where forward paging continues.
+    pub fn newest_message(&self) -> Option<&Message> {
+        self.items[..self.stored_len()]
+            .last()
+            .and_then(|item| match item {
+                TimelineItem::Message { message } => Some(message),
+                TimelineItem::Pending { .. } => None,
+            })
+    }
+
+    /// Newer messages loaded by forward paging; `reached_newest` when they were the last, after
+    /// which live messages show again as they arrive.
+    pub fn append_newer(
+        &mut self,
+        newer: Vec<Message>,
+        reached_newest: bool,
+    ) -> Vec<ListDiff<TimelineItem>> {
+        let was_detached = std::mem::replace(&mut self.detached, false);
+        let diffs = newer
+            .into_iter()
+            .flat_map(|message| self.upsert(message))
+            .collect();
+        self.detached = was_detached && !reached_newest;
+        diffs
     }
 
     /// The oldest stored message shown: where back-paging continues.
@@ -81,7 +126,8 @@ impl Timeline {
             .position(|item| item.msgid() == Some(msgid))
     }
 
-    /// Adds or updates a stored message, replacing its local echo if there is one.
+    /// Adds or updates a stored message, replacing its local echo if there is one. A detached
+    /// timeline takes no message newer than those it shows (forward paging brings those).
     pub fn upsert(&mut self, message: Message) -> Vec<ListDiff<TimelineItem>> {
         let mut diffs = Vec::new();
         if let Some(index) = self.position_of_msgid(&message.msgid) {
@@ -90,6 +136,13 @@ impl Timeline {
                 self.items[index] = item.clone();
                 diffs.push(ListDiff::Set { index, item });
             }
+            return diffs;
+        }
+        if self.detached
+            && self
+                .newest_message()
+                .is_some_and(|newest| message.sent_at > newest.sent_at)
+        {
             return diffs;
         }
         if let Some(key) = message.client_key.clone() {
@@ -271,6 +324,27 @@ mod tests {
         let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
         assert_eq!(ids, [Some("m0"), Some("m2"), Some("m3"), Some("m4"), None]);
         check(&mut timeline, |t| t.fail_pending("k", None));
+        let mut jumped = Timeline::detached(vec![message("m1", 1, None)], vec![]);
+        check(&mut jumped, |t| t.upsert(message("m9", 9, None)));
+        assert_eq!(
+            jumped.items().len(),
+            1,
+            "a live message waits for forward paging"
+        );
+        check(&mut jumped, |t| {
+            t.append_newer(vec![message("m2", 2, None)], false)
+        });
+        assert!(jumped.is_detached());
+        check(&mut jumped, |t| {
+            t.append_newer(vec![message("m3", 3, None), message("m9", 9, None)], true)
+        });
+        assert!(!jumped.is_detached());
+        check(&mut jumped, |t| t.upsert(message("m10", 10, None)));
+        let ids: Vec<_> = jumped.items().iter().map(|i| i.msgid()).collect();
+        assert_eq!(
+            ids,
+            [Some("m1"), Some("m2"), Some("m3"), Some("m9"), Some("m10")]
+        );
         check(&mut timeline, |t| t.remove_pending("k"));
         check(&mut timeline, |t| t.remove_pending("k"));
         assert_eq!(timeline.items().len(), 4);

@@ -247,6 +247,54 @@ async fn contacts_edit_delete_pin_and_jump() {
         .iter()
         .any(|i| matches!(i, TimelineItem::Message { message } if message.msgid == oldest_id)));
 
+    // Far back, the timeline is cut off from the newest messages: a live one waits, and
+    // paging forward brings everything after the page, in order and without a gap.
+    fanni
+        .send_message(&chatid, "while erik reads old ones", None, vec![])
+        .await
+        .unwrap();
+    wait_until(&mut events, || async {
+        erik.chat_list().await.unwrap()[0]
+            .latest_message
+            .as_ref()
+            .is_some_and(|m| m.message == "while erik reads old ones")
+    })
+    .await;
+    let texts = |items: &[TimelineItem]| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                TimelineItem::Message { message } => Some(message.message.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let shown = texts(&erik.timeline_snapshot(&chatid).unwrap());
+    assert!(!shown.contains(&"while erik reads old ones".to_owned()));
+    let mut pages = 0;
+    while erik.load_newer(&chatid).await.unwrap() > 0 {
+        pages += 1;
+        assert!(pages < 10, "forward paging ends");
+    }
+    let all = texts(&erik.timeline_snapshot(&chatid).unwrap());
+    assert_eq!(all.first().map(String::as_str), Some("message 0"));
+    assert_eq!(
+        all.last().map(String::as_str),
+        Some("while erik reads old ones")
+    );
+    // Fanni's 60, Erik's edited answer, the live one: each once.
+    assert_eq!(all.len(), 62, "{all:?}");
+    // Following live messages again.
+    fanni
+        .send_message(&chatid, "and now", None, vec![])
+        .await
+        .unwrap();
+    wait_until(&mut events, || async {
+        erik.timeline_snapshot(&chatid)
+            .is_some_and(|items| texts(&items).last().map(String::as_str) == Some("and now"))
+    })
+    .await;
+
     // Delete several at once: both messages leave the server.
     erik.open_timeline(&chatid).await.unwrap();
     erik.delete_messages(&chatid, vec![mine.msgid.clone()])

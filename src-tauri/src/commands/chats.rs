@@ -85,6 +85,15 @@ pub async fn jump_to_message(
         .await?)
 }
 
+/// After a jump far back, loads the next newer page; answers how many arrived (0: the
+/// timeline is at the newest messages again and follows live ones).
+#[tauri::command]
+#[specta::specta]
+pub async fn load_newer(state: State<'_, AppState>, chatid: String) -> CommandResult<u32> {
+    let count = state.client().await?.load_newer(&chatid).await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
 /// Queues a message (shown at once as a pending echo); answers its client key.
 #[tauri::command]
 #[specta::specta]

@@ -109,6 +109,9 @@ export interface Backend {
   loadOlder(chatid: string): Promise<number>;
   /** The timeline resets to the page holding the message. */
   jumpToMessage(chatid: string, msgid: string): Promise<void>;
+  /** After a jump far back, the next newer messages arrive as diffs; answers how many (0: the
+   * timeline shows the newest and follows live messages again). */
+  loadNewer(chatid: string): Promise<number>;
   sendMessage(chatid: string, text: string, replyToId: string | null, fileIds: string[]): Promise<string>;
   /** A refused message goes back into the outbox, in its place. */
   retrySend(chatid: string, clientKey: string): Promise<void>;

@@ -67,6 +67,7 @@ export const tauriBackend: Backend = {
   markRead: (chatid) => done(commands.markRead(chatid)),
   loadOlder: (chatid) => unwrap(commands.loadOlder(chatid)),
   jumpToMessage: (chatid, msgid) => done(commands.jumpToMessage(chatid, msgid)),
+  loadNewer: (chatid) => unwrap(commands.loadNewer(chatid)),
   sendMessage: (chatid, text, replyToId, fileIds) => unwrap(commands.sendMessage(chatid, text, replyToId, fileIds)),
   retrySend: (chatid, clientKey) => done(commands.retrySend(chatid, clientKey)),
   discardSend: (chatid, clientKey) => done(commands.discardSend(chatid, clientKey)),

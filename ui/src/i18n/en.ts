@@ -139,6 +139,7 @@ export const en = {
   "transfers.phase.cancelledByPeer": "Cancelled by the other side",
   "transfers.phase.expired": "Nobody accepted in time",
   "transfers.phase.failed": "Failed: {reason}",
+  "dm.jumpToLatest": "Jump to the newest",
   "dm.retry": "Retry",
   "dm.discard": "Discard",
 } as const;

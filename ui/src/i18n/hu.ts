@@ -139,6 +139,7 @@ export const hu: Record<MessageKey, string> = {
   "transfers.phase.cancelledByPeer": "A másik fél megszakította",
   "transfers.phase.expired": "Senki nem fogadta el időben",
   "transfers.phase.failed": "Sikertelen: {reason}",
+  "dm.jumpToLatest": "Ugrás a legújabbra",
   "dm.retry": "Újraküldés",
   "dm.discard": "Elvetés",
 };
