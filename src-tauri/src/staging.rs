@@ -56,13 +56,13 @@ impl StagedFiles {
         }
     }
 
-    /// Starts a staged file that will hold `size` bytes under the name `name` (reduced to one
-    /// harmless path component); answers its id.
+    /// Starts a staged file that will hold `size` bytes under the name `name` (made one
+    /// harmless file name by the same rules as a name from a peer); answers its id.
     pub fn begin(&self, name: &str, size: u64) -> Result<String, StagingError> {
         let id = unique_id();
         let dir = self.root.join(&id);
         std::fs::create_dir_all(&dir)?;
-        let path = dir.join(safe_file_name(name));
+        let path = dir.join(chatenium_core::transfer::names::sanitize(name));
         std::fs::File::create(&path)?;
         lock(&self.writing).insert(
             id.clone(),
@@ -151,24 +151,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A file name from the UI, reduced to one harmless path component.
-pub fn safe_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | '\0' | ':' => '_',
-            c if c.is_control() => '_',
-            c => c,
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
-    if trimmed.is_empty() {
-        "file".to_owned()
-    } else {
-        trimmed.chars().take(120).collect()
-    }
-}
-
 fn unique_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -249,10 +231,17 @@ mod tests {
 
     #[test]
     fn hostile_file_names_stay_one_path_component() {
-        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(safe_file_name(".."), "file");
-        assert_eq!(safe_file_name(""), "file");
-        assert_eq!(safe_file_name("kép.png"), "kép.png");
-        assert!(!safe_file_name("a\\b\0c").contains(['\\', '\0']));
+        let (dir, files) = staging();
+        let staged_name = |name: &str| {
+            let id = files.begin(name, 0).unwrap();
+            let path = files.finish(&id).unwrap();
+            assert_eq!(path.parent().unwrap(), dir.path().join("staged").join(&id));
+            path.file_name().unwrap().to_string_lossy().into_owned()
+        };
+        assert_eq!(staged_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(staged_name(".."), "download");
+        assert_eq!(staged_name(""), "download");
+        assert_eq!(staged_name("kép.png"), "kép.png");
+        assert!(!staged_name("a\\b\0c").contains(['\\', '\0']));
     }
 }

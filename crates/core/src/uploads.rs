@@ -105,6 +105,7 @@ pub fn mime_of(name: &str) -> &'static str {
         "gif" => "image/gif",
         "webp" => "image/webp",
         "mp4" => "video/mp4",
+        "mkv" => "video/x-matroska",
         "webm" => "video/webm",
         "mp3" => "audio/mpeg",
         "ogg" => "audio/ogg",

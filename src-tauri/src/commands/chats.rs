@@ -195,9 +195,11 @@ pub async fn upload_attachment(
     state: State<'_, AppState>,
     stage_id: String,
 ) -> CommandResult<Attachment> {
+    // Signed in first: a staged file taken over by `finish` is this command's to remove.
+    let client = state.client().await?;
     let path = state.staged.finish(&stage_id)?;
     let cancel = chatenium_core::uploads::CancelUpload::new();
-    let uploaded = state.client().await?.upload_file(&path, &cancel).await;
+    let uploaded = client.upload_file(&path, &cancel).await;
     // A finished or refused upload no longer needs its copy; one cut off by the network keeps
     // it while the app runs (the core resumes multipart uploads from their file).
     if !matches!(uploaded, Err(chatenium_core::ClientError::Network(_))) {

@@ -15,8 +15,10 @@ pub async fn send_file_directly(
     userid: String,
     stage_id: String,
 ) -> CommandResult<String> {
+    // Signed in first: a staged file taken over by `finish` is this command's to remove.
+    let client = state.client().await?;
     let path = state.staged.finish(&stage_id)?;
-    let sent = state.client().await?.send_file(&userid, &path).await;
+    let sent = client.send_file(&userid, &path).await;
     match sent {
         Ok(transfer_id) => {
             state.staged.hold_for_transfer(&transfer_id, path);

@@ -35,6 +35,15 @@ class Locale {
     translate(this.language, key, params);
   /** A failed command as a sentence in the current language. */
   error = (error: unknown) => describeError(this.language, error);
+  /** Runs `work`; answers "" when it succeeds, else why it failed, as a sentence. */
+  attempt = async (work: () => Promise<unknown>): Promise<string> => {
+    try {
+      await work();
+      return "";
+    } catch (error) {
+      return this.error(error);
+    }
+  };
 }
 
 export const locale = new Locale();

@@ -340,7 +340,8 @@ pub(crate) async fn send_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
     let file = FileMetadata {
-        mime: mime_of(&name).to_owned(),
+        // What the receiver is shown; the bytes decide nothing here.
+        mime: crate::uploads::mime_of(&name).to_owned(),
         name,
         size: metadata.len(),
         width: None,
@@ -480,27 +481,6 @@ async fn end_on_server(shared: &Shared, id: &str) {
     };
     if let Err(error) = shared.session.call::<DeclineTransfer>(&(), &body).await {
         tracing::debug!(%error, "ending a transfer on the server");
-    }
-}
-
-/// The MIME type the receiver is shown; the bytes decide nothing here.
-fn mime_of(name: &str) -> &'static str {
-    let extension = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "txt" => "text/plain",
-        "pdf" => "application/pdf",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "mp4" => "video/mp4",
-        "mkv" => "video/x-matroska",
-        "mp3" => "audio/mpeg",
-        "zip" => "application/zip",
-        _ => "application/octet-stream",
     }
 }
 
