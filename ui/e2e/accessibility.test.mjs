@@ -1,7 +1,8 @@
 // Every screen the in-memory backend can reach, in real Chromium (playwright-core driving
 // Debian's /usr/bin/chromium) on the browser build, in the light and in the dark theme:
 // axe-core finds no violation, and a screenshot of each is kept in .e2e-artifacts/ as
-// look-<screen>-<theme>.png.
+// look-<screen>-<theme>.png. The page is served with the app's own Content-Security-Policy (from
+// tauri.conf.json), and nothing on any screen may trip it: no inline style or script at run time.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,6 +15,9 @@ import { artifacts, root } from "./harness.mjs";
 const dist = join(root, "ui/dist-browser-test");
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml" };
+const csp = Object.entries(JSON.parse(readFileSync(join(root, "tauri.conf.json"), "utf8")).app.security.csp)
+  .map(([directive, sources]) => `${directive} ${sources}`)
+  .join("; ");
 
 let server;
 let browser;
@@ -25,7 +29,10 @@ before(async () => {
     const path = normalize(new URL(request.url, "http://x").pathname).replace(/^\/+/, "") || "index.html";
     try {
       const body = readFileSync(join(dist, path));
-      response.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+      response.writeHead(200, {
+        "content-type": TYPES[extname(path)] ?? "application/octet-stream",
+        "content-security-policy": csp,
+      });
       response.end(body);
     } catch {
       response.writeHead(404).end();
@@ -47,6 +54,12 @@ after(async () => {
 /** A fresh page in `scheme`, on the sign-in screen. */
 async function openPage(scheme) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: scheme });
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.__cspViolations.push(`${e.violatedDirective}: ${e.blockedURI} (${e.sourceFile}:${e.lineNumber}) ${e.sample}`),
+    );
+  });
   await page.goto(base);
   await page.waitForSelector('[data-testid="sign-in"]');
   await page.evaluate(axeSource);
@@ -67,6 +80,7 @@ async function audit(page, screen, scheme) {
   });
   await page.screenshot({ path: join(artifacts, `look-${screen}-${scheme}.png`) });
   assert.deepEqual(violations, [], `${screen} (${scheme}): ${JSON.stringify(violations, null, 2)}`);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], `${screen} (${scheme}): the CSP refused something`);
 }
 
 /** The test backend's user `reader`, signed in through the form, with a chat that has history:
