@@ -5,7 +5,7 @@ import type { TimelineEntry } from "../src/backend";
 import { colourIndex, initials, isPictureUrl } from "../src/lib/avatar";
 import { matchItems, type SwitcherItem } from "../src/lib/navigation";
 import { applyTheme, theme } from "../src/lib/theme.svelte";
-import { dayLabel, rowPlace } from "../src/lib/timeline";
+import { dayLabel, rowPlace, shortWhen } from "../src/lib/timeline";
 
 const message = (author: string, seconds: number, replyToId: string | null = null): TimelineEntry => ({
   kind: "message",
@@ -72,6 +72,15 @@ describe("timeline grouping", () => {
     expect(dayLabel(new Date(2026, 10, 27, 23, 0), "hu", words, now)).toBe("Tegnap");
     expect(dayLabel(new Date(2026, 0, 5), "hu", words, now)).toContain("január");
     expect(dayLabel(new Date(2026, 0, 5), "en", { today: "Today", yesterday: "Yesterday" }, now)).toContain("January");
+  });
+});
+
+describe("chat list times", () => {
+  it("show the time today, the weekday this week and the date before", () => {
+    const now = new Date(2026, 10, 28, 15, 0);
+    expect(shortWhen(new Date(2026, 10, 28, 9, 5), "en", now)).toMatch(/09:05|9:05/);
+    expect(shortWhen(new Date(2026, 10, 26, 9, 5), "en", now)).toBe("Thu");
+    expect(shortWhen(new Date(2026, 0, 5), "hu", now)).toContain("jan");
   });
 });
 

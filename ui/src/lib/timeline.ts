@@ -58,3 +58,12 @@ export function dayLabel(day: Date, language: string, words: { today: string; ye
     day: "numeric",
   });
 }
+
+/** When a chat last spoke, as chat lists show it: the time today, the weekday this week, else
+ * the date. */
+export function shortWhen(when: Date, language: string, now = new Date()): string {
+  if (sameDay(when, now)) return when.toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
+  const days = (now.getTime() - when.getTime()) / 86_400_000;
+  if (days >= 0 && days < 6) return when.toLocaleDateString(language, { weekday: "short" });
+  return when.toLocaleDateString(language, { year: "numeric", month: "short", day: "numeric" });
+}
