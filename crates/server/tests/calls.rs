@@ -33,13 +33,6 @@ async fn server_with(ring_timeout_secs: u64) -> TestServer {
     .await
 }
 
-/// `one` and `other` share a chat (`one` asked, `other` replied).
-async fn befriend(server: &TestServer, one: &User, other: &User) -> String {
-    let chatid = server.add_contact(one, other).await.chatid;
-    server.send_text(other.auth(), &chatid, "hello").await;
-    chatid
-}
-
 fn chat(chatid: &str) -> CallAccessQuery {
     CallAccessQuery {
         chatid: chatid.to_owned(),
@@ -81,8 +74,8 @@ async fn members_get_a_livekit_token_for_the_chats_room() {
     let anna = server.register("anna").await;
     let bela = server.register("bela").await;
     let cili = server.register("cili").await;
-    let chatid = befriend(&server, &anna, &bela).await;
-    befriend(&server, &anna, &cili).await;
+    let chatid = server.befriend(&anna, &bela).await;
+    server.befriend(&anna, &cili).await;
     let verifier = TokenVerifier::with_api_key(LIVEKIT_KEY, LIVEKIT_SECRET);
 
     for member in [&anna, &bela] {
@@ -135,8 +128,8 @@ async fn inviting_rings_the_partner_live_and_on_their_devices() {
     let anna = server.register("anna").await;
     let bela = server.register("bela").await;
     let cili = server.register("cili").await;
-    let chatid = befriend(&server, &anna, &bela).await;
-    befriend(&server, &anna, &cili).await;
+    let chatid = server.befriend(&anna, &bela).await;
+    server.befriend(&anna, &cili).await;
     // bela has a phone (FCM) signed in and a tablet (APNS) on another session.
     server
         .call::<RegisterFcmToken>(
@@ -272,7 +265,7 @@ async fn a_ring_nobody_answers_ends_for_both_members() {
     let server = server_with(1).await;
     let anna = server.register("anna").await;
     let bela = server.register("bela").await;
-    let chatid = befriend(&server, &anna, &bela).await;
+    let chatid = server.befriend(&anna, &bela).await;
     let mut anna_socket = server.socket(&anna.token).await;
     let mut bela_socket = server.socket(&bela.token).await;
 
@@ -305,7 +298,7 @@ async fn the_partner_joining_answers_the_ring() {
     let server = server_with(45).await;
     let anna = server.register("anna").await;
     let bela = server.register("bela").await;
-    let chatid = befriend(&server, &anna, &bela).await;
+    let chatid = server.befriend(&anna, &bela).await;
 
     server
         .call::<InvitePartner>(anna.auth(), &(), &invite(&chatid))
@@ -340,7 +333,7 @@ async fn turn_credentials_from_call_access_allocate_a_relay_on_coturn() {
     .await;
     let anna = server.register("anna").await;
     let bela = server.register("bela").await;
-    let chatid = befriend(&server, &anna, &bela).await;
+    let chatid = server.befriend(&anna, &bela).await;
 
     let granted = access(&server, &anna, &chatid).await;
     let [stun_server, turn] = granted.rtc.ice_servers.as_slice() else {

@@ -11,8 +11,9 @@ use chatenium_api::schemas::thread::ThreadQuery;
 use chatenium_api::schemas::upload::{FileMetadata, S3PresignedFileReq};
 use chatenium_api::ws::{CascadeRef, DeletedThreadMessages, MemberChange, ServerEvent};
 use chatenium_api::*;
-use common::cascade::{new_cascade, subscribe, thread_request};
+use common::cascade::{new_cascade, thread_request};
 use common::chat::drain_all;
+use common::fixture::subscribe;
 use common::{As, TestServer, User};
 
 fn cascade_id(id: &str) -> CascadeIdReq {
@@ -920,7 +921,7 @@ async fn members_leave_and_the_owner_deletes() {
     }
     for table in ["cascade_members", "threads", "thread_messages"] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE cascade_id = '{id}'");
-        assert_eq!(server.count(&sql).await, 0, "{table}");
+        assert_eq!(server.count(&sql, &[]).await, 0, "{table}");
     }
     server
         .refused::<LeaveOrDeleteCascade>(anna.auth(), &(), &cascade_id(id), ErrorCode::NotFound)
@@ -1221,7 +1222,7 @@ async fn deleting_an_account_takes_its_cascades_memberships_and_thread_messages(
             anna.userid
         ),
     ] {
-        assert_eq!(server.count(&sql).await, 0, "{sql}");
+        assert_eq!(server.count(&sql, &[]).await, 0, "{sql}");
     }
     let bans = server
         .call::<GetBans>(bela.auth(), &bans_of(&belas.cascade_id), &())

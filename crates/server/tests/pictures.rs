@@ -519,7 +519,7 @@ async fn only_the_owner_edits_and_deletes_a_picture() {
     for table in ["picture_likes", "picture_comments"] {
         let query = format!("SELECT COUNT(*) FROM {table} WHERE picture_id = ?1");
         assert_eq!(
-            server.count_where(&query, &picture.picture_id).await,
+            server.count(&query, &[&picture.picture_id]).await,
             0,
             "{table}"
         );
@@ -1215,6 +1215,6 @@ async fn deleting_an_account_takes_its_gallery_and_its_marks_on_others() {
             &annas.picture_id,
         ),
     ] {
-        assert_eq!(server.count_where(query, value).await, 0, "{query}");
+        assert_eq!(server.count(query, &[value]).await, 0, "{query}");
     }
 }

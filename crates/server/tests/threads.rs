@@ -12,8 +12,9 @@ use chatenium_api::ws::{
     DeletedThreadMessages, EditedThreadMessage, ServerEvent, ThreadPinChange, ThreadRef,
 };
 use chatenium_api::*;
-use common::cascade::{subscribe, thread_request, tm_page, tm_text};
+use common::cascade::{thread_request, tm_page, tm_text};
 use common::chat::drain_all;
+use common::fixture::subscribe;
 use common::{As, Socket, TestServer, User};
 
 fn ids(messages: &[ThreadMessage]) -> Vec<String> {
@@ -525,10 +526,10 @@ async fn threads_are_started_updated_and_closed_with_everything_under_them() {
             "SELECT COUNT(*) FROM thread_messages WHERE thread_id = '{}'",
             gone.thread_id
         );
-        assert_eq!(server.count(&sql).await, 0);
+        assert_eq!(server.count(&sql, &[]).await, 0);
     }
     let sql = format!("SELECT COUNT(*) FROM thread_message_files WHERE file_id = '{photo}'");
-    assert_eq!(server.count(&sql).await, 0);
+    assert_eq!(server.count(&sql, &[]).await, 0);
     assert_eq!(
         server
             .tm_messages(&anna, &page(&general, None, None))

@@ -17,7 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::cascade_members::{self, Farewell};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
-use crate::hub::Audience;
+use crate::hub::{Audience, Origin};
 use crate::state::AppState;
 use crate::uploads::{self, Rules, StoredBytes};
 use crate::{challenges, passwords, sessions, users, validate};
@@ -158,13 +158,14 @@ fn profile_and_partners(state: &AppState, c: &Connection, userid: &str) -> ApiRe
 fn announce_profile(ctx: &Ctx, changed: Changed) -> PublicUserData {
     let Changed { user, audience } = changed;
     let event = ServerEvent::ProfileChanged(user.clone());
-    let sender = Some(user.userid.as_str());
+    let origin = Origin {
+        userid: &user.userid,
+        connection: ctx.ws_id(),
+    };
     let hub = &ctx.state.hub;
-    hub.send(Audience::users(&audience, None), &event, sender);
-    // Excepted only among the user's own connections: an `X-WS-ID` naming someone else's
-    // connection must not keep the news from it.
+    hub.fan_out(Audience::users(&audience), &event, Some(origin));
     let own = std::slice::from_ref(&user.userid);
-    hub.send(Audience::users(own, ctx.ws_id()), &event, sender);
+    hub.fan_out(Audience::users(own), &event, Some(origin));
     user
 }
 
@@ -287,11 +288,12 @@ async fn delete_account(ctx: Ctx, _: (), body: DeleteAccountReq) -> ApiResult<Ge
     gone.cascades.announce(hub, &userid);
     for (partner, chatid) in gone.chats {
         let event = ServerEvent::ContactDeleted(ChatRef { chatid });
-        hub.send(
-            Audience::users(std::slice::from_ref(&partner), None),
-            &event,
-            Some(&userid),
-        );
+        let origin = Origin {
+            userid: &userid,
+            connection: None,
+        };
+        let audience = Audience::users(std::slice::from_ref(&partner));
+        hub.fan_out(audience, &event, Some(origin));
     }
     for session_id in gone.sessions {
         hub.revoke_session(&session_id);
