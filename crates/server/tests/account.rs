@@ -195,14 +195,10 @@ async fn push_tokens_are_kept_on_the_calling_session() {
 #[tokio::test]
 async fn a_profile_change_reaches_partners_and_other_connections_but_not_its_own() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let carl = server.register("carl").await;
+    let [anna, bela, carl] = server.users(["anna", "bela", "carl"]).await;
     server.befriend(&anna, &bela).await;
-    let mut anna_here = server.socket(&anna.token).await;
-    let mut anna_there = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
-    let mut carl_socket = server.socket(&carl.token).await;
+    let [mut anna_here, mut anna_there, mut bela_socket, mut carl_socket] =
+        server.sockets([&anna, &anna, &bela, &carl]).await;
 
     let changed = server
         .call::<ChangeUsername>(
@@ -319,8 +315,7 @@ async fn usernames_and_display_names_are_checked() {
 #[tokio::test]
 async fn a_logged_out_session_stops_at_once_and_the_other_keeps_working() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let phone = sign_in(&server, &anna).await;
     let mut phone_socket = server.socket(&phone.access_token).await;
     let mut desk_socket = server.socket(&anna.token).await;
@@ -451,11 +446,9 @@ fn image(size: u64) -> FileMetadata {
 #[tokio::test]
 async fn an_uploaded_profile_picture_becomes_the_pfp_and_is_announced() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     server.befriend(&anna, &bela).await;
-    let mut anna_socket = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
+    let [mut anna_socket, mut bela_socket] = server.sockets([&anna, &bela]).await;
 
     let register = |files: Vec<FileMetadata>| S3PresignedFileReq { files };
     let pdf = FileMetadata {
@@ -570,8 +563,7 @@ async fn a_non_image_upload_cannot_become_the_pfp() {
 #[tokio::test]
 async fn deleting_an_account_takes_the_user_its_files_and_its_sessions() {
     let server = TestServer::start_with(|config| config.multipart_part_size = 1024).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let chatid = server.befriend(&anna, &bela).await;
 
     // A complete upload and a multipart one with a part sent.
@@ -740,8 +732,7 @@ async fn verified_challenge(server: &TestServer, user: &User, purpose: &str) -> 
 #[tokio::test]
 async fn a_passwordless_account_is_deleted_with_its_own_challenge() {
     let server = TestServer::start().await;
-    let carl = server.register("carl").await;
-    let dora = server.register("dora").await;
+    let [carl, dora] = server.users(["carl", "dora"]).await;
     // Setup: passwordless registration is another change's, so the password is taken away here.
     server
         .execute(

@@ -71,9 +71,7 @@ async fn access(server: &TestServer, who: &User, chatid: &str) -> GetAccessResp 
 #[tokio::test]
 async fn members_get_a_livekit_token_for_the_chats_room() {
     let server = server_with(45).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let chatid = server.befriend(&anna, &bela).await;
     server.befriend(&anna, &cili).await;
     let verifier = TokenVerifier::with_api_key(LIVEKIT_KEY, LIVEKIT_SECRET);
@@ -125,9 +123,7 @@ async fn members_get_a_livekit_token_for_the_chats_room() {
 #[tokio::test]
 async fn inviting_rings_the_partner_live_and_on_their_devices() {
     let server = server_with(45).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let chatid = server.befriend(&anna, &bela).await;
     server.befriend(&anna, &cili).await;
     // bela has a phone (FCM) signed in and a tablet (APNS) on another session.
@@ -159,10 +155,7 @@ async fn inviting_rings_the_partner_live_and_on_their_devices() {
         )
         .await
         .unwrap();
-    let mut anna_sockets = [
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-    ];
+    let mut anna_sockets = server.sockets([&anna, &anna]).await;
     let mut bela_sockets = [
         server.socket(&bela.token).await,
         server.socket(&tablet).await,
@@ -263,11 +256,9 @@ async fn inviting_rings_the_partner_live_and_on_their_devices() {
 #[tokio::test]
 async fn a_ring_nobody_answers_ends_for_both_members() {
     let server = server_with(1).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let chatid = server.befriend(&anna, &bela).await;
-    let mut anna_socket = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
+    let [mut anna_socket, mut bela_socket] = server.sockets([&anna, &bela]).await;
 
     server
         .call::<InvitePartner>(anna.auth(), &(), &invite(&chatid))
@@ -296,8 +287,7 @@ async fn a_ring_nobody_answers_ends_for_both_members() {
 #[tokio::test]
 async fn the_partner_joining_answers_the_ring() {
     let server = server_with(45).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let chatid = server.befriend(&anna, &bela).await;
 
     server
@@ -331,8 +321,7 @@ async fn turn_credentials_from_call_access_allocate_a_relay_on_coturn() {
         config.calls.turn_secret = Some(coturn.secret.clone());
     })
     .await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let chatid = server.befriend(&anna, &bela).await;
 
     let granted = access(&server, &anna, &chatid).await;

@@ -94,10 +94,7 @@ fn update(thread: &Thread, name: Option<&str>, description: Option<&str>) -> Upd
 
 /// anna owns a cascade with a thread; bela is its admin, cili and dora members.
 async fn community(server: &TestServer) -> ([User; 4], Thread) {
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    let dora = server.register("dora").await;
+    let [anna, bela, cili, dora] = server.users(["anna", "bela", "cili", "dora"]).await;
     let cascade = server.cascade_with(&anna, &[&bela, &cili, &dora]).await;
     server
         .set_role(&cascade.cascade_id, &bela, CascadeRole::Admin)
@@ -134,14 +131,9 @@ async fn thread_events_reach_every_subscribed_connection_but_the_one_that_made_t
     let outsider = server.register("outsider").await;
     // 0, 1: anna's; 2, 3: bela's (3 does not follow the cascade); 4: cili's; 5: an outsider's,
     // subscribed to an id it has no business with.
-    let mut sockets = [
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-        server.socket(&bela.token).await,
-        server.socket(&bela.token).await,
-        server.socket(&cili.token).await,
-        server.socket(&outsider.token).await,
-    ];
+    let mut sockets = server
+        .sockets([&anna, &anna, &bela, &bela, &cili, &outsider])
+        .await;
     for index in [0, 1, 2, 4, 5] {
         subscribe(&mut sockets[index], &[&cascade_id]).await;
     }

@@ -26,7 +26,7 @@ use crate::cascades::{self, moderates};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
 use crate::hub::Audience;
-use crate::messages::{self as tm, NewMessage};
+use crate::messages::{self, NewMessage};
 use crate::state::AppState;
 use crate::threads;
 
@@ -191,15 +191,15 @@ async fn get_messages(ctx: Ctx, query: TMGetMessagesQuery, _: ()) -> ApiResult<V
         .db
         .call(move |c| {
             let thread = place(c, &query.cascade_id, &query.thread_id, &caller)?.thread;
-            let limit = tm::page_limit(query.limit)?;
+            let limit = messages::page_limit(query.limit)?;
             let rows = match &query.after {
                 Some(after) => {
-                    let anchor = tm::find(c, &thread, after)?;
-                    tm::after(c, &thread, anchor.seq, limit)?
+                    let anchor = messages::find(c, &thread, after)?;
+                    messages::after(c, &thread, anchor.seq, limit)?
                 }
-                None => tm::page(c, &thread, query.from.unwrap_or(0), limit)?,
+                None => messages::page(c, &thread, query.from.unwrap_or(0), limit)?,
             };
-            tm::views(c, &state, &thread, rows)
+            messages::views(c, &state, &thread, rows)
         })
         .await
 }
@@ -237,21 +237,21 @@ fn send(
     body: &TMSendMessageReq,
 ) -> ApiResult<Told<(ThreadMessage, bool)>> {
     let thread = place(connection, &body.cascade_id, &body.thread_id, author)?.thread;
-    tm::check_client_key(&body.client_key)?;
-    if let Some(stored) = tm::by_client_key::<Thread>(connection, author, &body.client_key)? {
+    messages::check_client_key(&body.client_key)?;
+    if let Some(stored) = messages::by_client_key::<Thread>(connection, author, &body.client_key)? {
         // A key names one send; reusing it in another thread is a client's bug, not a retry.
         if stored.conversation_id != thread.thread_id {
             return Err(ApiError::bad_request(
                 "clientKey already used in another thread",
             ));
         }
-        let message = tm::view(connection, state, &thread, stored)?;
+        let message = messages::view(connection, state, &thread, stored)?;
         return told(connection, &thread.cascade_id, (message, false));
     }
-    tm::check_text(&body.message, !body.file_ids.is_empty())?;
-    tm::check_files(connection, author, &body.file_ids)?;
+    messages::check_text(&body.message, !body.file_ids.is_empty())?;
+    messages::check_files(connection, author, &body.file_ids)?;
     if let Some(reply_to_id) = &body.reply_to_id {
-        tm::find(connection, &thread, reply_to_id)?;
+        messages::find(connection, &thread, reply_to_id)?;
     }
     let transaction = connection.transaction()?;
     let new = NewMessage {
@@ -263,10 +263,10 @@ fn send(
         // Ticked under the database lock, so that sent_at orders messages as seq does.
         sent: state.clock.tick(),
     };
-    let msgid = tm::insert(&transaction, &thread, &new)?;
+    let msgid = messages::insert(&transaction, &thread, &new)?;
     cascades::touch(&transaction, &thread.cascade_id, new.sent)?;
-    let stored = tm::find(&transaction, &thread, &msgid)?;
-    let message = tm::view(&transaction, state, &thread, stored)?;
+    let stored = messages::find(&transaction, &thread, &msgid)?;
+    let message = messages::view(&transaction, state, &thread, stored)?;
     transaction.commit()?;
     told(connection, &thread.cascade_id, (message, true))
 }
@@ -281,12 +281,12 @@ async fn edit_message(ctx: Ctx, _: (), body: TMEditMessageReq) -> ApiResult<Thre
             let caller = caller.clone();
             move |c| {
                 let thread = place(c, &body.cascade_id, &body.thread_id, &caller)?.thread;
-                let stored = tm::find(c, &thread, &body.msgid)?;
+                let stored = messages::find(c, &thread, &body.msgid)?;
                 ensure(stored.author == caller, ErrorCode::NotAuthor)?;
-                tm::check_text(&body.message, tm::has_files(c, &thread, &stored)?)?;
-                tm::edit(c, &thread, &stored, &body.message)?;
-                let edited = tm::find(c, &thread, &stored.id)?;
-                let edited = tm::view(c, &state, &thread, edited)?;
+                messages::check_text(&body.message, messages::has_files(c, &thread, &stored)?)?;
+                messages::edit(c, &thread, &stored, &body.message)?;
+                let edited = messages::find(c, &thread, &stored.id)?;
+                let edited = messages::view(c, &state, &thread, edited)?;
                 told(c, &thread.cascade_id, edited)
             }
         })
@@ -321,13 +321,13 @@ async fn delete_messages(
             let caller = caller.clone();
             move |c| {
                 let place = place(c, &body.cascade_id, &body.thread_id, &caller)?;
-                let msgids = tm::distinct(body.msgids);
+                let msgids = messages::distinct(body.msgids);
                 if msgids.is_empty() {
                     return Err(ApiError::bad_request("no message named"));
                 }
                 let doomed = msgids
                     .iter()
-                    .map(|msgid| tm::find(c, &place.thread, msgid))
+                    .map(|msgid| messages::find(c, &place.thread, msgid))
                     .collect::<ApiResult<Vec<_>>>()?;
                 ensure(
                     moderates(place.role) || doomed.iter().all(|m| m.author == caller),
@@ -335,7 +335,7 @@ async fn delete_messages(
                 )?;
                 let transaction = c.transaction()?;
                 for message in &doomed {
-                    tm::delete(&transaction, &place.thread, message)?;
+                    messages::delete(&transaction, &place.thread, message)?;
                 }
                 transaction.commit()?;
                 let cascade_id = place.thread.cascade_id.clone();
@@ -364,8 +364,8 @@ async fn pinned_messages(ctx: Ctx, query: ThreadQuery, _: ()) -> ApiResult<Vec<T
         .db
         .call(move |c| {
             let thread = place(c, &query.cascade_id, &query.thread_id, &caller)?.thread;
-            let pinned = tm::pinned(c, &thread)?;
-            tm::views(c, &state, &thread, pinned)
+            let pinned = messages::pinned(c, &thread)?;
+            messages::views(c, &state, &thread, pinned)
         })
         .await
 }
@@ -382,11 +382,11 @@ async fn set_pin(ctx: Ctx, body: TMPinMessageReq, pinned: bool) -> ApiResult<Gen
             let caller = caller.clone();
             move |c| {
                 let thread = place(c, &body.cascade_id, &body.thread_id, &caller)?.thread;
-                let stored = tm::find(c, &thread, &body.msgid)?;
+                let stored = messages::find(c, &thread, &body.msgid)?;
                 let changed = stored.pinned_by.is_some() != pinned;
                 if changed {
                     let pin = pinned.then(|| (caller.as_str(), state.clock.tick()));
-                    tm::set_pin(c, &thread, &stored, pin)?;
+                    messages::set_pin(c, &thread, &stored, pin)?;
                 }
                 let change = changed.then(|| ThreadPinChange {
                     cascade_id: thread.cascade_id.clone(),
@@ -418,11 +418,11 @@ async fn get_position(ctx: Ctx, query: TMPositionQuery, _: ()) -> ApiResult<TMGe
         .db
         .call(move |c| {
             let thread = place(c, &query.cascade_id, &query.thread_id, &caller)?.thread;
-            let message = tm::find(c, &thread, &query.msgid)?;
-            tm::newer_count(c, &thread, message.seq)
+            let message = messages::find(c, &thread, &query.msgid)?;
+            messages::newer_count(c, &thread, message.seq)
         })
         .await?;
     Ok(TMGetPositionResp {
-        from: tm::page_start(newer),
+        from: messages::page_start(newer),
     })
 }
