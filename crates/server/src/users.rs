@@ -1,6 +1,7 @@
 //! The `users` table: creating an account, finding one by an identity (username, e-mail or
-//! phone), whether an identity is taken, the sign-in methods and password of an account, and
-//! reading users as others see them. Shared by the auth routes, challenges, OAuth and the demo.
+//! phone), whether an identity is taken, the sign-in methods and password of an account,
+//! changing its profile and addresses, and reading users as others see them. Shared by the
+//! auth, account and identity-change routes, challenges, OAuth and the demo.
 
 use chatenium_api::schemas::auth::AuthMethods;
 use chatenium_api::schemas::common::PublicUserData;
@@ -106,6 +107,79 @@ pub fn sign_in_methods(connection: &Connection, identity: &str) -> ApiResult<Aut
         })
         .optional()?
         .ok_or_else(|| ErrorCode::UserNotFound.into())
+}
+
+/// Who has `value` as their username, e-mail or phone, if anyone (usernames and e-mails
+/// compare without case, as their columns do).
+pub fn holder(
+    connection: &Connection,
+    identity: Identity,
+    value: &str,
+) -> ApiResult<Option<String>> {
+    let sql = format!("SELECT id FROM users WHERE {} = ?1", identity.column());
+    Ok(connection
+        .query_row(&sql, [value], |row| row.get(0))
+        .optional()?)
+}
+
+/// Sets the user's username, e-mail or phone, checked already. Someone else holding it is
+/// `usernameTaken`, `emailTaken` or `phoneTaken`; the user may change only the case of theirs.
+pub fn set_identity(
+    connection: &Connection,
+    userid: &str,
+    identity: Identity,
+    value: &str,
+) -> ApiResult<()> {
+    let taken = match identity {
+        Identity::Username => ErrorCode::UsernameTaken,
+        Identity::Email => ErrorCode::EmailTaken,
+        Identity::Phone => ErrorCode::PhoneTaken,
+    };
+    let holder = holder(connection, identity, value)?;
+    ensure(holder.is_none_or(|holder| holder == userid), taken)?;
+    connection.execute(
+        &format!("UPDATE users SET {} = ?1 WHERE id = ?2", identity.column()),
+        params![value, userid],
+    )?;
+    Ok(())
+}
+
+/// Sets the display name, checked already, without its surrounding spaces.
+pub fn set_display_name(connection: &Connection, userid: &str, name: &str) -> ApiResult<()> {
+    connection.execute(
+        "UPDATE users SET display_name = ?1 WHERE id = ?2",
+        params![name.trim(), userid],
+    )?;
+    Ok(())
+}
+
+pub fn set_gif_save(connection: &Connection, userid: &str, enabled: bool) -> ApiResult<()> {
+    connection.execute(
+        "UPDATE users SET gif_save = ?1 WHERE id = ?2",
+        params![enabled, userid],
+    )?;
+    Ok(())
+}
+
+/// Makes a complete image upload of the user's their profile picture.
+pub fn set_picture(connection: &Connection, userid: &str, file_id: &str) -> ApiResult<()> {
+    connection.execute(
+        "UPDATE users SET pfp_file_id = ?1 WHERE id = ?2",
+        params![file_id, userid],
+    )?;
+    Ok(())
+}
+
+/// The user's password hash (`None` for a passwordless account); `notFound` for no such user.
+pub fn password_hash(connection: &Connection, userid: &str) -> ApiResult<Option<String>> {
+    connection
+        .query_row(
+            "SELECT password_hash FROM users WHERE id = ?1",
+            [userid],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ErrorCode::NotFound.into())
 }
 
 pub fn set_password_hash(connection: &Connection, userid: &str, hash: &str) -> ApiResult<()> {
