@@ -445,7 +445,8 @@ pub fn set_pin<C: Conversation>(
     Ok(())
 }
 
-/// Whether the message has attachments (an edit may then blank its text).
+/// Whether the message has attachments (an edit may then blank its text). The conversation
+/// only names the log the message is in.
 pub fn has_files<C: Conversation>(
     connection: &Connection,
     _conversation: &C,
