@@ -11,6 +11,7 @@
 
 pub mod account_actions;
 pub mod accounts;
+pub mod attention;
 pub mod api;
 pub mod backoff;
 mod cascade_sync;
