@@ -225,7 +225,7 @@ async fn install(
             ..Default::default()
         });
     }
-    crate::events::forward(app.clone(), client.events());
+    crate::events::forward(app.clone(), client.events(), user.userid.clone());
     let previous = state
         .signed_in
         .write()
