@@ -75,6 +75,9 @@ fn names_in(source: &str, opening: &str) -> Vec<String> {
             "`{name}` in the `{opening}` list of {BINDINGS} is not a command name"
         );
     }
-    assert!(!names.is_empty(), "the `{opening}` list in {BINDINGS} is empty");
+    assert!(
+        !names.is_empty(),
+        "the `{opening}` list in {BINDINGS} is empty"
+    );
     names
 }

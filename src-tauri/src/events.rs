@@ -77,7 +77,9 @@ pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>, own_u
 fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
     if matches!(
         event,
-        CoreEvent::ChatList { .. } | CoreEvent::ThreadMessage { .. } | CoreEvent::CascadeList { .. }
+        CoreEvent::ChatList { .. }
+            | CoreEvent::ThreadMessage { .. }
+            | CoreEvent::CascadeList { .. }
     ) {
         let mut notices = attention.set_view(view(app));
         notices.extend(attention.observe(&event));

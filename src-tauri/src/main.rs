@@ -57,7 +57,10 @@ fn main() {
             );
             if let Err(error) = logs::install(&log_dir) {
                 // The app works without its log; say so where a developer sees it.
-                eprintln!("chatenium-desktop: no log file in {}: {error}", log_dir.display());
+                eprintln!(
+                    "chatenium-desktop: no log file in {}: {error}",
+                    log_dir.display()
+                );
             }
             let target = server::choose(&config_dir);
             let active = tauri::async_runtime::block_on(server::start(&target, &data_dir))?;

@@ -63,7 +63,7 @@ const SCREENSHOT_TRIES = 20;
 /** Keeps a screenshot of what the window shows, once it has painted: `shows` (a selector,
  * by default the page's main element) is visible, two animation frames have passed, and the
  * picture is not a single colour. Throws rather than keep a blank picture. */
-export async function screenshot(session, name, { shows = "body > *" } = {}) {
+export async function screenshot(session, name, { shows = "#app > *" } = {}) {
   await session.waitForVisible(shows);
   let png;
   for (let attempt = 0; attempt < SCREENSHOT_TRIES; attempt++) {

@@ -571,10 +571,7 @@ mod tests {
                 item: chat("b", Some(("m9", false)), false, 1),
             },
         });
-        assert_eq!(
-            incoming(&notices)[0].conversation,
-            Conversation::chat("b")
-        );
+        assert_eq!(incoming(&notices)[0].conversation, Conversation::chat("b"));
         assert_eq!(unread(&notices).map(|u| u.total), Some(1));
         // Reading it (on any device) brings the count back to zero.
         let notices = attention.observe(&CoreEvent::ChatList {
@@ -627,7 +624,10 @@ mod tests {
         let cut = preview(&long);
         assert_eq!(cut.chars().count(), PREVIEW_CHARS + 1);
         assert!(cut.ends_with('…'));
-        assert_eq!(preview(&"x".repeat(PREVIEW_CHARS)), "x".repeat(PREVIEW_CHARS));
+        assert_eq!(
+            preview(&"x".repeat(PREVIEW_CHARS)),
+            "x".repeat(PREVIEW_CHARS)
+        );
     }
 
     /// Start-up as the engine runs it: the chat list, the cascades, the threads' catch-up,
@@ -647,7 +647,8 @@ mod tests {
         let mut attention = Attention::new(ME);
         attention.observe(&cascades(vec![cascade("c1")]));
         for (i, t) in [10, 11, 12].into_iter().enumerate() {
-            let notices = attention.observe(&thread_message(&format!("h{i}"), "c1", "t1", "u-ann", t));
+            let notices =
+                attention.observe(&thread_message(&format!("h{i}"), "c1", "t1", "u-ann", t));
             assert!(notices.is_empty());
         }
         assert_eq!(attention.unread(), Unread::default());
@@ -725,8 +726,10 @@ mod tests {
         attention.observe(&cascades(vec![cascade("c1"), cascade("c2")]));
         // Its catch-up: messages from before the join.
         for (msgid, t) in [("c2-old1", 30), ("c2-old2", 50)] {
-            assert!(incoming(&attention.observe(&thread_message(msgid, "c2", "t9", "u-ann", t)))
-                .is_empty());
+            assert!(
+                incoming(&attention.observe(&thread_message(msgid, "c2", "t9", "u-ann", t)))
+                    .is_empty()
+            );
         }
         let notices = attention.observe(&thread_message("c2-new", "c2", "t9", "u-ann", 51));
         assert!(incoming(&notices)[0].should_notify());

@@ -11,8 +11,8 @@
 
 pub mod account_actions;
 pub mod accounts;
-pub mod attention;
 pub mod api;
+pub mod attention;
 pub mod backoff;
 mod cascade_sync;
 mod catchup;

@@ -225,6 +225,7 @@ async fn install(
             ..Default::default()
         });
     }
+    tracing::info!(user = %user.userid, "signed in");
     crate::events::forward(app.clone(), client.events(), user.userid.clone());
     let previous = state
         .signed_in
