@@ -12,7 +12,7 @@ use std::process::Command;
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::filter::{LevelFilter, Targets};
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
 /// The log file's name before its date: `chatenium.2026-11-28.log`.
@@ -42,9 +42,16 @@ pub fn install(folder: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(file)
-                .with_ansi(false),
+                .with_ansi(false)
+                .with_filter(filter()),
         )
-        .with(filter())
+        // Warnings also where a developer running the app sees them.
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .with_filter(LevelFilter::WARN),
+        )
         .try_init()?;
     Ok(())
 }

@@ -545,6 +545,15 @@ mod tests {
                 total: 3
             })
         );
+        // What was news once is not news again.
+        let again = attention.observe(&chats(vec![
+            chat("a", Some(("m2", false)), false, 2),
+            chat("b", Some(("m2", true)), false, 0),
+            chat("c", Some(("m3", false)), true, 1),
+            chat("d", Some(("m4", false)), false, 1),
+            chat("e", Some(("m6", false)), false, 0),
+        ]));
+        assert!(again.is_empty());
     }
 
     #[test]
