@@ -28,11 +28,6 @@ export async function freePorts(count) {
   }
 }
 
-export async function freePort() {
-  const [port] = await freePorts(1);
-  return port;
-}
-
 /** How many times tauri-driver is started on fresh ports when a start fails (another process
  * took a port between its release and tauri-driver binding it). */
 const DRIVER_STARTS = 3;
@@ -92,9 +87,10 @@ function spawnTauriDriver({ port, nativePort, env, log }) {
       try {
         const response = await fetch(`${base}/status`);
         const status = await response.json().catch(() => null);
-        // The answer is tauri-driver's only while its process lives: a port taken by another
-        // program would answer too, and tauri-driver, failing to bind it, would have exited.
-        if (response.ok && status?.value?.ready !== false && exitCode === null) return;
+        // tauri-driver answers `/status` through the native driver it started on the other
+        // port, so `ready` proves both ports are theirs. A port taken by another program makes
+        // tauri-driver (or WebKitWebDriver) exit at once ("can not listen"): no `ready`.
+        if (response.ok && status?.value?.ready === true && exitCode === null) return;
       } catch {
         // not listening yet
       }
