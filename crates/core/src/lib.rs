@@ -12,6 +12,7 @@
 pub mod account_actions;
 pub mod accounts;
 pub mod api;
+pub mod attention;
 pub mod backoff;
 mod cascade_sync;
 mod catchup;

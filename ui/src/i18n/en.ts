@@ -107,6 +107,7 @@ export const en = {
   "account.logOut": "Log out",
   "account.serverUrl": "Server address (used from the next start)",
   "account.serverSaved": "Saved. The app uses it from the next start.",
+  "account.openLogs": "Open the log folder",
   "account.leave": "Leaving",
   "account.signOut": "Sign out",
   "account.delete": "Delete account",

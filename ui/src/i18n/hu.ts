@@ -107,6 +107,7 @@ export const hu: Record<MessageKey, string> = {
   "account.logOut": "Kijelentkeztetés",
   "account.serverUrl": "Szerver címe (a következő indítástól)",
   "account.serverSaved": "Mentve. Az alkalmazás a következő indítástól használja.",
+  "account.openLogs": "Naplómappa megnyitása",
   "account.leave": "Kilépés",
   "account.signOut": "Kijelentkezés",
   "account.delete": "Fiók törlése",
