@@ -42,15 +42,26 @@ pub(crate) async fn reload(ctx: &Context) -> Result<(ClientCommand, Vec<String>)
     Ok((subscription(&cascades), added))
 }
 
-/// Reloads the list after this client's own change (which the server does not echo to it) and
-/// catches up on the threads of cascades new in it; the sync task then subscribes to them.
+/// Reloads the list after this client's own change (which the server does not echo to it).
+/// For a cascade new in it, the socket subscribes first (and the server confirms it), then its
+/// threads catch up: a thread message is either caught up or arrives live, never neither.
 pub(crate) async fn after_own_change(ctx: &Context) -> Result<(), ClientError> {
     let (_, added) = reload(ctx).await?;
+    if added.is_empty() {
+        return Ok(());
+    }
+    ctx.subscribe_cached().await;
     for cascade_id in added {
         catch_up_threads_of(ctx, &cascade_id).await?;
     }
-    ctx.resubscribe.notify_one();
     Ok(())
+}
+
+/// The socket's part in a change of the cascade list: the subscription to send, then the
+/// cascades new in the list, whose threads catch up once it is sent.
+pub(crate) struct Follow {
+    pub subscribe: ClientCommand,
+    pub added: Vec<String>,
 }
 
 /// The subscription for every cached cascade.
@@ -113,24 +124,22 @@ pub(crate) async fn catch_up_threads_of(
     Ok(())
 }
 
-/// Applies a cascade or thread event. Answers a command for the socket when the
-/// subscription must change (a cascade was joined or left).
+/// Applies a cascade or thread event. Answers what the socket must do when the subscription
+/// changes (a cascade was joined or left).
 pub(crate) async fn apply(
     ctx: &Context,
     event: ServerEvent,
-) -> Result<Option<ClientCommand>, ClientError> {
+) -> Result<Option<Follow>, ClientError> {
     match event {
         ServerEvent::CascadeChanged(_)
         | ServerEvent::CascadeDeleted(_)
         | ServerEvent::KickedFromCascade(_)
         | ServerEvent::MemberJoined(_)
         | ServerEvent::MemberLeft(_) => {
+            // A cascade just joined may already have threads and messages: the sync task
+            // catches them up once the subscription is sent.
             let (subscribe, added) = reload(ctx).await?;
-            // A cascade just joined may already have threads and messages.
-            for cascade_id in added {
-                catch_up_threads_of(ctx, &cascade_id).await?;
-            }
-            Ok(Some(subscribe))
+            Ok(Some(Follow { subscribe, added }))
         }
         ServerEvent::ThreadCreated(thread) | ServerEvent::ThreadUpdated(thread) => {
             catch_up_threads_of(ctx, &thread.cascade_id).await?;

@@ -4,6 +4,7 @@
 //! transfers and cascades take a `Context`; [`crate::Client`] only composes them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{broadcast, watch, Notify};
@@ -28,8 +29,11 @@ pub(crate) struct Context {
     /// Wakes the outbox: something was queued, or the connection came back.
     pub outbox_wake: Notify,
     /// Asks the sync task to subscribe the socket to the cached cascades again (this client
-    /// created or joined one: the server does not tell the connection that did it).
+    /// created or joined one: the server does not tell the connection that did it). Requests
+    /// are numbered; `subscribed` is the number of the last one the server has applied.
     pub resubscribe: Notify,
+    subscribe_requests: AtomicU64,
+    pub subscribed: watch::Sender<u64>,
     pub stop: watch::Sender<bool>,
 }
 
@@ -43,6 +47,8 @@ impl Context {
             timelines: Mutex::new(HashMap::new()),
             outbox_wake: Notify::new(),
             resubscribe: Notify::new(),
+            subscribe_requests: AtomicU64::new(0),
+            subscribed: watch::channel(0).0,
             stop: watch::channel(false).0,
         }
     }
@@ -64,6 +70,25 @@ impl Context {
         if *self.connection.borrow() != state {
             self.connection.send_replace(state);
             self.emit(CoreEvent::Connection { state });
+        }
+    }
+
+    /// The newest subscription request (see [`Context::subscribe_cached`]).
+    pub fn subscribe_requested(&self) -> u64 {
+        self.subscribe_requests.load(Ordering::SeqCst)
+    }
+
+    /// Has the socket subscribe to every cached cascade, and waits until the server applied
+    /// it, so that a thread event from then on arrives live. Returns early when the connection
+    /// is not (or no longer) online: the next connection subscribes to them all anyway.
+    pub async fn subscribe_cached(&self) {
+        let wanted = self.subscribe_requests.fetch_add(1, Ordering::SeqCst) + 1;
+        self.resubscribe.notify_one();
+        let mut applied = self.subscribed.subscribe();
+        let mut connection = self.connection.subscribe();
+        tokio::select! {
+            _ = applied.wait_for(|done| *done >= wanted) => {}
+            _ = connection.wait_for(|state| *state != ConnectionState::Online) => {}
         }
     }
 

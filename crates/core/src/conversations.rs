@@ -129,27 +129,28 @@ pub(crate) fn close(ctx: &Context, id: &ConversationId) {
     ctx.timelines().remove(id);
 }
 
-/// The oldest and newest stored messages of an open timeline, and whether it is detached.
-fn ends<F: Feed>(
-    ctx: &Context,
-    feed: &F,
-) -> Option<(Option<F::Message>, Option<F::Message>, bool)> {
+/// Where an open timeline's stored messages end, for paging on from there.
+struct Ends<M> {
+    oldest: Option<M>,
+    newest: Option<M>,
+    detached: bool,
+}
+
+fn ends<F: Feed>(ctx: &Context, feed: &F) -> Option<Ends<F::Message>> {
     ctx.timelines()
         .get_mut(&feed.id())
         .and_then(F::timeline)
-        .map(|t| {
-            (
-                t.oldest_message().cloned(),
-                t.newest_message().cloned(),
-                t.is_detached(),
-            )
+        .map(|t| Ends {
+            oldest: t.oldest_message().cloned(),
+            newest: t.newest_message().cloned(),
+            detached: t.is_detached(),
         })
 }
 
 /// Back-paging: the page before the oldest message of the open timeline, from the cache
 /// first and the server when the cache has nothing older. Answers how many arrived.
 pub(crate) async fn load_older<F: Feed>(ctx: &Context, feed: &F) -> Result<usize, ClientError> {
-    let oldest = ends(ctx, feed).and_then(|(oldest, _, _)| oldest);
+    let oldest = ends(ctx, feed).and_then(|ends| ends.oldest);
     let older = match &oldest {
         Some(oldest) => {
             let (cache, before) = (feed.clone(), oldest.sent_at());
@@ -193,7 +194,7 @@ async fn fetch_older<F: Feed>(
 /// arrived (0: the timeline shows the newest messages and follows live ones).
 pub(crate) async fn load_newer<F: Feed>(ctx: &Context, feed: &F) -> Result<usize, ClientError> {
     let newest = match ends(ctx, feed) {
-        Some((_, newest, true)) => newest,
+        Some(ends) if ends.detached => ends.newest,
         _ => return Ok(0),
     };
     let after = newest.map(|m| m.msgid().to_owned());

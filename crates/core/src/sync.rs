@@ -6,6 +6,7 @@
 //! stored by `msgid` and timelines dedupe by it, so an event seen both in the catch-up and on
 //! the socket is applied once.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,20 +108,40 @@ async fn connect_and_follow(
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
     let mut silent_beats = 0;
+    // The pings in flight, oldest first, each with the subscription request it confirms: the
+    // server handles a connection's frames in order, so its pong means the subscription sent
+    // before the ping is applied.
+    let mut pings: VecDeque<Option<u64>> = VecDeque::new();
     loop {
         tokio::select! {
             event = next_event(&mut socket) => match event? {
+                Some(ServerEvent::Pong) => {
+                    silent_beats = 0;
+                    if let Some(Some(request)) = pings.pop_front() {
+                        ctx.subscribed.send_if_modified(|done| {
+                            let newer = request > *done;
+                            *done = (*done).max(request);
+                            newer
+                        });
+                    }
+                }
                 Some(event) => {
                     silent_beats = 0;
-                    if let Some(command) = apply(ctx, transfers, event).await? {
-                        send_command(&mut socket, &command).await?;
+                    if let Some(follow) = apply(ctx, transfers, event).await? {
+                        send_command(&mut socket, &follow.subscribe).await?;
+                        for cascade_id in follow.added {
+                            crate::cascade_sync::catch_up_threads_of(ctx, &cascade_id).await?;
+                        }
                     }
                 }
                 None => return Ok(()),
             },
             _ = ctx.resubscribe.notified() => {
+                let request = ctx.subscribe_requested();
                 let subscribe = crate::cascade_sync::cached_subscription(ctx).await?;
                 send_command(&mut socket, &subscribe).await?;
+                send_command(&mut socket, &ClientCommand::Ping).await?;
+                pings.push_back(Some(request));
             }
             _ = beat.tick() => {
                 silent_beats += 1;
@@ -128,6 +149,7 @@ async fn connect_and_follow(
                     return Err(ClientError::Network("the server stopped answering".into()));
                 }
                 send_command(&mut socket, &ClientCommand::Ping).await?;
+                pings.push_back(None);
             }
         }
     }
@@ -177,7 +199,7 @@ async fn apply(
     ctx: &Context,
     transfers: &TransferHub,
     event: ServerEvent,
-) -> Result<Option<ClientCommand>, ClientError> {
+) -> Result<Option<crate::cascade_sync::Follow>, ClientError> {
     match event {
         ServerEvent::NewMessage(message) => {
             tracing::debug!(msgid = %message.msgid, "live message");

@@ -289,8 +289,16 @@ impl<M: TimelineMessage> Timeline<M> {
         diffs
     }
 
-    /// A new local echo, at the end.
+    /// A new local echo, at the end; none when the send was confirmed already (the outbox can
+    /// send and store a message before its echo is pushed).
     pub fn push_pending(&mut self, outgoing: OutgoingMessage) -> Vec<ListDiff<TimelineItem<M>>> {
+        if self
+            .items
+            .iter()
+            .any(|item| item.client_key() == Some(outgoing.client_key.as_str()))
+        {
+            return Vec::new();
+        }
         let item = TimelineItem::Pending { outgoing };
         self.items.push(item.clone());
         vec![ListDiff::Append { items: vec![item] }]
@@ -371,6 +379,7 @@ mod tests {
         check(&mut timeline, |t| t.push_pending(pending("k")));
         check(&mut timeline, |t| t.upsert(message("m2", 2, Some("k"))));
         check(&mut timeline, |t| t.upsert(message("m2", 2, Some("k"))));
+        check(&mut timeline, |t| t.push_pending(pending("k")));
         let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
         assert_eq!(ids, [Some("m1"), Some("m2")]);
     }
