@@ -46,7 +46,8 @@
 //!   header, before decoding); either way no picture is made. The server then measures `width`
 //!   and `height` (as shown: the EXIF orientation applied), computes a blurhash `placeholder`
 //!   once, and makes `thumbnails` in a few widths (320 and 1280 by default, never wider than
-//!   the picture), re-encoded without metadata; `hasThumbnail` says they exist. A thumbnail is
+//!   the picture; of an animation, its first frame), re-encoded without metadata (JPEG, or PNG
+//!   where transparent); `hasThumbnail` says they exist. A thumbnail is
 //!   downloaded from the storage URL with a signed `thumbnail=<width>` parameter. The original
 //!   is served as uploaded but for its metadata: EXIF (location included), XMP, IPTC and text
 //!   chunks are removed losslessly when the picture is made, only the orientation tag is kept

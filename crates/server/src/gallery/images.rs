@@ -10,7 +10,7 @@
 //! the decoder itself runs under the same limits, so a header that lies cannot make it allocate
 //! more.
 
-use std::io::{BufReader, Cursor};
+use std::io::Cursor;
 use std::path::Path;
 
 use chatenium_api::ErrorCode;
@@ -132,7 +132,7 @@ pub fn check_dimensions(width: u32, height: u32, settings: &ImageSettings) -> Ap
 /// Reads, checks and decodes the image at `path`, then makes what a picture serves.
 pub fn process(path: &Path, settings: &ImageSettings) -> ApiResult<Processed> {
     let original = std::fs::read(path)?;
-    let reader = ImageReader::new(BufReader::new(Cursor::new(&original)))
+    let reader = ImageReader::new(Cursor::new(&original))
         .with_guessed_format()
         .map_err(invalid)?;
     let format = reader.format().ok_or_else(|| invalid("not an image"))?;
