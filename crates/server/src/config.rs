@@ -36,11 +36,14 @@ pub struct Config {
     pub images: ImageSettings,
 }
 
-/// Limits on decoding gallery pictures, checked from an image's header before any pixel is
-/// decoded, and the thumbnails made. A picture's bytes are capped at registration (20 MiB).
+/// Limits on gallery pictures, checked before any pixel is decoded (the size when the upload
+/// is registered and again before reading it, the dimensions from the image's header), and the
+/// thumbnails made.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImageSettings {
+    /// The largest picture file (also capped by `maxUploadBytes`).
+    pub max_bytes: u64,
     /// The most pixels (width times height) an image may have: 100 megapixels by default,
     /// above the largest phone photos' 50.
     pub max_pixels: u64,
@@ -57,6 +60,7 @@ pub struct ImageSettings {
 impl Default for ImageSettings {
     fn default() -> Self {
         ImageSettings {
+            max_bytes: 20 * 1024 * 1024,
             max_pixels: 100_000_000,
             max_side: 20_000,
             // Four bytes for each of the most pixels: 8-bit RGBA.

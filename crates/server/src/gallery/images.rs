@@ -131,8 +131,12 @@ pub fn check_dimensions(width: u32, height: u32, settings: &ImageSettings) -> Ap
 
 /// Reads, checks and decodes the image at `path`, then makes what a picture serves.
 pub fn process(path: &Path, settings: &ImageSettings) -> ApiResult<Processed> {
+    // Registration checked the size already; the limit may have been lowered since.
+    if std::fs::metadata(path)?.len() > settings.max_bytes {
+        return Err(ErrorCode::UploadTooLarge.into());
+    }
     let original = std::fs::read(path)?;
-    let reader = ImageReader::new(Cursor::new(&original))
+    let mut reader = ImageReader::new(Cursor::new(&original))
         .with_guessed_format()
         .map_err(invalid)?;
     let format = reader.format().ok_or_else(|| invalid("not an image"))?;
@@ -145,7 +149,6 @@ pub fn process(path: &Path, settings: &ImageSettings) -> ApiResult<Processed> {
     limits.max_image_width = Some(settings.max_side);
     limits.max_image_height = Some(settings.max_side);
     limits.max_alloc = Some(settings.max_decode_bytes);
-    let mut reader = reader;
     reader.limits(limits);
     // Creating the decoder reads only the header.
     let mut decoder = reader.into_decoder().map_err(refused)?;
@@ -425,6 +428,67 @@ mod tests {
         assert_eq!(&exif[..4], b"II*\0");
         assert_eq!(u16::from_le_bytes([exif[10], exif[11]]), 0x0112);
         assert_eq!(u16::from_le_bytes([exif[18], exif[19]]), 6);
+    }
+
+    fn png_of(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image::RgbImage::from_pixel(width, height, image::Rgb([1, 2, 3]))
+            .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_pngs_metadata_is_removed_and_its_pixels_kept() {
+        let clean = png_of(3, 2);
+        assert_eq!(
+            strip_metadata(ImageFormat::Png, &clean, Orientation::NoTransforms),
+            None
+        );
+        let mut png = Png::from_bytes(Bytes::from(clean.clone())).unwrap();
+        png.set_exif(Some(Bytes::from_static(b"II*\0\x08\0\0\0\0\0\0\0\0\0")));
+        let text =
+            img_parts::png::PngChunk::new(*b"tEXt", Bytes::from_static(b"Location\0Budapest"));
+        png.chunks_mut().insert(1, text);
+        let mut tagged = Vec::new();
+        png.encoder().write_to(&mut tagged).unwrap();
+
+        let stripped =
+            strip_metadata(ImageFormat::Png, &tagged, Orientation::NoTransforms).unwrap();
+        assert_eq!(stripped, clean);
+        let turned = strip_metadata(ImageFormat::Png, &tagged, Orientation::Rotate90).unwrap();
+        let turned = Png::from_bytes(Bytes::from(turned)).unwrap();
+        assert_eq!(turned.exif(), orientation_exif(Orientation::Rotate90));
+        assert!(turned.chunk_by_type(*b"tEXt").is_none());
+    }
+
+    #[test]
+    fn processing_measures_and_makes_thumbnails_never_wider() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("picture");
+        std::fs::write(&path, png_of(500, 100)).unwrap();
+        let processed = process(&path, &settings()).unwrap();
+        assert_eq!(
+            (processed.width, processed.height, processed.mime),
+            (500, 100, "image/png")
+        );
+        let sizes: Vec<_> = processed
+            .thumbnails
+            .iter()
+            .map(|t| (t.width, t.height, t.mime))
+            .collect();
+        assert_eq!(sizes, [(320, 64, "image/jpeg"), (500, 100, "image/jpeg")]);
+        assert!(processed.placeholder.is_some());
+        assert!(processed.stripped.is_none());
+
+        let small = ImageSettings {
+            max_bytes: 10,
+            ..settings()
+        };
+        assert_eq!(
+            process(&path, &small).unwrap_err().code,
+            ErrorCode::UploadTooLarge
+        );
     }
 
     #[test]

@@ -20,17 +20,24 @@ use super::{
     albums, optional_text, require_user, Viewer, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS,
     USER_COLUMNS,
 };
+use crate::config::ImageSettings;
 use crate::error::{ensure, ApiResult};
 use crate::ids::new_id;
 use crate::state::AppState;
 use crate::uploads::{self, Rules, TempPath};
 
-/// What a gallery upload accepts: up to 20 images of at most 20 MiB each.
-pub const RULES: Rules = Rules {
-    max_files: 20,
-    max_size: 20 * 1024 * 1024,
-    images_only: true,
-};
+/// The most pictures one request registers or makes.
+pub const MAX_FILES: usize = 20;
+
+/// What a gallery upload accepts: up to [`MAX_FILES`] images of at most the configured
+/// `images.maxBytes` each (20 MiB by default).
+pub fn rules(settings: &ImageSettings) -> Rules {
+    Rules {
+        max_files: MAX_FILES,
+        max_size: settings.max_bytes,
+        images_only: true,
+    }
+}
 
 /// How many pictures each list of discovery shows.
 pub const DISCOVERY_SIZE: u32 = 50;
@@ -185,7 +192,7 @@ struct Checked<'a> {
 
 fn check_new(pictures: &[NewPicture]) -> ApiResult<Vec<Checked<'_>>> {
     ensure(
-        (1..=RULES.max_files).contains(&pictures.len()),
+        (1..=MAX_FILES).contains(&pictures.len()),
         ErrorCode::BadRequest,
     )?;
     let mut checked: Vec<Checked<'_>> = Vec::with_capacity(pictures.len());
@@ -209,7 +216,7 @@ fn check_new(pictures: &[NewPicture]) -> ApiResult<Vec<Checked<'_>>> {
 }
 
 /// Makes pictures of the caller's uploads, all or none, in the order given. Each upload must
-/// be the caller's, an image within [`RULES`] and have all its bytes; a single-PUT upload not
+/// be the caller's, an image within [`rules`] and have all its bytes; a single-PUT upload not
 /// completed yet is completed here. Each new one is then read as an image: one that is not a
 /// readable JPEG, PNG, WebP or GIF is `invalidImage`, one over the limits `imageTooLarge`, and
 /// then no picture is made. The album, when named, must be the caller's. An upload that is a
@@ -271,7 +278,7 @@ fn new_uploads(
             &transaction,
             viewer.userid,
             picture.file_id,
-            RULES,
+            rules(&viewer.state.config.images),
         )?;
         if picture_of_file(&transaction, picture.file_id)?.is_none() {
             to_read.push(picture.file_id.to_owned());
@@ -356,7 +363,13 @@ fn make_pictures(
     }
     let mut picture_ids = Vec::with_capacity(checked.len());
     for picture in checked {
-        uploads::complete_single(viewer.state, &transaction, owner, picture.file_id, RULES)?;
+        uploads::complete_single(
+            viewer.state,
+            &transaction,
+            owner,
+            picture.file_id,
+            rules(&viewer.state.config.images),
+        )?;
         if let Some(picture_id) = picture_of_file(&transaction, picture.file_id)? {
             picture_ids.push(picture_id);
             continue;

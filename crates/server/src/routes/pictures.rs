@@ -112,7 +112,8 @@ async fn register_uploads(
     body: S3PresignedFileReq,
 ) -> ApiResult<Vec<S3PresignedFileResponse>> {
     as_caller(ctx, move |c, viewer| {
-        uploads::register_single(viewer.state, c, viewer.userid, &body.files, pictures::RULES)
+        let rules = pictures::rules(&viewer.state.config.images);
+        uploads::register_single(viewer.state, c, viewer.userid, &body.files, rules)
     })
     .await
 }
