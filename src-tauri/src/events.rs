@@ -119,7 +119,10 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         }
         // Cascades and threads have no screens yet (see ARCHITECTURE.md): the core keeps them
         // cached until the UI that shows them subscribes.
-        CoreEvent::CascadeList { .. } | CoreEvent::ThreadMessage { .. } => Ok(()),
+        CoreEvent::CascadeList { .. }
+        | CoreEvent::ThreadMessage { .. }
+        | CoreEvent::ThreadTimeline { .. }
+        | CoreEvent::Threads { .. } => Ok(()),
     };
     if let Err(error) = sent {
         tracing::warn!(%error, "an event did not reach the window");

@@ -7,67 +7,33 @@
 //! The signed URLs expire (an hour on the local server): a resume after that fails with the
 //! server's `invalidSignature`, and the file has to be uploaded anew.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use chatenium_api::schemas::dm::Attachment;
 use chatenium_api::schemas::upload::{
-    CompleteUploadReq, CompletedPart, FileMetadata, PresignedPart, S3FinishMultiReq,
-    S3MultipartUploadReq, S3PresignedFileReq,
+    CompleteUploadReq, CompletedPart, FileMetadata, S3FinishMultiReq, S3MultipartUploadReq,
+    S3PresignedFileReq,
 };
 use chatenium_api::{
     CompleteAttachmentUpload, CompleteMultipartUpload, RegisterAttachmentUploads,
     RegisterMultipartUpload,
 };
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::watch;
 
-use crate::client::{blocking, Shared};
+use crate::context::{new_client_key, Context};
 use crate::error::ClientError;
 use crate::events::CoreEvent;
+pub use crate::payloads::{UploadProgress, UploadState};
 
 /// Files up to this size go in one PUT; larger ones as a multipart upload.
 pub const SINGLE_PUT_LIMIT: u64 = 8 * 1024 * 1024;
 /// Bytes read and sent at a time; also how often progress is reported at most.
 const CHUNK: usize = 256 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum UploadState {
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-}
-
-/// One upload's progress, as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadProgress {
-    /// The local id of the upload (also the key of a resumable one).
-    pub id: String,
-    pub name: String,
-    pub sent: u64,
-    pub total: u64,
-    pub state: UploadState,
-}
-
-/// A multipart upload in flight, as the store keeps it for resuming.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PendingUpload {
-    pub id: String,
-    pub path: PathBuf,
-    pub name: String,
-    pub size: u64,
-    pub file_id: String,
-    pub upload_id: String,
-    pub part_size: u64,
-    pub parts: Vec<PresignedPart>,
-    pub done: Vec<CompletedPart>,
-}
+pub use crate::store::PendingUpload;
 
 /// Cancels an upload from outside.
 #[derive(Clone)]
@@ -119,7 +85,7 @@ pub fn mime_of(name: &str) -> &'static str {
 
 /// Uploads the file at `path` as an attachment.
 pub(crate) async fn upload(
-    shared: &Arc<Shared>,
+    shared: &Context,
     path: &Path,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
@@ -136,7 +102,7 @@ pub(crate) async fn upload(
         width: None,
         height: None,
     };
-    let id = crate::client::new_client_key();
+    let id = new_client_key();
     if size <= SINGLE_PUT_LIMIT {
         let mut progress = Progress::new(shared, &id, &name, 0, size);
         let registered = shared
@@ -197,12 +163,13 @@ pub(crate) async fn upload(
 
 /// Continues an interrupted multipart upload with the parts it lacks.
 pub(crate) async fn resume(
-    shared: &Arc<Shared>,
+    shared: &Context,
     id: &str,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
-    let store = Arc::clone(&shared.store);
-    let pending = blocking(move || store.pending_uploads())
+    let pending = shared
+        .store
+        .run(|s| s.pending_uploads())
         .await?
         .into_iter()
         .find(|p| p.id == id)
@@ -211,7 +178,7 @@ pub(crate) async fn resume(
 }
 
 async fn continue_multipart(
-    shared: &Arc<Shared>,
+    shared: &Context,
     mut pending: PendingUpload,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
@@ -269,9 +236,11 @@ async fn continue_multipart(
         )
     {
         // Done, or refused for good: nothing left to resume.
-        let store = Arc::clone(&shared.store);
         let id = pending.id.clone();
-        blocking(move || store.remove_pending_upload(&id)).await?;
+        shared
+            .store
+            .run(move |s| s.remove_pending_upload(&id))
+            .await?;
     }
     progress.finish(outcome)
 }
@@ -281,16 +250,18 @@ fn part_len(pending: &PendingUpload, part_number: u32) -> u64 {
     pending.size.saturating_sub(start).min(pending.part_size)
 }
 
-async fn save(shared: &Arc<Shared>, pending: &PendingUpload) -> Result<(), ClientError> {
-    let store = Arc::clone(&shared.store);
+async fn save(shared: &Context, pending: &PendingUpload) -> Result<(), ClientError> {
     let pending = pending.clone();
-    blocking(move || store.save_pending_upload(&pending)).await
+    shared
+        .store
+        .run(move |s| s.save_pending_upload(&pending))
+        .await
 }
 
 /// PUTs `len` bytes of the file from `start` to a signed URL, streaming and reporting
 /// progress; answers the ETag.
 async fn put_range(
-    shared: &Arc<Shared>,
+    shared: &Context,
     url: &str,
     path: &Path,
     start: u64,
@@ -348,7 +319,7 @@ async fn put_range(
 
 /// Counts bytes and publishes progress events.
 struct Progress<'a> {
-    shared: &'a Arc<Shared>,
+    shared: &'a Context,
     id: String,
     name: String,
     sent: u64,
@@ -357,7 +328,7 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     /// Starts reporting an upload of `total` bytes of which `sent` are already through.
-    fn new(shared: &'a Arc<Shared>, id: &str, name: &str, sent: u64, total: u64) -> Self {
+    fn new(shared: &'a Context, id: &str, name: &str, sent: u64, total: u64) -> Self {
         let progress = Progress {
             shared,
             id: id.to_owned(),

@@ -30,15 +30,14 @@ use chatenium_api::schemas::transfer::{StartNewReq, TransferIdReq};
 use chatenium_api::schemas::upload::FileMetadata;
 use chatenium_api::ws::{ServerEvent, TransferRequest};
 use chatenium_api::{AcceptTransfer, DeclineTransfer, StartTransfer};
-use serde::Serialize;
 use tokio::sync::mpsc;
 use webrtc::peer_connection::RTCIceCandidateInit;
 
-use crate::client::Shared;
+use crate::context::Context;
 use crate::error::ClientError;
 use crate::events::CoreEvent;
 
-pub use progress::TransferProgress;
+pub use crate::payloads::{TransferDirection, TransferProgress, TransferState, TransferUpdate};
 
 /// How transfers connect. The defaults suit a desktop: every interface, any path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,88 +61,6 @@ impl Default for TransferSettings {
             sctp_mtu: None,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum TransferDirection {
-    Outgoing,
-    Incoming,
-}
-
-/// A transfer's state, as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "state",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum TransferState {
-    /// Incoming: a contact offers a file; accept or decline it.
-    Offered {
-        from_name: String,
-        expires_at: i64,
-    },
-    /// Outgoing: waiting for the receiver to accept.
-    Waiting,
-    /// Setting up the WebRTC connection.
-    Connecting,
-    Transferring {
-        progress: TransferProgress,
-    },
-    /// The connection dropped at `offset` verified bytes; connecting again to resume there.
-    Reconnecting {
-        offset: u64,
-    },
-    /// The receiver checks the file's SHA-256.
-    Verifying,
-    /// Done and verified. For the receiver, `path` is where the file was saved.
-    Completed {
-        path: Option<String>,
-        sha256: String,
-    },
-    /// Incoming: accepted on another of this user's devices.
-    AcceptedElsewhere,
-    Declined,
-    /// Called off; `by_peer` when the other party did it.
-    Cancelled {
-        by_peer: bool,
-    },
-    /// Nobody accepted in time.
-    Expired,
-    Failed {
-        reason: String,
-    },
-}
-
-impl TransferState {
-    /// Nothing more will happen to the transfer.
-    pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            TransferState::Completed { .. }
-                | TransferState::AcceptedElsewhere
-                | TransferState::Declined
-                | TransferState::Cancelled { .. }
-                | TransferState::Expired
-                | TransferState::Failed { .. }
-        )
-    }
-}
-
-/// One change of one transfer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TransferUpdate {
-    pub transfer_id: String,
-    pub direction: TransferDirection,
-    /// The other party's userid.
-    pub peer: String,
-    /// The name the sender gave the file (not yet sanitized: the UI escapes what it shows).
-    pub name: String,
-    pub size: u64,
-    #[serde(flatten)]
-    pub state: TransferState,
 }
 
 /// What a transfer's task hears: relayed signaling and the user's decisions.
@@ -189,6 +106,22 @@ enum Entry {
     Offered(TransferRequest),
     /// A task runs the transfer.
     Running(mpsc::UnboundedSender<Signal>),
+}
+
+/// What transfers need of the engine ([`Context`]: the session and the event sink) and the
+/// transfers of this client.
+pub(crate) struct TransferHub {
+    pub context: Arc<Context>,
+    pub transfers: Transfers,
+}
+
+impl TransferHub {
+    pub fn new(context: Arc<Context>) -> TransferHub {
+        TransferHub {
+            context,
+            transfers: Transfers::default(),
+        }
+    }
 }
 
 /// The transfers of one client.
@@ -241,7 +174,7 @@ impl Transfers {
 
 /// The live-sync hook: a transfer event from the server, routed to its transfer. Never waits
 /// on a transfer, so the socket keeps being read.
-pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
+pub(crate) fn on_server_event(shared: &TransferHub, event: ServerEvent) {
     let transfers = &shared.transfers;
     match event {
         ServerEvent::TransferRequest(request) => {
@@ -258,7 +191,7 @@ pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
             transfers
                 .entries()
                 .insert(request.transfer_id.clone(), Entry::Offered(request));
-            shared.emit(ticket.update(state));
+            shared.context.emit(ticket.update(state));
         }
         // Accepted on another device of this user: this one stops offering it.
         ServerEvent::TransferAccepted(r) => route(
@@ -300,14 +233,14 @@ pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
 
 /// Hands `signal` to the transfer's task; an offer this device has not answered ends in
 /// `otherwise` instead.
-fn route(shared: &Arc<Shared>, id: &str, signal: Signal, otherwise: TransferState) {
+fn route(shared: &TransferHub, id: &str, signal: Signal, otherwise: TransferState) {
     if !shared.transfers.signal(id, signal) {
         end_offer(shared, id, otherwise);
     }
 }
 
 /// An offer this device did not answer is over.
-fn end_offer(shared: &Arc<Shared>, id: &str, state: TransferState) {
+fn end_offer(shared: &TransferHub, id: &str, state: TransferState) {
     if let Some(request) = shared.transfers.take_offer(id) {
         let ticket = Ticket {
             id: request.transfer_id,
@@ -315,14 +248,14 @@ fn end_offer(shared: &Arc<Shared>, id: &str, state: TransferState) {
             peer: request.from.userid,
             file: request.file,
         };
-        shared.emit(ticket.update(state));
+        shared.context.emit(ticket.update(state));
     }
 }
 
 /// Offers the file at `path` to the contact `userid`; answers the transfer's id. The rest
 /// happens in the background and is reported as events.
 pub(crate) async fn send_file(
-    shared: &Arc<Shared>,
+    shared: &Arc<TransferHub>,
     userid: &str,
     path: &Path,
 ) -> Result<String, ClientError> {
@@ -348,6 +281,7 @@ pub(crate) async fn send_file(
         height: None,
     };
     let started = shared
+        .context
         .session
         .call::<StartTransfer>(
             &(),
@@ -381,7 +315,7 @@ pub(crate) async fn send_file(
 /// Accepts an offered file into `folder`; fails without accepting when the folder lacks the
 /// space for it.
 pub(crate) async fn accept(
-    shared: &Arc<Shared>,
+    shared: &Arc<TransferHub>,
     id: &str,
     folder: &Path,
 ) -> Result<(), ClientError> {
@@ -427,7 +361,12 @@ pub(crate) async fn accept(
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    let rtc = match shared.session.call::<AcceptTransfer>(&(), &body).await {
+    let rtc = match shared
+        .context
+        .session
+        .call::<AcceptTransfer>(&(), &body)
+        .await
+    {
         Ok(rtc) => rtc,
         Err(error) => {
             shared.transfers.finished(id);
@@ -445,7 +384,7 @@ pub(crate) async fn accept(
 }
 
 /// Declines an offered file.
-pub(crate) async fn decline(shared: &Arc<Shared>, id: &str) -> Result<(), ClientError> {
+pub(crate) async fn decline(shared: &Arc<TransferHub>, id: &str) -> Result<(), ClientError> {
     let request = shared
         .transfers
         .take_offer(id)
@@ -453,33 +392,42 @@ pub(crate) async fn decline(shared: &Arc<Shared>, id: &str) -> Result<(), Client
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    shared.session.call::<DeclineTransfer>(&(), &body).await?;
+    shared
+        .context
+        .session
+        .call::<DeclineTransfer>(&(), &body)
+        .await?;
     let ticket = Ticket {
         id: id.to_owned(),
         direction: TransferDirection::Incoming,
         peer: request.from.userid,
         file: request.file,
     };
-    shared.emit(ticket.update(TransferState::Declined));
+    shared.context.emit(ticket.update(TransferState::Declined));
     Ok(())
 }
 
 /// Cancels a running transfer from either side; false when there is none by that id.
-pub(crate) fn cancel(shared: &Arc<Shared>, id: &str) -> bool {
+pub(crate) fn cancel(shared: &Arc<TransferHub>, id: &str) -> bool {
     shared.transfers.signal(id, Signal::Cancel)
 }
 
-pub(crate) fn interrupt(shared: &Arc<Shared>, id: &str) -> bool {
+pub(crate) fn interrupt(shared: &Arc<TransferHub>, id: &str) -> bool {
     shared.transfers.signal(id, Signal::Interrupt)
 }
 
 /// Tells the server the transfer is over, so it relays nothing more for it. Best effort: the
 /// transfer is over for this side whatever the server says.
-async fn end_on_server(shared: &Shared, id: &str) {
+async fn end_on_server(shared: &TransferHub, id: &str) {
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    if let Err(error) = shared.session.call::<DeclineTransfer>(&(), &body).await {
+    if let Err(error) = shared
+        .context
+        .session
+        .call::<DeclineTransfer>(&(), &body)
+        .await
+    {
         tracing::debug!(%error, "ending a transfer on the server");
     }
 }

@@ -21,8 +21,8 @@ use super::link::{self, Outcome, Step};
 use super::peer::{read_channel, ChannelEvent, Link};
 use super::progress::Meter;
 use super::protocol::{Control, ACK_EVERY_BYTES};
+use super::TransferHub;
 use super::{end_on_server, names, temp_path, Signal, Ticket, TransferSettings, TransferState};
-use crate::client::Shared;
 
 /// Free space kept beyond the file's size when accepting.
 pub(crate) const SPACE_MARGIN: u64 = 1024 * 1024;
@@ -40,7 +40,7 @@ pub(crate) struct Job {
 }
 
 pub(crate) async fn run(
-    shared: Arc<Shared>,
+    shared: Arc<TransferHub>,
     job: Job,
     mut signals: mpsc::UnboundedReceiver<Signal>,
 ) {
@@ -59,7 +59,7 @@ pub(crate) async fn run(
         }
     }
     shared.transfers.finished(&ticket.id);
-    shared.emit(ticket.update(state));
+    shared.context.emit(ticket.update(state));
 }
 
 /// How one connection ended, for the receiver.
@@ -70,13 +70,15 @@ enum LinkEnd {
 }
 
 async fn transfer(
-    shared: &Arc<Shared>,
+    shared: &Arc<TransferHub>,
     job: &Job,
     signals: &mut mpsc::UnboundedReceiver<Signal>,
     sink: &mut Sink,
 ) -> TransferState {
     let ticket = &job.ticket;
-    shared.emit(ticket.update(TransferState::Connecting));
+    shared
+        .context
+        .emit(ticket.update(TransferState::Connecting));
     let mut offer = None;
     loop {
         let sdp = match offer.take() {
@@ -91,9 +93,11 @@ async fn transfer(
             LinkEnd::Outcome(Outcome::Lost) => {}
             LinkEnd::NewOffer(sdp) => offer = Some(sdp),
         }
-        shared.emit(ticket.update(TransferState::Reconnecting {
-            offset: sink.written,
-        }));
+        shared
+            .context
+            .emit(ticket.update(TransferState::Reconnecting {
+                offset: sink.written,
+            }));
     }
 }
 
@@ -123,7 +127,7 @@ async fn next_offer(
 }
 
 async fn one_link(
-    shared: &Arc<Shared>,
+    shared: &Arc<TransferHub>,
     job: &Job,
     signals: &mut mpsc::UnboundedReceiver<Signal>,
     sink: &mut Sink,
@@ -159,7 +163,12 @@ async fn one_link(
         transfer_id: ticket.id.clone(),
         sdp,
     };
-    if let Err(error) = shared.session.call::<SendTransferAnswer>(&(), &body).await {
+    if let Err(error) = shared
+        .context
+        .session
+        .call::<SendTransferAnswer>(&(), &body)
+        .await
+    {
         return LinkEnd::Outcome(link::refused(error));
     }
 
@@ -215,19 +224,19 @@ async fn one_link(
                             link::say(channel, &Control::Ack { offset: sink.written }).await;
                         }
                         if let Some(progress) = meter.record(sink.written) {
-                            shared.emit(ticket.update(TransferState::Transferring { progress }));
+                            shared.context.emit(ticket.update(TransferState::Transferring { progress }));
                         }
                     }
                     Some(ChannelEvent::Text(text)) => match Control::decode(&text) {
                         Ok(Control::Meta { transfer_id, size, .. }) if transfer_id == ticket.id && size == ticket.file.size && !started => {
                             started = true;
                             link::say(channel, &Control::Resume { offset: sink.written }).await;
-                            shared.emit(ticket.update(TransferState::Transferring {
+                            shared.context.emit(ticket.update(TransferState::Transferring {
                                 progress: meter.progress(sink.written),
                             }));
                         }
                         Ok(Control::End { sha256 }) if started && sink.written == ticket.file.size => {
-                            shared.emit(ticket.update(TransferState::Verifying));
+                            shared.context.emit(ticket.update(TransferState::Verifying));
                             let state = finish(job, sink, channel, sha256).await;
                             if matches!(state, TransferState::Completed { .. }) {
                                 linger(channel_events.as_mut()).await;
