@@ -84,6 +84,8 @@ fn main() {
                 staged: staging::StagedFiles::new(cache_dir.join("staged")),
                 received: Default::default(),
                 shown: Default::default(),
+                view_changed: Default::default(),
+                unread: Default::default(),
                 log_dir,
             });
             // Kept for the app's lifetime: dropping it stops the embedded server.
