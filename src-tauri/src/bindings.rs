@@ -65,6 +65,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             cascades::create_thread,
             cascades::update_thread,
             cascades::close_thread,
+            cascades::take_opened_invite,
             threads::open_thread,
             threads::close_thread_timeline,
             threads::load_older_in_thread,

@@ -30,6 +30,8 @@ pub struct AppState {
     /// The unread counts as the attention machine last answered them, for a window that
     /// starts listening late.
     pub unread: std::sync::Mutex<crate::dto::UnreadCounts>,
+    /// The invite link the app was started with, until the window takes it.
+    pub opened_invite: std::sync::Mutex<Option<String>>,
     /// Where the log file is written (`logs.rs`).
     pub log_dir: std::path::PathBuf,
 }
@@ -65,7 +67,10 @@ impl AppState {
     }
 
     pub fn unread(&self) -> crate::dto::UnreadCounts {
-        self.unread.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.unread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn set_unread(&self, unread: crate::dto::UnreadCounts) {

@@ -92,6 +92,11 @@ export const commands = {
 	/**  Closes a thread and its subthreads. */
 	closeThread: (cascadeId: string, threadId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("close_thread", { cascadeId, threadId })),
 	/**
+	 *  The invite code of the link the app was started with (once; later ones arrive as
+	 *  `InviteOpened`).
+	 */
+	takeOpenedInvite: () => __TAURI_INVOKE<string | null>("take_opened_invite"),
+	/**
 	 *  Opens a thread: the snapshot to render now; changes arrive as `ThreadTimelineChanged`.
 	 *  Shown in the focused window, its unread count goes.
 	 */

@@ -12,17 +12,16 @@
 
 use chatenium_api::schemas::cascade::{
     Ban, Cascade, CascadeIdReq, CascadeMember, CascadeQuery, ChangeVisibility,
-    CompletePicUploadReq, CreateCascadeReq,
-    DiscoveryCascade, DiscoveryQuery, EditNameReq, Invite, InviteQuery, JoinFromInviteReq,
-    JoinPublicReq, KickMemberReq, UnbanReq,
+    CompletePicUploadReq, CreateCascadeReq, DiscoveryCascade, DiscoveryQuery, EditNameReq, Invite,
+    InviteQuery, JoinFromInviteReq, JoinPublicReq, KickMemberReq, UnbanReq,
 };
 use chatenium_api::schemas::thread::{StartNewThreadReq, Thread, ThreadIdReq, UpdateThreadReq};
 use chatenium_api::schemas::upload::{FileMetadata, S3PresignedFileReq};
 use chatenium_api::{
     CascadeDiscovery, ChangeCascadeVisibility, CloseThread, CompleteCascadePictureUpload,
-    CreateCascade, EditCascadeName, RegisterCascadePictureUpload,
-    GetBans, GetCascadeFromInvite, JoinFromInvite, JoinPublicCascade, KickMember,
-    LeaveOrDeleteCascade, StartThread, UnbanMember, UpdateThread,
+    CreateCascade, EditCascadeName, GetBans, GetCascadeFromInvite, JoinFromInvite,
+    JoinPublicCascade, KickMember, LeaveOrDeleteCascade, RegisterCascadePictureUpload, StartThread,
+    UnbanMember, UpdateThread,
 };
 
 use crate::cascade_sync::{after_own_change, catch_up_threads_of};

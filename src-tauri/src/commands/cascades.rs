@@ -59,11 +59,7 @@ pub async fn discover_cascades(
     from: Option<u32>,
     limit: Option<u32>,
 ) -> CommandResult<Vec<DiscoveryCascade>> {
-    Ok(state
-        .client()
-        .await?
-        .discover_cascades(from, limit)
-        .await?)
+    Ok(state.client().await?.discover_cascades(from, limit).await?)
 }
 
 /// What an invite leads to, before joining.
@@ -82,7 +78,11 @@ pub async fn join_cascade_from_invite(
     state: State<'_, AppState>,
     code: String,
 ) -> CommandResult<Cascade> {
-    Ok(state.client().await?.join_cascade_from_invite(&code).await?)
+    Ok(state
+        .client()
+        .await?
+        .join_cascade_from_invite(&code)
+        .await?)
 }
 
 #[tauri::command]
@@ -249,4 +249,16 @@ pub async fn close_thread(
         .await?
         .close_thread(&cascade_id, &thread_id)
         .await?)
+}
+
+/// The invite code of the link the app was started with (once; later ones arrive as
+/// `InviteOpened`).
+#[tauri::command]
+#[specta::specta]
+pub fn take_opened_invite(state: State<'_, AppState>) -> Option<String> {
+    state
+        .opened_invite
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
 }

@@ -209,6 +209,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
   const backend = withEveryCommand({
     ...cascades,
     openInvite: (code) => handlers.inviteOpened.forEach((h) => h(code)),
+    takeOpenedInvite: () => ok(null),
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
     accounts,
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),

@@ -28,12 +28,16 @@ const slot = (cascadeId: string, parentId: string | null) => `${cascadeId}|${par
 export class ThreadIndex {
   /** Threads by `cascadeId|parentId` (an empty parent: the root threads). */
   private byParent = $state.raw<Record<string, Thread[]>>({});
+  /** When each level was last set (a counter): a load answered after a newer event is stale. */
+  private setAt = new Map<string, number>();
+  private clock = 0;
 
   children(cascadeId: string, parentId: string | null): Thread[] {
     return this.byParent[slot(cascadeId, parentId)] ?? [];
   }
 
   set(cascadeId: string, parentId: string | null, threads: Thread[]) {
+    this.setAt.set(slot(cascadeId, parentId), ++this.clock);
     this.byParent = { ...this.byParent, [slot(cascadeId, parentId)]: threads };
   }
 
@@ -49,13 +53,16 @@ export class ThreadIndex {
   }
 
   forget(cascadeId: string) {
+    for (const key of this.setAt.keys()) if (key.startsWith(`${cascadeId}|`)) this.setAt.delete(key);
     this.byParent = Object.fromEntries(Object.entries(this.byParent).filter(([k]) => !k.startsWith(`${cascadeId}|`)));
   }
 
   /** Loads a cascade's whole tree, level by level. */
   async load(backend: Backend, cascadeId: string, parentId: string | null = null): Promise<void> {
-    const threads = await backend.threads(cascadeId, parentId);
-    this.set(cascadeId, parentId, threads);
+    const asked = ++this.clock;
+    let threads = await backend.threads(cascadeId, parentId);
+    if ((this.setAt.get(slot(cascadeId, parentId)) ?? 0) > asked) threads = this.children(cascadeId, parentId);
+    else this.set(cascadeId, parentId, threads);
     await Promise.all(threads.map((t) => this.load(backend, cascadeId, t.threadId)));
   }
 
