@@ -85,7 +85,7 @@ pub fn mime_of(name: &str) -> &'static str {
 
 /// Uploads the file at `path` as an attachment.
 pub(crate) async fn upload(
-    shared: &Context,
+    ctx: &Context,
     path: &Path,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
@@ -104,8 +104,8 @@ pub(crate) async fn upload(
     };
     let id = new_client_key();
     if size <= SINGLE_PUT_LIMIT {
-        let mut progress = Progress::new(shared, &id, &name, 0, size);
-        let registered = shared
+        let mut progress = Progress::new(ctx, &id, &name, 0, size);
+        let registered = ctx
             .session
             .call::<RegisterAttachmentUploads>(
                 &(),
@@ -120,7 +120,7 @@ pub(crate) async fn upload(
             .ok_or_else(|| ClientError::Decode("no upload URL".into()))?;
         let outcome = async {
             put_range(
-                shared,
+                ctx,
                 &target.upload_url,
                 path,
                 0,
@@ -129,8 +129,7 @@ pub(crate) async fn upload(
                 cancel,
             )
             .await?;
-            shared
-                .session
+            ctx.session
                 .call::<CompleteAttachmentUpload>(
                     &(),
                     &CompleteUploadReq {
@@ -142,7 +141,7 @@ pub(crate) async fn upload(
         .await;
         return progress.finish(outcome);
     }
-    let registered = shared
+    let registered = ctx
         .session
         .call::<RegisterMultipartUpload>(&(), &S3MultipartUploadReq { file: metadata })
         .await?;
@@ -157,28 +156,28 @@ pub(crate) async fn upload(
         parts: registered.parts,
         done: Vec::new(),
     };
-    save(shared, &pending).await?;
-    continue_multipart(shared, pending, cancel).await
+    save(ctx, &pending).await?;
+    continue_multipart(ctx, pending, cancel).await
 }
 
 /// Continues an interrupted multipart upload with the parts it lacks.
 pub(crate) async fn resume(
-    shared: &Context,
+    ctx: &Context,
     id: &str,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
-    let pending = shared
+    let pending = ctx
         .store
         .run(|s| s.pending_uploads())
         .await?
         .into_iter()
         .find(|p| p.id == id)
         .ok_or_else(|| ClientError::Storage(format!("no interrupted upload {id}")))?;
-    continue_multipart(shared, pending, cancel).await
+    continue_multipart(ctx, pending, cancel).await
 }
 
 async fn continue_multipart(
-    shared: &Context,
+    ctx: &Context,
     mut pending: PendingUpload,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
@@ -187,7 +186,7 @@ async fn continue_multipart(
         .iter()
         .map(|d| part_len(&pending, d.part_number))
         .sum();
-    let mut progress = Progress::new(shared, &pending.id, &pending.name, already, pending.size);
+    let mut progress = Progress::new(ctx, &pending.id, &pending.name, already, pending.size);
     let outcome = async {
         for part in pending.parts.clone() {
             if pending
@@ -200,7 +199,7 @@ async fn continue_multipart(
             let start = u64::from(part.part_number.saturating_sub(1)) * pending.part_size;
             let len = part_len(&pending, part.part_number);
             let etag = put_range(
-                shared,
+                ctx,
                 &part.upload_url,
                 &pending.path,
                 start,
@@ -213,15 +212,14 @@ async fn continue_multipart(
                 part_number: part.part_number,
                 etag,
             });
-            save(shared, &pending).await?;
+            save(ctx, &pending).await?;
         }
         let finish = S3FinishMultiReq {
             file_id: pending.file_id.clone(),
             upload_id: pending.upload_id.clone(),
             parts: pending.done.clone(),
         };
-        shared
-            .session
+        ctx.session
             .call::<CompleteMultipartUpload>(&(), &finish)
             .await
     }
@@ -237,10 +235,7 @@ async fn continue_multipart(
     {
         // Done, or refused for good: nothing left to resume.
         let id = pending.id.clone();
-        shared
-            .store
-            .run(move |s| s.remove_pending_upload(&id))
-            .await?;
+        ctx.store.run(move |s| s.remove_pending_upload(&id)).await?;
     }
     progress.finish(outcome)
 }
@@ -250,10 +245,9 @@ fn part_len(pending: &PendingUpload, part_number: u32) -> u64 {
     pending.size.saturating_sub(start).min(pending.part_size)
 }
 
-async fn save(shared: &Context, pending: &PendingUpload) -> Result<(), ClientError> {
+async fn save(ctx: &Context, pending: &PendingUpload) -> Result<(), ClientError> {
     let pending = pending.clone();
-    shared
-        .store
+    ctx.store
         .run(move |s| s.save_pending_upload(&pending))
         .await
 }
@@ -261,7 +255,7 @@ async fn save(shared: &Context, pending: &PendingUpload) -> Result<(), ClientErr
 /// PUTs `len` bytes of the file from `start` to a signed URL, streaming and reporting
 /// progress; answers the ETag.
 async fn put_range(
-    shared: &Context,
+    ctx: &Context,
     url: &str,
     path: &Path,
     start: u64,
@@ -298,11 +292,10 @@ async fn put_range(
                 }
             }
         });
-    let request = shared.session.api().put_signed_stream(
-        url,
-        reqwest::Body::wrap_stream(chunks.boxed()),
-        len,
-    );
+    let request =
+        ctx.session
+            .api()
+            .put_signed_stream(url, reqwest::Body::wrap_stream(chunks.boxed()), len);
     tokio::pin!(request);
     loop {
         tokio::select! {
@@ -319,7 +312,7 @@ async fn put_range(
 
 /// Counts bytes and publishes progress events.
 struct Progress<'a> {
-    shared: &'a Context,
+    ctx: &'a Context,
     id: String,
     name: String,
     sent: u64,
@@ -328,9 +321,9 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     /// Starts reporting an upload of `total` bytes of which `sent` are already through.
-    fn new(shared: &'a Context, id: &str, name: &str, sent: u64, total: u64) -> Self {
+    fn new(ctx: &'a Context, id: &str, name: &str, sent: u64, total: u64) -> Self {
         let progress = Progress {
-            shared,
+            ctx,
             id: id.to_owned(),
             name: name.to_owned(),
             sent,
@@ -346,7 +339,7 @@ impl<'a> Progress<'a> {
     }
 
     fn emit(&self, state: UploadState) {
-        self.shared.emit(CoreEvent::Upload {
+        self.ctx.emit(CoreEvent::Upload {
             progress: UploadProgress {
                 id: self.id.clone(),
                 name: self.name.clone(),

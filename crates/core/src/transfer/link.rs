@@ -34,7 +34,7 @@ pub enum Step {
 }
 
 /// Relays a local candidate to the peer, or reports the connection's end.
-pub async fn on_link_event(shared: &TransferHub, id: &str, event: Option<LinkEvent>) -> Step {
+pub async fn on_link_event(hub: &TransferHub, id: &str, event: Option<LinkEvent>) -> Step {
     match event {
         Some(LinkEvent::Candidate(candidate)) => {
             let body = RTCSendCandidateReq {
@@ -44,7 +44,7 @@ pub async fn on_link_event(shared: &TransferHub, id: &str, event: Option<LinkEve
                 sdp_m_line_index: candidate.sdp_mline_index,
             };
             // A candidate that does not arrive only narrows the paths ICE can try.
-            if let Err(error) = shared
+            if let Err(error) = hub
                 .context
                 .session
                 .call::<SendTransferCandidate>(&(), &body)

@@ -174,8 +174,8 @@ impl Transfers {
 
 /// The live-sync hook: a transfer event from the server, routed to its transfer. Never waits
 /// on a transfer, so the socket keeps being read.
-pub(crate) fn on_server_event(shared: &TransferHub, event: ServerEvent) {
-    let transfers = &shared.transfers;
+pub(crate) fn on_server_event(hub: &TransferHub, event: ServerEvent) {
+    let transfers = &hub.transfers;
     match event {
         ServerEvent::TransferRequest(request) => {
             let ticket = Ticket {
@@ -191,27 +191,24 @@ pub(crate) fn on_server_event(shared: &TransferHub, event: ServerEvent) {
             transfers
                 .entries()
                 .insert(request.transfer_id.clone(), Entry::Offered(request));
-            shared.context.emit(ticket.update(state));
+            hub.context.emit(ticket.update(state));
         }
         // Accepted on another device of this user: this one stops offering it.
         ServerEvent::TransferAccepted(r) => route(
-            shared,
+            hub,
             &r.transfer_id,
             Signal::Accepted,
             TransferState::AcceptedElsewhere,
         ),
         ServerEvent::TransferDeclined(r) => route(
-            shared,
+            hub,
             &r.transfer_id,
             Signal::Declined,
             TransferState::Cancelled { by_peer: true },
         ),
-        ServerEvent::TransferExpired(r) => route(
-            shared,
-            &r.transfer_id,
-            Signal::Expired,
-            TransferState::Expired,
-        ),
+        ServerEvent::TransferExpired(r) => {
+            route(hub, &r.transfer_id, Signal::Expired, TransferState::Expired)
+        }
         ServerEvent::TransferOffer(sdp) => {
             transfers.signal(&sdp.transfer_id, Signal::Offer(sdp.sdp));
         }
@@ -233,29 +230,29 @@ pub(crate) fn on_server_event(shared: &TransferHub, event: ServerEvent) {
 
 /// Hands `signal` to the transfer's task; an offer this device has not answered ends in
 /// `otherwise` instead.
-fn route(shared: &TransferHub, id: &str, signal: Signal, otherwise: TransferState) {
-    if !shared.transfers.signal(id, signal) {
-        end_offer(shared, id, otherwise);
+fn route(hub: &TransferHub, id: &str, signal: Signal, otherwise: TransferState) {
+    if !hub.transfers.signal(id, signal) {
+        end_offer(hub, id, otherwise);
     }
 }
 
 /// An offer this device did not answer is over.
-fn end_offer(shared: &TransferHub, id: &str, state: TransferState) {
-    if let Some(request) = shared.transfers.take_offer(id) {
+fn end_offer(hub: &TransferHub, id: &str, state: TransferState) {
+    if let Some(request) = hub.transfers.take_offer(id) {
         let ticket = Ticket {
             id: request.transfer_id,
             direction: TransferDirection::Incoming,
             peer: request.from.userid,
             file: request.file,
         };
-        shared.context.emit(ticket.update(state));
+        hub.context.emit(ticket.update(state));
     }
 }
 
 /// Offers the file at `path` to the contact `userid`; answers the transfer's id. The rest
 /// happens in the background and is reported as events.
 pub(crate) async fn send_file(
-    shared: &Arc<TransferHub>,
+    hub: &Arc<TransferHub>,
     userid: &str,
     path: &Path,
 ) -> Result<String, ClientError> {
@@ -280,7 +277,7 @@ pub(crate) async fn send_file(
         width: None,
         height: None,
     };
-    let started = shared
+    let started = hub
         .context
         .session
         .call::<StartTransfer>(
@@ -298,28 +295,27 @@ pub(crate) async fn send_file(
         file,
     };
     let (tx, rx) = mpsc::unbounded_channel();
-    shared
-        .transfers
+    hub.transfers
         .entries()
         .insert(ticket.id.clone(), Entry::Running(tx));
     let job = send::Job {
         ticket,
         path: path.to_owned(),
         rtc: started.rtc,
-        settings: shared.transfers.settings(),
+        settings: hub.transfers.settings(),
     };
-    tokio::spawn(send::run(Arc::clone(shared), job, rx));
+    tokio::spawn(send::run(Arc::clone(hub), job, rx));
     Ok(started.transfer_id)
 }
 
 /// Accepts an offered file into `folder`; fails without accepting when the folder lacks the
 /// space for it.
 pub(crate) async fn accept(
-    shared: &Arc<TransferHub>,
+    hub: &Arc<TransferHub>,
     id: &str,
     folder: &Path,
 ) -> Result<(), ClientError> {
-    let request = shared
+    let request = hub
         .transfers
         .take_offer(id)
         .ok_or_else(|| ClientError::Storage(format!("no offered transfer {id}")))?;
@@ -340,8 +336,7 @@ pub(crate) async fn accept(
     };
     if let Some(reason) = refusal {
         // Still offered: the user may free space or pick another folder.
-        shared
-            .transfers
+        hub.transfers
             .entries()
             .insert(id.to_owned(), Entry::Offered(request));
         return Err(ClientError::Storage(reason));
@@ -354,22 +349,16 @@ pub(crate) async fn accept(
     };
     // Registered before accepting: the sender's offer may arrive before the reply does.
     let (tx, rx) = mpsc::unbounded_channel();
-    shared
-        .transfers
+    hub.transfers
         .entries()
         .insert(id.to_owned(), Entry::Running(tx));
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    let rtc = match shared
-        .context
-        .session
-        .call::<AcceptTransfer>(&(), &body)
-        .await
-    {
+    let rtc = match hub.context.session.call::<AcceptTransfer>(&(), &body).await {
         Ok(rtc) => rtc,
         Err(error) => {
-            shared.transfers.finished(id);
+            hub.transfers.finished(id);
             return Err(error);
         }
     };
@@ -377,23 +366,22 @@ pub(crate) async fn accept(
         ticket,
         folder: folder.to_owned(),
         rtc,
-        settings: shared.transfers.settings(),
+        settings: hub.transfers.settings(),
     };
-    tokio::spawn(receive::run(Arc::clone(shared), job, rx));
+    tokio::spawn(receive::run(Arc::clone(hub), job, rx));
     Ok(())
 }
 
 /// Declines an offered file.
-pub(crate) async fn decline(shared: &Arc<TransferHub>, id: &str) -> Result<(), ClientError> {
-    let request = shared
+pub(crate) async fn decline(hub: &Arc<TransferHub>, id: &str) -> Result<(), ClientError> {
+    let request = hub
         .transfers
         .take_offer(id)
         .ok_or_else(|| ClientError::Storage(format!("no offered transfer {id}")))?;
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    shared
-        .context
+    hub.context
         .session
         .call::<DeclineTransfer>(&(), &body)
         .await?;
@@ -403,26 +391,26 @@ pub(crate) async fn decline(shared: &Arc<TransferHub>, id: &str) -> Result<(), C
         peer: request.from.userid,
         file: request.file,
     };
-    shared.context.emit(ticket.update(TransferState::Declined));
+    hub.context.emit(ticket.update(TransferState::Declined));
     Ok(())
 }
 
 /// Cancels a running transfer from either side; false when there is none by that id.
-pub(crate) fn cancel(shared: &Arc<TransferHub>, id: &str) -> bool {
-    shared.transfers.signal(id, Signal::Cancel)
+pub(crate) fn cancel(hub: &Arc<TransferHub>, id: &str) -> bool {
+    hub.transfers.signal(id, Signal::Cancel)
 }
 
-pub(crate) fn interrupt(shared: &Arc<TransferHub>, id: &str) -> bool {
-    shared.transfers.signal(id, Signal::Interrupt)
+pub(crate) fn interrupt(hub: &Arc<TransferHub>, id: &str) -> bool {
+    hub.transfers.signal(id, Signal::Interrupt)
 }
 
 /// Tells the server the transfer is over, so it relays nothing more for it. Best effort: the
 /// transfer is over for this side whatever the server says.
-async fn end_on_server(shared: &TransferHub, id: &str) {
+async fn end_on_server(hub: &TransferHub, id: &str) {
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    if let Err(error) = shared
+    if let Err(error) = hub
         .context
         .session
         .call::<DeclineTransfer>(&(), &body)
