@@ -179,7 +179,7 @@ describe("cascades", () => {
     await fireEvent.click(screen.getByTestId("nav-discover"));
     const item = await screen.findByText("Open house");
     const row = item.closest("li")!;
-    expect(row.textContent).toContain("1 members");
+    expect(row.textContent).toContain("Members: 1");
     expect(screen.queryByText("Hidden")).toBeNull();
     await fireEvent.click(within(row).getByTestId("join-public"));
     await waitFor(() => expect(screen.getByTestId("cascade-title").textContent).toBe("Open house"));

@@ -237,9 +237,9 @@ export const en = {
   "discover.open": "Open",
   "discover.public": "Public cascades",
   "discover.none": "No public cascades yet.",
-  "discover.members": "{count} members",
-  "discover.threads": "{count} threads",
-  "discover.recent": "{count} messages this week",
+  "discover.members": "Members: {count}",
+  "discover.threads": "Threads: {count}",
+  "discover.recent": "Messages this week: {count}",
   "switcher.kind.cascade": "Cascade",
   "switcher.kind.thread": "Thread in {cascade}",
 } as const;
