@@ -8,7 +8,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, chats, staging, transfers};
+use crate::commands::{account, auth, cascades, chats, staging, threads, transfers};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -48,6 +48,37 @@ pub fn builder() -> Builder<tauri::Wry> {
             chats::set_pinned,
             chats::pinned_messages,
             chats::upload_attachment,
+            cascades::cascade_list,
+            cascades::create_cascade,
+            cascades::discover_cascades,
+            cascades::cascade_from_invite,
+            cascades::join_cascade_from_invite,
+            cascades::join_public_cascade,
+            cascades::leave_cascade,
+            cascades::rename_cascade,
+            cascades::set_cascade_public,
+            cascades::kick_member,
+            cascades::ban_member,
+            cascades::cascade_bans,
+            cascades::unban_member,
+            cascades::threads,
+            cascades::create_thread,
+            cascades::update_thread,
+            cascades::close_thread,
+            cascades::take_opened_invite,
+            threads::open_thread,
+            threads::close_thread_timeline,
+            threads::load_older_in_thread,
+            threads::load_newer_in_thread,
+            threads::jump_to_thread_message,
+            threads::send_thread_message,
+            threads::retry_thread_send,
+            threads::discard_thread_send,
+            threads::edit_thread_message,
+            threads::delete_thread_messages,
+            threads::set_thread_message_pinned,
+            threads::pinned_thread_messages,
+            threads::unread_counts,
             staging::begin_staging,
             staging::discard_staged,
             transfers::send_file_directly,
@@ -73,6 +104,12 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::SessionEnded,
             events::OpenChatRequested,
             events::TransferChanged,
+            events::CascadeListChanged,
+            events::ThreadTimelineChanged,
+            events::ThreadsChanged,
+            events::OpenThreadRequested,
+            events::UnreadChanged,
+            events::InviteOpened,
         ])
 }
 

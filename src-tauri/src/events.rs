@@ -3,7 +3,9 @@
 //! (`chatenium_core::attention`), whose decisions are routed here to the tray (the unread
 //! count), the notification daemon and the window (a click opens the conversation).
 
+use chatenium_api::schemas::cascade::Cascade;
 use chatenium_api::schemas::contacts::Contact;
+use chatenium_api::schemas::thread::Thread;
 use chatenium_core::attention::{Attention, Conversation, Incoming, Notice, View};
 use chatenium_core::CoreEvent;
 use serde::Serialize;
@@ -12,7 +14,7 @@ use tauri_specta::Event;
 use tokio::sync::broadcast;
 
 use crate::dto::transfer::{TransferEntry, TransferPhase, TransferSide};
-use crate::dto::{Connection, ListDiff, TimelineEntry, UploadProgress};
+use crate::dto::{Connection, ListDiff, TimelineEntry, UnreadCounts, UploadProgress};
 use crate::state::AppState;
 
 /// The chat list changed (newest activity first).
@@ -51,6 +53,50 @@ pub struct OpenChatRequested {
     pub chatid: String,
 }
 
+/// The cascades the user belongs to changed (joined, left, kicked, renamed, members).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct CascadeListChanged {
+    pub diff: ListDiff<Cascade>,
+}
+
+/// An open thread's timeline changed.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadTimelineChanged {
+    pub cascade_id: String,
+    pub thread_id: String,
+    pub diff: ListDiff<TimelineEntry>,
+}
+
+/// A cascade's threads under `parent_id` (`null`: the root threads), as they are now.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadsChanged {
+    pub cascade_id: String,
+    pub parent_id: Option<String>,
+    pub threads: Vec<Thread>,
+}
+
+/// The user asked to see a thread from outside the window (a notification was clicked).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenThreadRequested {
+    pub cascade_id: String,
+    pub thread_id: String,
+}
+
+/// The unread counts changed (threads' counts are kept by the core's attention machine).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct UnreadChanged {
+    pub unread: UnreadCounts,
+}
+
+/// An invite link was opened (`chatenium://invite/<code>`, from the desktop or a second start).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct InviteOpened {
+    pub code: String,
+}
+
 /// A peer-to-peer transfer changed (offered, progressed, ended).
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct TransferChanged {
@@ -60,16 +106,28 @@ pub struct TransferChanged {
 /// Forwards one engine's events until it stops (its event stream closes); then the tray's
 /// count goes back to zero. `own_userid`: the signed-in user, whose own messages are no news.
 pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>, own_userid: String) {
+    use tauri::Manager;
     tauri::async_runtime::spawn(async move {
         let mut attention = Attention::new(own_userid);
+        let state = app.state::<AppState>();
         loop {
-            match events.recv().await {
-                Ok(event) => handle(&app, &mut attention, event),
-                // Fell behind: the next reset (reconnect, catch-up) brings the list back.
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(broadcast::error::RecvError::Closed) => break,
+            tokio::select! {
+                received = events.recv() => match received {
+                    Ok(event) => handle(&app, &mut attention, event),
+                    // Fell behind: the next reset (reconnect, catch-up) brings the list back.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                // A conversation was opened or closed: showing a thread reads it now, not at
+                // the next event.
+                () = state.view_changed.notified() => {
+                    for notice in attention.set_view(view(&app)) {
+                        route(&app, notice);
+                    }
+                }
             }
         }
+        state.set_unread(UnreadCounts::default());
         crate::tray::show_unread(&app, 0);
     });
 }
@@ -117,12 +175,32 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
             after_transfer_change(app, &transfer);
             TransferChanged { transfer }.emit(app)
         }
-        // Cascades and threads have no screens yet (see ARCHITECTURE.md): the core keeps them
-        // cached until the UI that shows them subscribes.
-        CoreEvent::CascadeList { .. }
-        | CoreEvent::ThreadMessage { .. }
-        | CoreEvent::ThreadTimeline { .. }
-        | CoreEvent::Threads { .. } => Ok(()),
+        CoreEvent::CascadeList { diff } => CascadeListChanged {
+            diff: ListDiff::from_core(diff, |c| c),
+        }
+        .emit(app),
+        CoreEvent::ThreadTimeline {
+            cascade_id,
+            thread_id,
+            diff,
+        } => ThreadTimelineChanged {
+            cascade_id,
+            thread_id,
+            diff: ListDiff::from_core(diff, TimelineEntry::from_thread),
+        }
+        .emit(app),
+        CoreEvent::Threads {
+            cascade_id,
+            parent_id,
+            threads,
+        } => ThreadsChanged {
+            cascade_id,
+            parent_id,
+            threads,
+        }
+        .emit(app),
+        // Its arrival is in the thread's timeline (when open) and in attention's counts.
+        CoreEvent::ThreadMessage { .. } => Ok(()),
     };
     if let Err(error) = sent {
         tracing::warn!(%error, "an event did not reach the window");
@@ -141,7 +219,15 @@ fn view(app: &AppHandle) -> View {
 /// Hands one decision of the attention machine to where it shows.
 fn route(app: &AppHandle, notice: Notice) {
     match notice {
-        Notice::Unread(unread) => crate::tray::show_unread(app, unread.total),
+        Notice::Unread(unread) => {
+            crate::tray::show_unread(app, unread.total);
+            let unread = UnreadCounts::from(unread);
+            use tauri::Manager;
+            app.state::<AppState>().set_unread(unread.clone());
+            if let Err(error) = (UnreadChanged { unread }).emit(app) {
+                tracing::warn!(%error, "the window did not hear the unread counts");
+            }
+        }
         Notice::Incoming(incoming) if incoming.should_notify() => {
             let on_click = open_on_click(app, &incoming);
             crate::notifications::show_message(app, &incoming, on_click);
@@ -150,20 +236,25 @@ fn route(app: &AppHandle, notice: Notice) {
     }
 }
 
-/// A click on a message's notification brings the window forward and opens its chat (threads
-/// have no screen yet: the window only comes forward).
+/// A click on a message's notification brings the window forward and opens its chat or thread.
 fn open_on_click(app: &AppHandle, incoming: &Incoming) -> crate::notifications::OnClick {
     let app = app.clone();
-    let chatid = match &incoming.conversation {
-        Conversation::Chat { chatid } => Some(chatid.clone()),
-        Conversation::Thread { .. } => None,
-    };
+    let conversation = incoming.conversation.clone();
     Box::new(move || {
         crate::windows::show_main(&app);
-        if let Some(chatid) = chatid {
-            if let Err(error) = (OpenChatRequested { chatid }).emit(&app) {
-                tracing::warn!(%error, "the window did not hear which chat to open");
-            }
+        let sent = match conversation {
+            Conversation::Chat { chatid } => (OpenChatRequested { chatid }).emit(&app),
+            Conversation::Thread {
+                cascade_id,
+                thread_id,
+            } => (OpenThreadRequested {
+                cascade_id,
+                thread_id,
+            })
+            .emit(&app),
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, "the window did not hear which conversation to open");
         }
     })
 }

@@ -11,6 +11,7 @@ mod downloads;
 mod dto;
 mod error;
 mod events;
+mod invites;
 mod logs;
 mod notifications;
 mod server;
@@ -29,9 +30,15 @@ fn main() {
     let specta = bindings::builder();
     let result = tauri::Builder::default()
         // First, so that a second start hands over to the running app before doing anything.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            windows::show_main(app)
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            windows::show_main(app);
+            // Started again by an invite link (`chatenium://invite/...`): this app shows it.
+            if let Some(code) = invites::code_in(&args) {
+                invites::opened(app, code);
+            }
         }))
+        // Registers `chatenium://` for the desktop entry (see tauri.conf.json).
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .invoke_handler({
             // The typed commands, and the one raw-bytes command, which has no TypeScript
@@ -84,6 +91,11 @@ fn main() {
                 staged: staging::StagedFiles::new(cache_dir.join("staged")),
                 received: Default::default(),
                 shown: Default::default(),
+                view_changed: Default::default(),
+                unread: Default::default(),
+                opened_invite: std::sync::Mutex::new(invites::code_in(
+                    &std::env::args().collect::<Vec<_>>(),
+                )),
                 log_dir,
             });
             // Kept for the app's lifetime: dropping it stops the embedded server.

@@ -25,6 +25,13 @@ pub struct AppState {
     /// The conversation the window shows (opened and not yet closed), for the core's attention
     /// machine: a message there, in the focused window, is seen as it arrives.
     pub shown: std::sync::Mutex<Option<Conversation>>,
+    /// Told when `shown` changes, so the attention machine hears it at once (`events.rs`).
+    pub view_changed: tokio::sync::Notify,
+    /// The unread counts as the attention machine last answered them, for a window that
+    /// starts listening late.
+    pub unread: std::sync::Mutex<crate::dto::UnreadCounts>,
+    /// The invite link the app was started with, until the window takes it.
+    pub opened_invite: std::sync::Mutex<Option<String>>,
     /// Where the log file is written (`logs.rs`).
     pub log_dir: std::path::PathBuf,
 }
@@ -56,6 +63,18 @@ impl AppState {
 
     pub fn show(&self, conversation: Conversation) {
         *self.shown.lock().unwrap_or_else(|p| p.into_inner()) = Some(conversation);
+        self.view_changed.notify_one();
+    }
+
+    pub fn unread(&self) -> crate::dto::UnreadCounts {
+        self.unread
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_unread(&self, unread: crate::dto::UnreadCounts) {
+        *self.unread.lock().unwrap_or_else(|p| p.into_inner()) = unread;
     }
 
     /// The window stopped showing `conversation` (another may have been opened meanwhile).
@@ -63,6 +82,7 @@ impl AppState {
         let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
         if shown.as_ref() == Some(conversation) {
             *shown = None;
+            self.view_changed.notify_one();
         }
     }
 

@@ -211,6 +211,83 @@ for (const scheme of ["light", "dark"]) {
     await audit(page, "account", scheme);
     await page.close();
   });
+
+  test(`the cascade screens have no accessibility violation (${scheme})`, async () => {
+    const page = await openPage(scheme);
+    await signedIn(page);
+    const invite = await page.evaluate(() => {
+      const backend = window.chateniumTest;
+      const club = backend.cascadeBy("reader", "Book club", false);
+      backend.joinAs("bruno", club.cascadeId);
+      backend.joinAs("ada", club.cascadeId);
+      const general = backend.threadBy("reader", club.cascadeId, "General");
+      backend.threadBy("bruno", club.cascadeId, "Spoilers", general.threadId);
+      backend.threadBy("reader", club.cascadeId, "Meetups");
+      backend.threadMessageFrom("bruno", club.cascadeId, general.threadId, "Who has finished chapter 3?");
+      backend.threadMessageFrom("ada", club.cascadeId, general.threadId, "Not yet, no spoilers please!");
+      backend.cascadeBy("ada", "Hiking friends", true);
+      const den = backend.cascadeBy("ada", "Ada's den", false);
+      backend.signInAs("ada");
+      return backend.cascadeList().then((list) => {
+        backend.signInAs("reader");
+        return list.find((c) => c.cascadeId === den.cascadeId).invite.code;
+      });
+    });
+    await page.click('[data-testid="rail-cascade"]');
+    await page.waitForSelector('[data-testid="thread-tree"]');
+    await audit(page, "cascade", scheme);
+
+    await page.click('[data-testid="thread-item"][data-name="General"] > .row [data-testid="open-thread"]');
+    await page.waitForSelector('[data-testid="thread-view"] [data-testid="message"]');
+    await page.fill('[data-testid="composer"]', "I have, it was great.");
+    await page.press('[data-testid="composer"]', "Enter");
+    await page.waitForSelector('[data-testid="message-text"]:text-is("I have, it was great.")');
+    await audit(page, "thread", scheme);
+
+    await page.click('[data-testid="new-subthread"]');
+    await page.waitForSelector('[data-testid="thread-form"]');
+    await audit(page, "thread-new", scheme);
+    await page.keyboard.press("Escape");
+
+    await page.click('[data-testid="toggle-members"]');
+    await page.waitForSelector('[data-testid="members-panel"]');
+    await page.click('[data-testid="member"][data-username="ada"] [data-testid="ban"]');
+    await page.waitForSelector('[data-testid="confirm-remove"]');
+    await audit(page, "members", scheme);
+    await page.click('[data-testid="confirm-remove"]');
+    await page.click('[data-testid="show-bans"]');
+    await page.waitForSelector('[data-testid="ban-item"]');
+    await audit(page, "bans", scheme);
+
+    await page.click('[data-testid="cascade-settings"]');
+    await page.waitForSelector('[data-testid="cascade-settings-page"]');
+    await page.click('[data-testid="leave-cascade"]');
+    await page.waitForSelector('[data-testid="confirm-leave"]');
+    await audit(page, "cascade-settings", scheme);
+
+    await page.click('[data-testid="nav-discover"]');
+    await page.waitForSelector('[data-testid="discover-item"]');
+    await page.click('[data-testid="create-cascade"]');
+    await page.waitForSelector('[data-testid="create-cascade-form"]');
+    await audit(page, "discover-create", scheme);
+    await page.evaluate((code) => window.chateniumTest.openInvite(code), invite);
+    await page.waitForSelector('[data-testid="invite-preview"]');
+    await audit(page, "invite-preview", scheme);
+
+    // Removed from a cascade: the notice says so.
+    await page.evaluate(() => {
+      const backend = window.chateniumTest;
+      return backend.cascadeList().then((list) => {
+        const hiking = backend.cascadeBy("ada", "Choir", false);
+        backend.joinAs("reader", hiking.cascadeId);
+        backend.removeMe(hiking.cascadeId, false);
+        return list.length;
+      });
+    });
+    await page.waitForSelector('[data-testid="cascade-removed"]');
+    await audit(page, "cascade-removed", scheme);
+    await page.close();
+  });
 }
 
 test("the theme chosen on the Account screen wins over the system's and stays after a restart", async () => {

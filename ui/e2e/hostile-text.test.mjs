@@ -2,7 +2,8 @@
 // the UI built for the browser with the in-memory test backend renders a corpus of script
 // tags, event handlers and javascript: links, and none of them executes. Every text must come
 // back as exactly the characters that were sent, and the timeline must hold no element a
-// message could have smuggled in.
+// message could have smuggled in. The same corpus is then rendered as cascade names, thread
+// names and thread messages.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -96,7 +97,20 @@ test("no hostile message text executes, and each shows as the text that was sent
   // Follow every link the timeline offers, as a user might.
   for (const link of await page.$$('[data-testid="dm-view"] a')) await link.click().catch(() => {});
 
-  const smuggled = await page.$$eval('[data-testid="dm-view"]', ([view]) => {
+  assert.deepEqual(await smuggledIn('[data-testid="dm-view"]'), []);
+  // A message text is text only: no element inside it at all.
+  const elementsInTexts = await page.$$eval('[data-testid="message-text"]', (nodes) => nodes.reduce((n, node) => n + node.children.length, 0));
+  assert.equal(elementsInTexts, 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(dialogs, []);
+  await page.screenshot({ path: join(artifacts, "hostile-text.png") });
+});
+
+/** The elements and attributes inside `selector` that hostile text could have smuggled in.
+ * `textAttributes`: attributes that carry a name as plain text (a tooltip, a test hook), never
+ * followed as a URL, where text starting with "javascript:" is only text. */
+function smuggledIn(selector, textAttributes = []) {
+  return page.$$eval(selector, ([view], textAttributes) => {
     const found = [];
     // The app's own icons are the only SVG allowed: lucide's `svg.lucide-icon`, hidden from
     // screen readers, made of plain shapes (their attributes are checked below with the rest).
@@ -117,16 +131,52 @@ test("no hostile message text executes, and each shows as the text that was sent
       }
       for (const attribute of element.attributes) {
         if (attribute.name.startsWith("on")) found.push(`${tag}[${attribute.name}]`);
-        if (/^\s*javascript:/i.test(attribute.value)) found.push(`${tag}[${attribute.name}=javascript:]`);
+        if (/^\s*javascript:/i.test(attribute.value) && !textAttributes.includes(attribute.name)) {
+          found.push(`${tag}[${attribute.name}=javascript:]`);
+        }
       }
     }
     return found;
-  });
-  assert.deepEqual(smuggled, []);
-  // A message text is text only: no element inside it at all.
-  const elementsInTexts = await page.$$eval('[data-testid="message-text"]', (nodes) => nodes.reduce((n, node) => n + node.children.length, 0));
-  assert.equal(elementsInTexts, 0);
+  }, textAttributes);
+}
+
+test("no hostile cascade name, thread name or thread message executes", async () => {
+  await page.evaluate((texts) => {
+    const backend = window.chateniumTest;
+    const cascades = texts.map((text) => backend.cascadeBy("mallory", text, true));
+    for (const cascade of cascades) backend.joinAs("reader", cascade.cascadeId);
+    const first = cascades[0].cascadeId;
+    for (const text of texts) backend.threadBy("mallory", first, text);
+    const thread = backend.threadBy("mallory", first, "messages");
+    for (const text of texts) backend.threadMessageFrom("mallory", first, thread.threadId, text);
+  }, corpus);
+  await page.waitForSelector('[data-testid="rail-cascade"]');
+  await page.click('[data-testid="rail-cascade"]');
+  await page.waitForSelector('[data-testid="thread-item"][data-name="messages"]');
+  const names = await page.$$eval('[data-testid="thread-name-label"]', (nodes) => nodes.map((n) => n.textContent));
+  for (const text of corpus) assert.ok(names.includes(text), `thread name not shown as sent: ${text}`);
+  const cascadeNames = await page.$$eval('[data-testid="rail-cascade"] .visually-hidden', (nodes) => nodes.map((n) => n.textContent));
+  for (const text of corpus) assert.ok(cascadeNames.includes(text), `cascade name not shown as sent: ${text}`);
+  await page.click('[data-testid="thread-item"][data-name="messages"] [data-testid="open-thread"]');
+  await page.waitForSelector('[data-testid="thread-view"] [data-testid="message"]');
+  const seen = new Set();
+  for (let step = 0; step < 100; step++) {
+    const texts = await page.$$eval('[data-testid="thread-view"] [data-testid="message-text"]', (nodes) => nodes.map((n) => n.textContent));
+    texts.forEach((text) => seen.add(text));
+    const atTop = await page.$eval('[data-testid="thread-view"] [data-testid="virtual-viewport"]', (v) => {
+      const was = v.scrollTop;
+      v.scrollTop = Math.max(0, was - v.clientHeight / 2);
+      return was === 0;
+    });
+    if (atTop) break;
+  }
+  for (const text of corpus) assert.ok(seen.has(text), `thread message not shown as sent: ${text}`);
+  // The switcher lists every cascade and thread by name too.
+  await page.keyboard.press("Control+k");
+  await page.waitForSelector('[data-testid="switcher-option"]');
+  await page.keyboard.press("Escape");
+  assert.deepEqual(await smuggledIn(".signed-in", ["title", "data-name"]), []);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.deepEqual(dialogs, []);
-  await page.screenshot({ path: join(artifacts, "hostile-text.png") });
+  await page.screenshot({ path: join(artifacts, "hostile-cascades.png") });
 });

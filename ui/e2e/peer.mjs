@@ -1,6 +1,6 @@
 // A second user driven through the Rust core (crates/core/examples/e2e_peer.rs), for what bare
-// HTTP cannot do: be the other end of a peer-to-peer transfer. One JSON line per command in,
-// one per event out.
+// HTTP cannot do: be the other end of a peer-to-peer transfer, and a member of a cascade with
+// live thread timelines. One JSON line per command in, one per event out.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join, resolve } from "node:path";
@@ -33,8 +33,8 @@ export class CorePeer {
 
   /** Resolves with the first line, already seen or still to come, that `predicate` accepts.
    * A line reporting an error fails it at once. */
-  next(predicate, { timeoutMs = 60_000 } = {}) {
-    const seen = this.lines.find((line) => predicate(line));
+  next(predicate, { timeoutMs = 60_000, since = 0 } = {}) {
+    const seen = this.lines.slice(since).find((line) => predicate(line));
     if (seen) return Promise.resolve(seen);
     return new Promise((resolveLine, reject) => {
       const timer = setTimeout(() => reject(new Error("the core peer never reported what the test waits for")), timeoutMs);
@@ -70,6 +70,46 @@ export class CorePeer {
 
   accept(transferId, folder) {
     this.command({ accept: { transferId, folder } });
+  }
+
+  /** Runs a command and resolves with its result (a failed command rejects). */
+  async run(name, args) {
+    const since = this.lines.length;
+    this.command({ [name]: args });
+    const result = (await this.next((line) => line.done?.command === name, { since })).done.result;
+    // An opened thread's first state is the command's answer.
+    if (name === "openThread") this.lines.push({ threadTimeline: result });
+    return result;
+  }
+
+  /** Where the newest line of a kind is: each is a whole state, so the newest is the state now
+   * and older ones no longer count. */
+  newest(kind) {
+    for (let index = this.lines.length - 1; index >= 0; index--) if (kind(this.lines[index])) return index;
+    return 0;
+  }
+
+  /** Resolves once the cascade list satisfies `predicate`; answers it. */
+  async cascades(predicate) {
+    const since = this.newest((line) => line.cascades);
+    return (await this.next((line) => line.cascades && predicate(line.cascades), { since })).cascades;
+  }
+
+  /** Resolves once the open thread's messages (rows the server stored) satisfy `predicate`. */
+  async threadMessages(threadId, predicate) {
+    const messages = (line) =>
+      line.threadTimeline?.threadId === threadId
+        ? line.threadTimeline.items.filter((item) => item.kind === "message").map((item) => item.message)
+        : null;
+    const since = this.newest((line) => messages(line) !== null);
+    const found = await this.next(
+      (line) => {
+        const list = messages(line);
+        return list !== null && predicate(list);
+      },
+      { since },
+    );
+    return messages(found);
   }
 
   async stop() {

@@ -63,6 +63,62 @@ export const commands = {
 	 *  progress arrives as `UploadProgressed`.
 	 */
 	uploadAttachment: (stageId: string) => typedError<Attachment_Serialize, CommandError_Serialize>(__TAURI_INVOKE("upload_attachment", { stageId })),
+	/**  The cached cascades the user belongs to; changes arrive as `CascadeListChanged`. */
+	cascadeList: () => typedError<Cascade_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("cascade_list")),
+	createCascade: (name: string, isPublic: boolean, picture: CascadePicture | null) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_cascade", { name, isPublic, picture })),
+	/**  Public cascades with their insights, a page at a time. */
+	discoverCascades: (from: number | null, limit: number | null) => typedError<DiscoveryCascade_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("discover_cascades", { from, limit })),
+	/**  What an invite leads to, before joining. */
+	cascadeFromInvite: (code: string) => typedError<DiscoveryCascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("cascade_from_invite", { code })),
+	joinCascadeFromInvite: (code: string) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("join_cascade_from_invite", { code })),
+	joinPublicCascade: (cascadeId: string) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("join_public_cascade", { cascadeId })),
+	/**  Leaves a cascade; its owner deletes it for everyone. */
+	leaveCascade: (cascadeId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("leave_cascade", { cascadeId })),
+	renameCascade: (cascadeId: string, name: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("rename_cascade", { cascadeId, name })),
+	setCascadePublic: (cascadeId: string, isPublic: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_cascade_public", { cascadeId, isPublic })),
+	kickMember: (cascadeId: string, userid: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("kick_member", { cascadeId, userid })),
+	banMember: (cascadeId: string, userid: string, reason: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("ban_member", { cascadeId, userid, reason })),
+	cascadeBans: (cascadeId: string) => typedError<Ban_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("cascade_bans", { cascadeId })),
+	unbanMember: (cascadeId: string, userid: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("unban_member", { cascadeId, userid })),
+	/**
+	 *  The threads of a cascade under `parent_id` (`null`: the root threads); changes arrive as
+	 *  `ThreadsChanged`.
+	 */
+	threads: (cascadeId: string, parentId: string | null) => typedError<Thread_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("threads", { cascadeId, parentId })),
+	/**  Starts a thread, or a subthread under `parent_id`. */
+	createThread: (cascadeId: string, parentId: string | null, name: string, description: string | null) => typedError<Thread_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_thread", { cascadeId, parentId, name, description })),
+	/**  Renames a thread or changes its description (`null` leaves a field as it is). */
+	updateThread: (cascadeId: string, threadId: string, name: string | null, description: string | null) => typedError<Thread_Serialize, CommandError_Serialize>(__TAURI_INVOKE("update_thread", { cascadeId, threadId, name, description })),
+	/**  Closes a thread and its subthreads. */
+	closeThread: (cascadeId: string, threadId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("close_thread", { cascadeId, threadId })),
+	/**
+	 *  The invite code of the link the app was started with (once; later ones arrive as
+	 *  `InviteOpened`).
+	 */
+	takeOpenedInvite: () => __TAURI_INVOKE<string | null>("take_opened_invite"),
+	/**
+	 *  Opens a thread: the snapshot to render now; changes arrive as `ThreadTimelineChanged`.
+	 *  Shown in the focused window, its unread count goes.
+	 */
+	openThread: (cascadeId: string, threadId: string) => typedError<TimelineEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("open_thread", { cascadeId, threadId })),
+	closeThreadTimeline: (cascadeId: string, threadId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("close_thread_timeline", { cascadeId, threadId })),
+	loadOlderInThread: (cascadeId: string, threadId: string) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("load_older_in_thread", { cascadeId, threadId })),
+	loadNewerInThread: (cascadeId: string, threadId: string) => typedError<number, CommandError_Serialize>(__TAURI_INVOKE("load_newer_in_thread", { cascadeId, threadId })),
+	jumpToThreadMessage: (cascadeId: string, threadId: string, msgid: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("jump_to_thread_message", { cascadeId, threadId, msgid })),
+	/**  Queues a message (shown at once as a pending echo); answers its client key. */
+	sendThreadMessage: (cascadeId: string, threadId: string, text: string, replyToId: string | null, fileIds: string[]) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("send_thread_message", { cascadeId, threadId, text, replyToId, fileIds })),
+	retryThreadSend: (cascadeId: string, threadId: string, clientKey: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("retry_thread_send", { cascadeId, threadId, clientKey })),
+	discardThreadSend: (cascadeId: string, threadId: string, clientKey: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("discard_thread_send", { cascadeId, threadId, clientKey })),
+	editThreadMessage: (cascadeId: string, threadId: string, msgid: string, text: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("edit_thread_message", { cascadeId, threadId, msgid, text })),
+	deleteThreadMessages: (cascadeId: string, threadId: string, msgids: string[]) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_thread_messages", { cascadeId, threadId, msgids })),
+	setThreadMessagePinned: (cascadeId: string, threadId: string, msgid: string, pinned: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_thread_message_pinned", { cascadeId, threadId, msgid, pinned })),
+	/**  The pinned messages of a thread, as timeline rows. */
+	pinnedThreadMessages: (cascadeId: string, threadId: string) => typedError<TimelineEntry_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("pinned_thread_messages", { cascadeId, threadId })),
+	/**
+	 *  The unread counts now (threads' counts are the core's attention machine's); changes arrive
+	 *  as `UnreadChanged`.
+	 */
+	unreadCounts: () => __TAURI_INVOKE<UnreadCounts>("unread_counts"),
 	/**
 	 *  Starts staging a file of `size` bytes; answers the id its chunks name. (`size` is a
 	 *  JavaScript number: exact up to 2^53 bytes, which no file reaches.)
@@ -106,12 +162,18 @@ export const commands = {
 
 /** Events */
 export const events = {
+	cascadeListChanged: makeEvent<CascadeListChanged_Serialize, CascadeListChanged_Deserialize>("cascade-list-changed"),
 	chatListChanged: makeEvent<ChatListChanged_Serialize, ChatListChanged_Deserialize>("chat-list-changed"),
 	connectionChanged: makeEvent<ConnectionChanged, ConnectionChanged>("connection-changed"),
+	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	openChatRequested: makeEvent<OpenChatRequested, OpenChatRequested>("open-chat-requested"),
+	openThreadRequested: makeEvent<OpenThreadRequested, OpenThreadRequested>("open-thread-requested"),
 	sessionEnded: makeEvent<SessionEnded, SessionEnded>("session-ended"),
+	threadTimelineChanged: makeEvent<ThreadTimelineChanged_Serialize, ThreadTimelineChanged_Deserialize>("thread-timeline-changed"),
+	threadsChanged: makeEvent<ThreadsChanged_Serialize, ThreadsChanged_Deserialize>("threads-changed"),
 	timelineChanged: makeEvent<TimelineChanged_Serialize, TimelineChanged_Deserialize>("timeline-changed"),
 	transferChanged: makeEvent<TransferChanged_Serialize, TransferChanged_Deserialize>("transfer-changed"),
+	unreadChanged: makeEvent<UnreadChanged, UnreadChanged>("unread-changed"),
 	uploadProgressed: makeEvent<UploadProgressed, UploadProgressed>("upload-progressed"),
 };
 
@@ -180,6 +242,92 @@ export type AuthMethods = {
 	password: boolean,
 	/**  A one-time code can be sent by SMS. */
 	sms: boolean,
+};
+
+export type Ban = Ban_Serialize | Ban_Deserialize;
+
+export type Ban_Deserialize = {
+	user: PublicUserData_Deserialize,
+	/**  The userid of who banned them. */
+	bannedBy: string,
+	reason?: string | null,
+	bannedAt: Timestamp,
+};
+
+export type Ban_Serialize = {
+	user: PublicUserData_Serialize,
+	/**  The userid of who banned them. */
+	bannedBy: string,
+	reason: string | null,
+	bannedAt: Timestamp,
+};
+
+/**  A cascade as one of its members sees it. */
+export type Cascade = Cascade_Serialize | Cascade_Deserialize;
+
+/**  The cascades the user belongs to changed (joined, left, kicked, renamed, members). */
+export type CascadeListChanged = CascadeListChanged_Serialize | CascadeListChanged_Deserialize;
+
+/**  The cascades the user belongs to changed (joined, left, kicked, renamed, members). */
+export type CascadeListChanged_Deserialize = {
+	diff: ListDiff<Cascade_Deserialize>,
+};
+
+/**  The cascades the user belongs to changed (joined, left, kicked, renamed, members). */
+export type CascadeListChanged_Serialize = {
+	diff: ListDiff<Cascade_Serialize>,
+};
+
+export type CascadeMember = CascadeMember_Serialize | CascadeMember_Deserialize;
+
+export type CascadeMember_Deserialize = {
+	user: PublicUserData_Deserialize,
+	role: CascadeRole,
+};
+
+export type CascadeMember_Serialize = {
+	user: PublicUserData_Serialize,
+	role: CascadeRole,
+};
+
+/**  A picture for a new cascade: its file name and bytes. */
+export type CascadePicture = {
+	name: string,
+	bytes: number[],
+};
+
+export type CascadeRole = "member" | "admin" | "owner";
+
+/**  A cascade as one of its members sees it. */
+export type Cascade_Deserialize = {
+	cascadeId: string,
+	name: string,
+	ownerId: string,
+	public: boolean,
+	/**  Signed download URL of the picture. */
+	picture?: string | null,
+	/**  The caller's role. */
+	role: CascadeRole,
+	members: CascadeMember_Deserialize[],
+	/**  The cascade's invite code; shown to its owner and admins only. */
+	invite?: Invite_Deserialize | null,
+	createdAt: Timestamp,
+};
+
+/**  A cascade as one of its members sees it. */
+export type Cascade_Serialize = {
+	cascadeId: string,
+	name: string,
+	ownerId: string,
+	public: boolean,
+	/**  Signed download URL of the picture. */
+	picture: string | null,
+	/**  The caller's role. */
+	role: CascadeRole,
+	members: CascadeMember_Serialize[],
+	/**  The cascade's invite code; shown to its owner and admins only. */
+	invite: Invite_Serialize | null,
+	createdAt: Timestamp,
 };
 
 export type Challenge = {
@@ -259,6 +407,36 @@ export type Contact_Serialize = {
 	/**  `false` while the partner has not answered the contact request. */
 	accepted: boolean,
 	latestMessage: LatestMessage | null,
+};
+
+/**  A conversation as the window names it: a direct chat, or a thread of a cascade. */
+export type ConversationRef = { kind: "chat"; chatid: string } | { kind: "thread"; cascadeId: string; threadId: string };
+
+/**  A public cascade in discovery, or the cascade an invite is for, with small insights. */
+export type DiscoveryCascade = DiscoveryCascade_Serialize | DiscoveryCascade_Deserialize;
+
+/**  A public cascade in discovery, or the cascade an invite is for, with small insights. */
+export type DiscoveryCascade_Deserialize = {
+	cascadeId: string,
+	name: string,
+	picture?: string | null,
+	public: boolean,
+	memberCount: number,
+	threadCount: number,
+	/**  Messages in the cascade's threads over the last seven days. */
+	recentMessages: number,
+};
+
+/**  A public cascade in discovery, or the cascade an invite is for, with small insights. */
+export type DiscoveryCascade_Serialize = {
+	cascadeId: string,
+	name: string,
+	picture: string | null,
+	public: boolean,
+	memberCount: number,
+	threadCount: number,
+	/**  Messages in the cascade's threads over the last seven days. */
+	recentMessages: number,
 };
 
 /**  A stable, translatable error code. Its wire spelling is camelCase. */
@@ -477,6 +655,31 @@ export type Factor = {
 /**  The channel a factor's credential travels on (the real service: 0 is SMS, 1 is e-mail). */
 export type FactorKind = "sms" | "email";
 
+export type Invite = Invite_Serialize | Invite_Deserialize;
+
+/**  An invite link was opened (`chatenium://invite/<code>`, from the desktop or a second start). */
+export type InviteOpened = {
+	code: string,
+};
+
+export type Invite_Deserialize = {
+	code: string,
+	/**  Unix seconds; `null` for an invite that does not expire. */
+	expiresAt?: number | null,
+	/**  `null` for unlimited uses. */
+	maxUses?: number | null,
+	uses: number,
+};
+
+export type Invite_Serialize = {
+	code: string,
+	/**  Unix seconds; `null` for an invite that does not expire. */
+	expiresAt: number | null,
+	/**  `null` for unlimited uses. */
+	maxUses: number | null,
+	uses: number,
+};
+
 /**  The newest message of a chat, for the list. */
 export type LatestMessage = {
 	msgid: string,
@@ -535,6 +738,12 @@ export type Message_Serialize = {
 /**  The user asked to see a chat from outside the window (a notification was clicked). */
 export type OpenChatRequested = {
 	chatid: string,
+};
+
+/**  The user asked to see a thread from outside the window (a notification was clicked). */
+export type OpenThreadRequested = {
+	cascadeId: string,
+	threadId: string,
 };
 
 /**  A send not yet confirmed by the server: shown as a local echo. */
@@ -634,6 +843,64 @@ export type SessionV3 = {
 	lastActive: number | null,
 	/**  The session whose token made this request. */
 	current: boolean,
+};
+
+export type Thread = Thread_Serialize | Thread_Deserialize;
+
+/**  An open thread's timeline changed. */
+export type ThreadTimelineChanged = ThreadTimelineChanged_Serialize | ThreadTimelineChanged_Deserialize;
+
+/**  An open thread's timeline changed. */
+export type ThreadTimelineChanged_Deserialize = {
+	cascadeId: string,
+	threadId: string,
+	diff: ListDiff<TimelineEntry_Deserialize>,
+};
+
+/**  An open thread's timeline changed. */
+export type ThreadTimelineChanged_Serialize = {
+	cascadeId: string,
+	threadId: string,
+	diff: ListDiff<TimelineEntry_Serialize>,
+};
+
+export type Thread_Deserialize = {
+	threadId: string,
+	cascadeId: string,
+	/**  `null` for a root thread. */
+	parentId?: string | null,
+	name: string,
+	description?: string | null,
+	createdBy: string,
+	createdAt: Timestamp,
+};
+
+export type Thread_Serialize = {
+	threadId: string,
+	cascadeId: string,
+	/**  `null` for a root thread. */
+	parentId: string | null,
+	name: string,
+	description: string | null,
+	createdBy: string,
+	createdAt: Timestamp,
+};
+
+/**  A cascade's threads under `parent_id` (`null`: the root threads), as they are now. */
+export type ThreadsChanged = ThreadsChanged_Serialize | ThreadsChanged_Deserialize;
+
+/**  A cascade's threads under `parent_id` (`null`: the root threads), as they are now. */
+export type ThreadsChanged_Deserialize = {
+	cascadeId: string,
+	parentId?: string | null,
+	threads: Thread_Deserialize[],
+};
+
+/**  A cascade's threads under `parent_id` (`null`: the root threads), as they are now. */
+export type ThreadsChanged_Serialize = {
+	cascadeId: string,
+	parentId: string | null,
+	threads: Thread_Serialize[],
 };
 
 /**  An open chat's timeline changed. */
@@ -740,6 +1007,22 @@ export type TransferEntry_Serialize = {
 export type TransferPhase = "offered" | "waiting" | "connecting" | "transferring" | "reconnecting" | "verifying" | "completed" | "acceptedElsewhere" | "declined" | "cancelled" | "expired" | "failed";
 
 export type TransferSide = "outgoing" | "incoming";
+
+/**  The unread counts changed (threads' counts are kept by the core's attention machine). */
+export type UnreadChanged = {
+	unread: UnreadCounts,
+};
+
+export type UnreadCount = {
+	conversation: ConversationRef,
+	count: number,
+};
+
+/**  Unread messages per conversation (muted ones too) and the total the tray shows. */
+export type UnreadCounts = {
+	conversations: UnreadCount[],
+	total: number,
+};
 
 export type UploadProgress = {
 	id: string,

@@ -110,12 +110,12 @@ describe("App shell", () => {
     await waitFor(() => expect(screen.getByTestId("dm-title").textContent).toBe("zoe"));
   });
 
-  it("shows Discover and Pictures as coming soon, and the chats again from the rail", async () => {
+  it("shows Discover, Pictures as coming soon, and the chats again from the rail", async () => {
     const backend = createMemoryBackend();
     backend.signInAs("me");
     render(App, { backend: Promise.resolve(backend) });
     await fireEvent.click(await screen.findByTestId("nav-discover"));
-    expect(screen.getByTestId("discover-screen").textContent).toContain("Coming soon");
+    expect(screen.getByTestId("discover-screen").textContent).toContain("Public cascades");
     await fireEvent.click(screen.getByTestId("nav-pictures"));
     expect(screen.getByTestId("pictures-screen").textContent).toContain("Coming soon");
     await fireEvent.click(screen.getByTestId("nav-chats"));

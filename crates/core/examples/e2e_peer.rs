@@ -7,9 +7,19 @@
 //! and writes one JSON line per event on stdout:
 //!
 //! - in: `{"send": {"userid": "...", "path": "..."}}`, `{"accept": {"transferId": "...",
-//!   "folder": "..."}}`, `{"decline": {"transferId": "..."}}`
+//!   "folder": "..."}}`, `{"decline": {"transferId": "..."}}`; for cascades and threads
+//!   `{"createCascade": {"name", "public"}}`, `{"joinInvite": {"code"}}`, `{"threads":
+//!   {"cascadeId", "parentId"}}`, `{"createThread":
+//!   {"cascadeId", "parentId", "name"}}`, `{"openThread": {"cascadeId", "threadId"}}`,
+//!   `{"sendThread": {"cascadeId", "threadId", "text", "replyToId"}}`, `{"editThread":
+//!   {"cascadeId", "threadId", "msgid", "text"}}`, `{"deleteThread": {"cascadeId", "threadId",
+//!   "msgids"}}`, `{"pinThread": {"cascadeId", "threadId", "msgid", "pinned"}}`
 //! - out: `{"ready": {"userid": "..."}}` once online, `{"transfer": <TransferUpdate>}` for
-//!   each change of a transfer, `{"error": "..."}` when a command fails.
+//!   each change of a transfer, `{"cascades": [<Cascade>]}` whenever the cascade list
+//!   changes, `{"threadTimeline": {"cascadeId", "threadId", "items": [...]}}` whenever an open
+//!   thread's timeline changes (all of it, so a test reads state, not diffs), `{"done":
+//!   {"command": "...", "result": ...}}` when a command succeeded, `{"error": "..."}` when one
+//!   fails.
 //!
 //! It exits when stdin closes. Built by `./dev test` (`cargo build -p chatenium-core
 //! --example e2e_peer`) and started by `ui/e2e/peer.mjs`.
@@ -17,6 +27,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use chatenium_api::schemas::cascade::CreateCascadeReq;
 use chatenium_core::device::Device;
 use chatenium_core::tokens::KeyringTokenStore;
 use chatenium_core::transfer::TransferSettings;
@@ -41,6 +52,181 @@ enum Command {
     Decline {
         transfer_id: String,
     },
+    CreateCascade {
+        name: String,
+        public: bool,
+    },
+    JoinInvite {
+        code: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Threads {
+        cascade_id: String,
+        parent_id: Option<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    CreateThread {
+        cascade_id: String,
+        parent_id: Option<String>,
+        name: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    OpenThread {
+        cascade_id: String,
+        thread_id: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    SendThread {
+        cascade_id: String,
+        thread_id: String,
+        text: String,
+        reply_to_id: Option<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    EditThread {
+        cascade_id: String,
+        thread_id: String,
+        msgid: String,
+        text: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    DeleteThread {
+        cascade_id: String,
+        thread_id: String,
+        msgids: Vec<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    PinThread {
+        cascade_id: String,
+        thread_id: String,
+        msgid: String,
+        pinned: bool,
+    },
+}
+
+/// Runs one command; answers its result as JSON.
+async fn run(
+    client: &chatenium_core::Client,
+    command: Command,
+) -> Result<serde_json::Value, String> {
+    let value = |v: serde_json::Value| Ok(v);
+    let failed = |e: chatenium_core::ClientError| e.to_string();
+    match command {
+        Command::Send { userid, path } => client
+            .send_file(&userid, &path)
+            .await
+            .map(|_| json!(null))
+            .map_err(failed),
+        Command::Accept {
+            transfer_id,
+            folder,
+        } => client
+            .accept_transfer(&transfer_id, &folder)
+            .await
+            .map(|()| json!(null))
+            .map_err(failed),
+        Command::Decline { transfer_id } => client
+            .decline_transfer(&transfer_id)
+            .await
+            .map(|()| json!(null))
+            .map_err(failed),
+        Command::CreateCascade { name, public } => {
+            let request = CreateCascadeReq {
+                name,
+                public,
+                picture_file_id: None,
+                invite_max_uses: None,
+                invite_expires_in_secs: None,
+            };
+            let cascade = client.create_cascade(&request).await.map_err(failed)?;
+            value(json!(cascade))
+        }
+        Command::JoinInvite { code } => {
+            let cascade = client
+                .join_cascade_from_invite(&code)
+                .await
+                .map_err(failed)?;
+            value(json!(cascade))
+        }
+        Command::Threads {
+            cascade_id,
+            parent_id,
+        } => {
+            let threads = client
+                .threads(&cascade_id, parent_id.as_deref())
+                .await
+                .map_err(failed)?;
+            value(json!(threads))
+        }
+        Command::CreateThread {
+            cascade_id,
+            parent_id,
+            name,
+        } => {
+            let thread = client
+                .create_thread(&cascade_id, parent_id.as_deref(), &name, None)
+                .await
+                .map_err(failed)?;
+            value(json!(thread))
+        }
+        Command::OpenThread {
+            cascade_id,
+            thread_id,
+        } => {
+            let items = client
+                .open_thread(&cascade_id, &thread_id)
+                .await
+                .map_err(failed)?;
+            value(json!({ "cascadeId": cascade_id, "threadId": thread_id, "items": items }))
+        }
+        Command::SendThread {
+            cascade_id,
+            thread_id,
+            text,
+            reply_to_id,
+        } => client
+            .send_thread_message(&cascade_id, &thread_id, &text, reply_to_id, Vec::new())
+            .await
+            .map(|key| json!(key))
+            .map_err(failed),
+        Command::EditThread {
+            cascade_id,
+            thread_id,
+            msgid,
+            text,
+        } => client
+            .edit_thread_message(&cascade_id, &thread_id, &msgid, &text)
+            .await
+            .map(|()| json!(null))
+            .map_err(failed),
+        Command::DeleteThread {
+            cascade_id,
+            thread_id,
+            msgids,
+        } => client
+            .delete_thread_messages(&cascade_id, &thread_id, msgids)
+            .await
+            .map(|()| json!(null))
+            .map_err(failed),
+        Command::PinThread {
+            cascade_id,
+            thread_id,
+            msgid,
+            pinned,
+        } => client
+            .set_thread_message_pinned(&cascade_id, &thread_id, &msgid, pinned)
+            .await
+            .map(|()| json!(null))
+            .map_err(failed),
+    }
+}
+
+/// The command's name as the JSON line spells it.
+fn name_of(line: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.as_object()?.keys().next().cloned())
+        .unwrap_or_default()
 }
 
 fn say(line: serde_json::Value) {
@@ -85,26 +271,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 let outcome = match serde_json::from_str::<Command>(&line) {
                     Err(error) => Err(format!("unreadable command: {error}")),
-                    Ok(Command::Send { userid, path }) => client
-                        .send_file(&userid, &path)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string()),
-                    Ok(Command::Accept { transfer_id, folder }) => client
-                        .accept_transfer(&transfer_id, &folder)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    Ok(Command::Decline { transfer_id }) => client
-                        .decline_transfer(&transfer_id)
-                        .await
-                        .map_err(|e| e.to_string()),
+                    Ok(command) => run(&client, command).await,
                 };
-                if let Err(error) = outcome {
-                    say(json!({ "error": error }));
+                match outcome {
+                    Ok(result) => say(json!({ "done": { "command": name_of(&line), "result": result } })),
+                    Err(error) => say(json!({ "error": error })),
                 }
             }
             event = events.recv() => match event {
                 Ok(CoreEvent::Transfer { transfer }) => say(json!({ "transfer": transfer })),
+                Ok(CoreEvent::CascadeList { .. }) => {
+                    if let Ok(cascades) = client.cascades().await {
+                        say(json!({ "cascades": cascades }));
+                    }
+                }
+                Ok(CoreEvent::ThreadTimeline { cascade_id, thread_id, .. }) => {
+                    if let Some(items) = client.thread_snapshot(&cascade_id, &thread_id) {
+                        say(json!({ "threadTimeline": { "cascadeId": cascade_id, "threadId": thread_id, "items": items } }));
+                    }
+                }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             },

@@ -11,15 +11,17 @@
 //! [`CoreEvent::Threads`]: crate::CoreEvent::Threads
 
 use chatenium_api::schemas::cascade::{
-    Ban, Cascade, CascadeIdReq, CascadeMember, CascadeQuery, ChangeVisibility, CreateCascadeReq,
-    DiscoveryCascade, DiscoveryQuery, EditNameReq, Invite, InviteQuery, JoinFromInviteReq,
-    JoinPublicReq, KickMemberReq, UnbanReq,
+    Ban, Cascade, CascadeIdReq, CascadeMember, CascadeQuery, ChangeVisibility,
+    CompletePicUploadReq, CreateCascadeReq, DiscoveryCascade, DiscoveryQuery, EditNameReq, Invite,
+    InviteQuery, JoinFromInviteReq, JoinPublicReq, KickMemberReq, UnbanReq,
 };
 use chatenium_api::schemas::thread::{StartNewThreadReq, Thread, ThreadIdReq, UpdateThreadReq};
+use chatenium_api::schemas::upload::{FileMetadata, S3PresignedFileReq};
 use chatenium_api::{
-    CascadeDiscovery, ChangeCascadeVisibility, CloseThread, CreateCascade, EditCascadeName,
-    GetBans, GetCascadeFromInvite, JoinFromInvite, JoinPublicCascade, KickMember,
-    LeaveOrDeleteCascade, StartThread, UnbanMember, UpdateThread,
+    CascadeDiscovery, ChangeCascadeVisibility, CloseThread, CompleteCascadePictureUpload,
+    CreateCascade, EditCascadeName, GetBans, GetCascadeFromInvite, JoinFromInvite,
+    JoinPublicCascade, KickMember, LeaveOrDeleteCascade, RegisterCascadePictureUpload, StartThread,
+    UnbanMember, UpdateThread,
 };
 
 use crate::cascade_sync::{after_own_change, catch_up_threads_of};
@@ -77,6 +79,45 @@ impl Client {
         let created = self.ctx.session.call::<CreateCascade>(&(), request).await?;
         after_own_change(&self.ctx).await?;
         Ok(created)
+    }
+
+    /// Uploads `bytes` as a cascade picture; answers the file id `create_cascade` takes as
+    /// `picture_file_id`.
+    pub async fn upload_cascade_picture(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, ClientError> {
+        let request = S3PresignedFileReq {
+            files: vec![FileMetadata {
+                name: name.to_owned(),
+                size: bytes.len() as u64,
+                mime: crate::uploads::mime_of(name).to_owned(),
+                width: None,
+                height: None,
+            }],
+        };
+        let target = self
+            .ctx
+            .session
+            .call::<RegisterCascadePictureUpload>(&(), &request)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ClientError::Decode("no upload URL".into()))?;
+        self.ctx
+            .session
+            .api()
+            .put_signed(&target.upload_url, bytes)
+            .await?;
+        let complete = CompletePicUploadReq {
+            file_id: target.file_id.clone(),
+        };
+        self.ctx
+            .session
+            .call::<CompleteCascadePictureUpload>(&(), &complete)
+            .await?;
+        Ok(target.file_id)
     }
 
     /// Public cascades, a page at a time.

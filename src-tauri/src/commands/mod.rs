@@ -4,8 +4,10 @@
 
 pub mod account;
 pub mod auth;
+pub mod cascades;
 pub mod chats;
 pub mod staging;
+pub mod threads;
 pub mod transfers;
 
 use serde::Serialize;

@@ -6,6 +6,8 @@ pub mod transfer;
 
 use chatenium_api::schemas::common::Timestamp;
 use chatenium_api::schemas::dm::Message;
+use chatenium_api::schemas::thread::ThreadMessage;
+use chatenium_core::conversation::ConversationId;
 use chatenium_core::timeline::TimelineItem;
 use serde::Serialize;
 
@@ -109,6 +111,49 @@ impl From<TimelineItem> for TimelineEntry {
     }
 }
 
+impl TimelineEntry {
+    /// A thread's row in the same shape as a direct chat's, so the window has one timeline for
+    /// both: `chatid` holds the thread's id (the cascade is the one the window has open), and
+    /// `seen` is false (threads have no read receipts).
+    pub fn from_thread(item: TimelineItem<ThreadMessage>) -> Self {
+        match item {
+            TimelineItem::Message { message } => TimelineEntry::Message {
+                message: Message {
+                    msgid: message.msgid,
+                    chatid: message.thread_id,
+                    author: message.author,
+                    message: message.message,
+                    sent_at: message.sent_at,
+                    is_edited: message.is_edited,
+                    seen: false,
+                    pinned: message.pinned,
+                    reply_to_id: message.reply_to_id,
+                    reply_to: message.reply_to,
+                    files: message.files.into_iter().map(|f| f.attachment).collect(),
+                    client_key: message.client_key,
+                },
+            },
+            TimelineItem::Pending { outgoing } => {
+                let chatid = match &outgoing.conversation {
+                    ConversationId::Dm { chatid } => chatid.clone(),
+                    ConversationId::Thread { thread_id, .. } => thread_id.clone(),
+                };
+                TimelineEntry::Pending {
+                    pending: PendingMessage {
+                        client_key: outgoing.client_key,
+                        chatid,
+                        text: outgoing.text,
+                        reply_to_id: outgoing.reply_to_id,
+                        file_ids: outgoing.file_ids,
+                        queued_at: outgoing.queued_at,
+                        failure: outgoing.failure,
+                    },
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum UploadState {
@@ -163,6 +208,65 @@ impl From<chatenium_core::ConnectionState> for Connection {
             Core::Offline => Connection::Offline,
             Core::Connecting => Connection::Connecting,
             Core::Online => Connection::Online,
+        }
+    }
+}
+
+/// A conversation as the window names it: a direct chat, or a thread of a cascade.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ConversationRef {
+    Chat {
+        chatid: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Thread {
+        cascade_id: String,
+        thread_id: String,
+    },
+}
+
+impl From<chatenium_core::attention::Conversation> for ConversationRef {
+    fn from(conversation: chatenium_core::attention::Conversation) -> Self {
+        use chatenium_core::attention::Conversation as Core;
+        match conversation {
+            Core::Chat { chatid } => ConversationRef::Chat { chatid },
+            Core::Thread {
+                cascade_id,
+                thread_id,
+            } => ConversationRef::Thread {
+                cascade_id,
+                thread_id,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct UnreadCount {
+    pub conversation: ConversationRef,
+    pub count: u32,
+}
+
+/// Unread messages per conversation (muted ones too) and the total the tray shows.
+#[derive(Debug, Clone, Default, Serialize, specta::Type)]
+pub struct UnreadCounts {
+    pub conversations: Vec<UnreadCount>,
+    pub total: u32,
+}
+
+impl From<chatenium_core::attention::Unread> for UnreadCounts {
+    fn from(unread: chatenium_core::attention::Unread) -> Self {
+        UnreadCounts {
+            conversations: unread
+                .conversations
+                .into_iter()
+                .map(|(conversation, count)| UnreadCount {
+                    conversation: conversation.into(),
+                    count,
+                })
+                .collect(),
+            total: unread.total,
         }
     }
 }

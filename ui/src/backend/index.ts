@@ -8,11 +8,17 @@ import type {
   AppInfo_Serialize,
   Attachment_Serialize,
   AuthMethods,
+  Ban_Serialize,
+  Cascade_Serialize,
+  CascadeMember_Serialize,
+  CascadeRole,
   Challenge,
   ChallengePurpose,
   CommandError_Serialize,
   Connection,
   Contact_Serialize,
+  ConversationRef,
+  DiscoveryCascade_Serialize,
   ErrorCode_Serialize,
   FactorKind,
   ListDiff,
@@ -22,9 +28,11 @@ import type {
   PublicUserData_Serialize,
   RegisterForm_Deserialize,
   SessionV3,
+  Thread_Serialize,
   TimelineEntry_Serialize,
   TransferEntry,
   TransferPhase,
+  UnreadCounts,
   UploadProgress,
   commands,
 } from "../bindings";
@@ -39,9 +47,16 @@ export type PinnedMessage = PinnedMessage_Serialize;
 export type TimelineEntry = TimelineEntry_Serialize;
 export type User = PublicUserData_Serialize;
 export type CommandError = CommandError_Serialize;
+export type Cascade = Cascade_Serialize;
+export type CascadeMember = CascadeMember_Serialize;
+export type Ban = Ban_Serialize;
+export type DiscoveryCascade = DiscoveryCascade_Serialize;
+export type Thread = Thread_Serialize;
 export type {
   AuthMethods,
+  CascadeRole,
   Challenge,
+  ConversationRef,
   ChallengePurpose,
   Connection,
   FactorKind,
@@ -49,6 +64,7 @@ export type {
   SessionV3,
   TransferEntry,
   TransferPhase,
+  UnreadCounts,
   UploadProgress,
 };
 
@@ -67,6 +83,23 @@ export interface BackendEvents {
   openChat(handler: (chatid: string) => void): Promise<Unsubscribe>;
   /** A peer-to-peer transfer changed: the whole record, keyed by `transferId`. */
   transfer(handler: (transfer: TransferEntry) => void): Promise<Unsubscribe>;
+  /** The cascades the user belongs to. */
+  cascadeList(handler: (diff: ListDiff<Cascade>) => void): Promise<Unsubscribe>;
+  /** An open thread's timeline. */
+  threadTimeline(handler: (cascadeId: string, threadId: string, diff: ListDiff<TimelineEntry>) => void): Promise<Unsubscribe>;
+  /** A cascade's threads under `parentId` (`null`: the root threads), as they are now. */
+  threads(handler: (cascadeId: string, parentId: string | null, threads: Thread[]) => void): Promise<Unsubscribe>;
+  /** A notification was clicked: show this thread. */
+  openThread(handler: (cascadeId: string, threadId: string) => void): Promise<Unsubscribe>;
+  unread(handler: (unread: UnreadCounts) => void): Promise<Unsubscribe>;
+  /** An invite link was opened (`chatenium://invite/<code>`). */
+  inviteOpened(handler: (code: string) => void): Promise<Unsubscribe>;
+}
+
+/** A cascade's picture as the page has it. */
+export interface PictureFile {
+  name: string;
+  bytes: Uint8Array;
 }
 
 /** The generated commands as the UI calls them. */
@@ -95,9 +128,10 @@ export type CommandMethods = {
   ) => Settled<ReturnType<Commands[Name]>>;
 };
 
-export interface Backend extends Omit<CommandMethods, "changeProfilePicture"> {
+export interface Backend extends Omit<CommandMethods, "changeProfilePicture" | "createCascade"> {
   /** A picture's bytes as the page has them (the command takes them as a JSON array). */
   changeProfilePicture(name: string, bytes: Uint8Array): Promise<User>;
+  createCascade(name: string, isPublic: boolean, picture: PictureFile | null): Promise<Cascade>;
   /** Hands a picked, dropped or pasted file to Rust in chunks (a page cannot name a path);
    * answers the staged id that `uploadAttachment` or `sendFileDirectly` takes. `onProgress`
    * hears how many bytes are across. */

@@ -2,6 +2,7 @@
 // browser (the hostile-text test in real Chromium) and in unit tests, with no Rust at all.
 // It keeps the same promises as the real one: snapshots, then diffs through `on`.
 import { commands } from "../bindings";
+import { cascadeBackend, type CascadeHooks } from "./memory-cascades";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -35,7 +36,11 @@ type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile">
 
 export interface MemoryBackend extends Backend, TestHooks {}
 
-interface TestHooks {
+interface TestHooks extends CascadeHooks {
+  /** Opens an invite link as the desktop would (`chatenium://invite/<code>`). */
+  openInvite(code: string): void;
+  /** A notification for a thread message was clicked. */
+  clickThreadNotification(cascadeId: string, threadId: string): void;
   /** Test hooks: a partner writes `text` into the chat with `partner` (created if needed). */
   deliver(partner: string, text: string, files?: Attachment[]): Message;
   /** Signs a user in without the forms. */
@@ -67,6 +72,12 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     sessionEnded: new Set(),
     openChat: new Set(),
     transfer: new Set(),
+    cascadeList: new Set(),
+    threadTimeline: new Set(),
+    threads: new Set(),
+    openThread: new Set(),
+    unread: new Set(),
+    inviteOpened: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -175,7 +186,31 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     }
   };
 
+  const cascades = cascadeBackend({
+    signedIn: () => signedIn(),
+    user: (username) =>
+      ([...accounts.values()].find((a) => a.user.username === username) ?? account(username, `${username}@example.test`, "partner-password")).user,
+    nextId,
+    tick: () => ({ T: ++clock, I: 0 }),
+    emit: {
+      cascadeList: (diff) => handlers.cascadeList.forEach((h) => h(structuredClone(diff))),
+      threadTimeline: (cascadeId, threadId, diff) => handlers.threadTimeline.forEach((h) => h(cascadeId, threadId, structuredClone(diff))),
+      threads: (cascadeId, parentId, list) => handlers.threads.forEach((h) => h(cascadeId, parentId, structuredClone(list))),
+      unread: (unread) => handlers.unread.forEach((h) => h(structuredClone(unread))),
+    },
+    attachment: (fileId) => uploads.get(fileId),
+    takeRefusal: () => {
+      const code = refusal;
+      refusal = null;
+      return code;
+    },
+  });
+
   const backend = withEveryCommand({
+    ...cascades,
+    openInvite: (code) => handlers.inviteOpened.forEach((h) => h(code)),
+    takeOpenedInvite: () => ok(null),
+    clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
     accounts,
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
@@ -457,6 +492,12 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       sessionEnded: (h) => listen("sessionEnded", h),
       openChat: (h) => listen("openChat", h),
       transfer: (h) => listen("transfer", h),
+      cascadeList: (h) => listen("cascadeList", h),
+      threadTimeline: (h) => listen("threadTimeline", h),
+      threads: (h) => listen("threads", h),
+      openThread: (h) => listen("openThread", h),
+      unread: (h) => listen("unread", h),
+      inviteOpened: (h) => listen("inviteOpened", h),
     },
     revealed: [],
     refuseNextSend(code) {

@@ -67,6 +67,8 @@ export const tauriBackend: Backend = {
   ...commandMethods,
   // A profile picture is small: JSON's array of numbers is fine here.
   changeProfilePicture: (name, bytes) => unwrap(commands.changeProfilePicture(name, Array.from(bytes))),
+  createCascade: (name, isPublic, picture) =>
+    unwrap(commands.createCascade(name, isPublic, picture && { name: picture.name, bytes: Array.from(picture.bytes) })),
   stageFile,
 
   on: {
@@ -77,5 +79,12 @@ export const tauriBackend: Backend = {
     sessionEnded: (handler) => events.sessionEnded.listen(() => handler()),
     openChat: (handler) => events.openChatRequested.listen((e) => handler(e.payload.chatid)),
     transfer: (handler) => events.transferChanged.listen((e) => handler(e.payload.transfer)),
+    cascadeList: (handler) => events.cascadeListChanged.listen((e) => handler(e.payload.diff)),
+    threadTimeline: (handler) =>
+      events.threadTimelineChanged.listen((e) => handler(e.payload.cascadeId, e.payload.threadId, e.payload.diff)),
+    threads: (handler) => events.threadsChanged.listen((e) => handler(e.payload.cascadeId, e.payload.parentId, e.payload.threads)),
+    openThread: (handler) => events.openThreadRequested.listen((e) => handler(e.payload.cascadeId, e.payload.threadId)),
+    unread: (handler) => events.unreadChanged.listen((e) => handler(e.payload.unread)),
+    inviteOpened: (handler) => events.inviteOpened.listen((e) => handler(e.payload.code)),
   },
 };
