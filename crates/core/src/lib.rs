@@ -13,6 +13,7 @@ pub mod account_actions;
 pub mod accounts;
 pub mod api;
 pub mod backoff;
+pub mod calls;
 mod cascade_sync;
 mod catchup;
 pub mod client;

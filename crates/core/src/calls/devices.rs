@@ -1,0 +1,1 @@
+//! Microphones and speakers through cpal (placeholder until the device step).
