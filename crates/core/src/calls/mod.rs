@@ -15,6 +15,8 @@
 //!   `nnnoiseless`, an RNNoise port, switchable; mute) and the [`AudioSwitches`] the UI flips.
 //! - [`devices`]: microphones and speakers through cpal, listed and chosen by name.
 //! - [`video`]: the [`VideoSource`] trait and the [`TestPattern`].
+//! - [`engine`]: [`CallMedia`], one call's media running: capture, process, encode, send;
+//!   receive, decode, hand out; mute, camera off and device switching mid-call.
 //! - [`transport`]: the seam, [`MediaTransport`] and [`Signaling`]; [`peer`]: the
 //!   peer-to-peer implementation over webrtc-rs 0.21.
 //!
@@ -51,6 +53,7 @@
 
 pub mod audio;
 pub mod devices;
+pub mod engine;
 pub mod error;
 pub mod frame;
 pub mod opus_codec;
@@ -60,6 +63,7 @@ pub mod video;
 pub mod vp8;
 
 pub use audio::{AudioProcessor, AudioSwitches, ToneSource};
+pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo};
 pub use error::MediaError;
 pub use frame::{AudioFrame, VideoFrame, FRAME_SAMPLES, SAMPLE_RATE};
 pub use opus_codec::{OpusDecoder, OpusEncoder};

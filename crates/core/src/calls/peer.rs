@@ -37,6 +37,7 @@ use webrtc::peer_connection::{
     register_default_interceptors, MediaEngine, PeerConnection, PeerConnectionBuilder,
     PeerConnectionEventHandler, RTCConfigurationBuilder, RTCIceCandidateInit, RTCIceServer,
     RTCPeerConnectionIceEvent, RTCPeerConnectionState, RTCSessionDescription, Registry,
+    SettingEngineBuilder,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -58,6 +59,12 @@ const EVENT_QUEUE: usize = 512;
 /// Reordering the video sample builder waits for, in packets and in time.
 const VIDEO_MAX_LATE_PACKETS: u16 = 256;
 const VIDEO_MAX_LATE: Duration = Duration::from_millis(500);
+/// A peer silent this long is disconnected, and this much longer the connection has failed
+/// and the call ends (webrtc-rs's defaults, 5 s + 25 s, keep a dead call open half a minute;
+/// a hang-up normally arrives through signaling well before either).
+const ICE_DISCONNECTED_AFTER: Duration = Duration::from_secs(4);
+const ICE_FAILED_AFTER: Duration = Duration::from_secs(8);
+const ICE_KEEPALIVE: Duration = Duration::from_secs(1);
 
 /// Which side makes the offer: the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +180,15 @@ impl PeerTransport {
             .with_configuration(
                 RTCConfigurationBuilder::new()
                     .with_ice_servers(ice_servers)
+                    .build(),
+            )
+            .with_setting_engine(
+                SettingEngineBuilder::new()
+                    .with_ice_timeouts(
+                        Some(ICE_DISCONNECTED_AFTER),
+                        Some(ICE_FAILED_AFTER),
+                        Some(ICE_KEEPALIVE),
+                    )
                     .build(),
             )
             .with_media_engine(media_engine)
@@ -328,10 +344,14 @@ async fn add_track(
     codec: RTCRtpCodec,
 ) -> Result<LocalTrack, MediaError> {
     let ssrc = rand::random::<u32>();
+    // Track ids must differ from the peer's: webrtc-rs routes RTCP by track id, to a remote
+    // track first, so a keyframe request about our video would reach the peer's video track
+    // of the same name instead of ours.
+    let track_id = format!("chatenium-{kind}-{ssrc:08x}");
     let track = MediaStreamTrack::new(
-        "chatenium-call".to_owned(),
-        format!("chatenium-{kind}"),
-        format!("chatenium-{kind}"),
+        format!("chatenium-call-{ssrc:08x}"),
+        track_id.clone(),
+        track_id,
         kind,
         vec![RTCRtpEncodingParameters {
             rtp_coding_parameters: RTCRtpCodingParameters {

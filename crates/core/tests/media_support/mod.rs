@@ -35,3 +35,6 @@ pub fn dominant_frequency(samples: &[f32]) -> f32 {
 pub fn rms(samples: &[f32]) -> f32 {
     (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
 }
+
+/// Longest wait for something that must happen; only a guard against hanging.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
