@@ -63,6 +63,7 @@ pub mod video;
 pub mod vp8;
 
 pub use audio::{AudioProcessor, AudioSwitches, ToneSource};
+pub use devices::{AudioDevice, Microphone, Speaker};
 pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo};
 pub use error::MediaError;
 pub use frame::{AudioFrame, VideoFrame, FRAME_SAMPLES, SAMPLE_RATE};
