@@ -7,8 +7,8 @@ mod media_support;
 use chatenium_core::calls::frame::{AudioFrame, VideoFrame, FRAME_SAMPLES};
 use chatenium_core::calls::vp8::is_keyframe;
 use chatenium_core::calls::{
-    AudioProcessor, AudioSwitches, MediaError, OpusDecoder, OpusEncoder, TestPattern, ToneSource,
-    VideoFormat, Vp8Decoder, Vp8Encoder, Vp8Settings,
+    AudioProcessor, AudioSwitches, EchoCanceller, MediaError, OpusDecoder, OpusEncoder,
+    TestPattern, ToneSource, VideoFormat, Vp8Decoder, Vp8Encoder, Vp8Settings,
 };
 use media_support::{dominant_frequency, rms};
 
@@ -179,7 +179,7 @@ fn noise_suppression_quiets_noise_and_can_be_turned_off() {
         frames
     };
     let level_after = |switches: AudioSwitches| {
-        let mut processor = AudioProcessor::new(switches);
+        let mut processor = AudioProcessor::new(switches, None);
         let mut out = Vec::new();
         for mut frame in noise(7) {
             processor.process(&mut frame);
@@ -191,8 +191,8 @@ fn noise_suppression_quiets_noise_and_can_be_turned_off() {
         .into_iter()
         .flat_map(|frame| frame.0)
         .collect::<Vec<_>>()[48_000..]);
-    let off = level_after(AudioSwitches::new(false));
-    let on = level_after(AudioSwitches::new(true));
+    let off = level_after(AudioSwitches::new(false, false));
+    let on = level_after(AudioSwitches::new(true, false));
     assert!(
         (off - input_level).abs() < 1e-6,
         "off must not touch the audio"
@@ -206,8 +206,8 @@ fn noise_suppression_quiets_noise_and_can_be_turned_off() {
 
 #[test]
 fn mute_sends_silence() {
-    let switches = AudioSwitches::new(false);
-    let mut processor = AudioProcessor::new(switches.clone());
+    let switches = AudioSwitches::new(false, false);
+    let mut processor = AudioProcessor::new(switches.clone(), None);
     let mut tone = ToneSource::new(440.0, 0.5);
     let mut frame = tone.next_frame();
     processor.process(&mut frame);
@@ -216,4 +216,58 @@ fn mute_sends_silence() {
     let mut frame = tone.next_frame();
     processor.process(&mut frame);
     assert_eq!(frame, AudioFrame::silence());
+}
+
+/// What the speaker plays comes back into the microphone 40 ms later at half the level; with
+/// echo cancellation on, it is taken out; off, it passes untouched.
+#[test]
+fn echo_cancellation_removes_the_speakers_echo_and_can_be_turned_off() {
+    let run = |on: bool| {
+        let switches = AudioSwitches::new(false, on);
+        let canceller = EchoCanceller::new().unwrap();
+        let mut far_end_side = canceller.clone();
+        let mut processor = AudioProcessor::new(switches, Some(canceller));
+        let mut state = 0x1234_5678_u32;
+        let mut played: Vec<AudioFrame> = Vec::new();
+        let (mut echo_in, mut echo_out) = (Vec::new(), Vec::new());
+        for index in 0..250_usize {
+            // The far end: noise-like speech stand-in, as it reaches the speaker.
+            let far = AudioFrame(
+                (0..FRAME_SAMPLES)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        (state as f32 / u32::MAX as f32 - 0.5) * 0.5
+                    })
+                    .collect(),
+            );
+            far_end_side.far_end(&far.0);
+            played.push(far);
+            // The microphone hears it two frames (40 ms) later, at half the level.
+            let mut captured = match index.checked_sub(2) {
+                Some(earlier) => AudioFrame(played[earlier].0.iter().map(|s| s * 0.5).collect()),
+                None => AudioFrame::silence(),
+            };
+            let level_in = captured.rms();
+            processor.process(&mut captured);
+            // The last two seconds, after the canceller converged.
+            if index >= 150 {
+                echo_in.push(level_in);
+                echo_out.push(captured.rms());
+            }
+        }
+        let mean = |levels: &[f32]| levels.iter().sum::<f32>() / levels.len() as f32;
+        (mean(&echo_in), mean(&echo_out))
+    };
+    let (echo, left_on) = run(true);
+    assert!(
+        left_on < echo / 10.0,
+        "echo {echo}, left with cancellation {left_on}"
+    );
+    let (echo, left_off) = run(false);
+    assert!(
+        (left_off - echo).abs() < 1e-6,
+        "off must not touch the audio"
+    );
 }

@@ -46,8 +46,9 @@ async fn start_peer(
         events,
         ToneSource::new(tone_hz, 0.5).spawn_paced(),
         Some(Box::new(pattern)),
-        // The tone is what is measured; the suppressor's own test is in calls_codecs.
-        AudioSwitches::new(false),
+        // The tone is what is measured; echo cancellation and noise suppression have their
+        // own tests in calls_codecs.
+        AudioSwitches::new(false, false),
     )
     .unwrap();
     Peer {

@@ -1,5 +1,5 @@
 //! Audio before the encoder: the tone generator (a source for tests and the sound check),
-//! noise suppression, and mute.
+//! echo cancellation, noise suppression, and mute.
 
 use std::f32::consts::TAU;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +8,9 @@ use std::sync::Arc;
 use nnnoiseless::DenoiseState;
 use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
+use webrtc_audio_processing as apm;
 
+use super::error::MediaError;
 use super::frame::{AudioFrame, FRAME_DURATION, FRAME_SAMPLES, SAMPLE_RATE};
 
 /// A sine of one frequency, frame after frame without a phase jump.
@@ -65,15 +67,26 @@ impl ToneSource {
 pub struct AudioSwitches {
     muted: Arc<AtomicBool>,
     noise_suppression: Arc<AtomicBool>,
+    echo_cancellation: Arc<AtomicBool>,
 }
 
 impl AudioSwitches {
-    /// Unmuted; noise suppression as given (on by default in the app).
-    pub fn new(noise_suppression: bool) -> AudioSwitches {
+    /// Unmuted; noise suppression and echo cancellation as given (both on in the app; off
+    /// where a test measures the signal itself).
+    pub fn new(noise_suppression: bool, echo_cancellation: bool) -> AudioSwitches {
         AudioSwitches {
             muted: Arc::new(AtomicBool::new(false)),
             noise_suppression: Arc::new(AtomicBool::new(noise_suppression)),
+            echo_cancellation: Arc::new(AtomicBool::new(echo_cancellation)),
         }
+    }
+
+    pub fn set_echo_cancellation(&self, on: bool) {
+        self.echo_cancellation.store(on, Ordering::Relaxed);
+    }
+
+    pub fn echo_cancellation(&self) -> bool {
+        self.echo_cancellation.load(Ordering::Relaxed)
     }
 
     pub fn set_muted(&self, muted: bool) {
@@ -93,19 +106,80 @@ impl AudioSwitches {
     }
 }
 
-/// What happens to each captured frame before it is encoded: noise suppression (RNNoise, the
-/// `nnnoiseless` port) when switched on, then mute, which sends silence rather than nothing
-/// so the peer's playback keeps its pace.
+/// Echo cancellation: WebRTC's AEC (Debian's libwebrtc-audio-processing), delay-agnostic, so
+/// it finds the speaker-to-microphone delay itself. What the speaker plays goes in through
+/// [`EchoCanceller::far_end`]; the microphone's frames come out of [`AudioProcessor`] without
+/// its echo. Clones share one canceller: one clone on the playback side, one on capture.
+#[derive(Clone)]
+pub struct EchoCanceller {
+    processor: apm::Processor,
+    far_pending: Vec<f32>,
+}
+
+/// The canceller works on 10 ms.
+const APM_FRAME: usize = apm::NUM_SAMPLES_PER_FRAME as usize;
+
+impl EchoCanceller {
+    pub fn new() -> Result<EchoCanceller, MediaError> {
+        let mut processor = apm::Processor::new(&apm::InitializationConfig {
+            num_capture_channels: 1,
+            num_render_channels: 1,
+            ..Default::default()
+        })
+        .map_err(|error| MediaError::Codec(format!("echo canceller: {error}")))?;
+        processor.set_config(apm::Config {
+            echo_cancellation: Some(apm::EchoCancellation {
+                suppression_level: apm::EchoCancellationSuppressionLevel::High,
+                enable_extended_filter: true,
+                enable_delay_agnostic: true,
+                stream_delay_ms: None,
+            }),
+            ..Default::default()
+        });
+        Ok(EchoCanceller {
+            processor,
+            far_pending: Vec::with_capacity(APM_FRAME),
+        })
+    }
+
+    /// Audio on its way to the speaker (mono, 48 kHz, any length).
+    pub fn far_end(&mut self, samples: &[f32]) {
+        for &sample in samples {
+            self.far_pending.push(sample);
+            if self.far_pending.len() == APM_FRAME {
+                if let Err(error) = self.processor.process_render_frame(&mut self.far_pending) {
+                    tracing::debug!(%error, "echo canceller refused a far-end frame");
+                }
+                self.far_pending.clear();
+            }
+        }
+    }
+
+    fn capture(&mut self, frame: &mut AudioFrame) {
+        for chunk in frame.0.chunks_exact_mut(APM_FRAME) {
+            if let Err(error) = self.processor.process_capture_frame(chunk) {
+                tracing::debug!(%error, "echo canceller refused a captured frame");
+            }
+        }
+    }
+}
+
+/// What happens to each captured frame before it is encoded: echo cancellation (when a
+/// canceller is given and it is switched on), noise suppression (RNNoise, the `nnnoiseless`
+/// port) when switched on, then mute, which sends silence rather than nothing so the peer's
+/// playback keeps its pace.
 pub struct AudioProcessor {
     switches: AudioSwitches,
+    echo_canceller: Option<EchoCanceller>,
     denoiser: Box<DenoiseState<'static>>,
     scratch: Vec<f32>,
 }
 
 impl AudioProcessor {
-    pub fn new(switches: AudioSwitches) -> AudioProcessor {
+    pub fn new(switches: AudioSwitches, echo_canceller: Option<EchoCanceller>) -> AudioProcessor {
         AudioProcessor {
             switches,
+            echo_canceller,
             denoiser: DenoiseState::new(),
             scratch: vec![0.0; DenoiseState::FRAME_SIZE],
         }
@@ -115,6 +189,11 @@ impl AudioProcessor {
         if self.switches.muted() {
             frame.0.fill(0.0);
             return;
+        }
+        if self.switches.echo_cancellation() {
+            if let Some(canceller) = self.echo_canceller.as_mut() {
+                canceller.capture(frame);
+            }
         }
         if self.switches.noise_suppression() {
             // RNNoise works on 10 ms at 48 kHz with samples in i16's range.

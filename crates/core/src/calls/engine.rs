@@ -13,7 +13,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::audio::{AudioProcessor, AudioSwitches};
+use super::audio::{AudioProcessor, AudioSwitches, EchoCanceller};
 use super::error::MediaError;
 use super::frame::{AudioFrame, VideoFrame};
 use super::opus_codec::{OpusDecoder, OpusEncoder};
@@ -94,12 +94,19 @@ impl CallMedia {
         let (video_out, video_out_rx) = mpsc::channel(OUTPUT_QUEUE);
         let (state_out, state_out_rx) = mpsc::channel(8);
         let keyframe_wanted = Arc::new(AtomicBool::new(false));
+        let echo_canceller = match EchoCanceller::new() {
+            Ok(canceller) => Some(canceller),
+            Err(error) => {
+                tracing::warn!(%error, "no echo cancellation in this call");
+                None
+            }
+        };
 
         let send_audio = tokio::spawn(send_audio(
             Arc::clone(&transport),
             audio,
             audio_inputs_rx,
-            AudioProcessor::new(switches.clone()),
+            AudioProcessor::new(switches.clone(), echo_canceller.clone()),
             encoder,
         ));
 
@@ -129,6 +136,7 @@ impl CallMedia {
         let receive = tokio::spawn(receive(
             events,
             decoder,
+            echo_canceller.map(|canceller| (canceller, switches.clone())),
             audio_out,
             encoded_video,
             state_out,
@@ -309,6 +317,7 @@ fn send_video(
 async fn receive(
     mut events: mpsc::Receiver<TransportEvent>,
     mut decoder: OpusDecoder,
+    mut echo_canceller: Option<(EchoCanceller, AudioSwitches)>,
     audio_out: mpsc::Sender<ReceivedAudio>,
     video_out: std_mpsc::SyncSender<EncodedVideo>,
     state_out: mpsc::Sender<MediaState>,
@@ -321,6 +330,12 @@ async fn receive(
             }
             TransportEvent::Audio(packet) => match decoder.decode(&packet.data) {
                 Ok(samples) => {
+                    // What the speaker will play is the echo to take out of the microphone.
+                    if let Some((canceller, switches)) = echo_canceller.as_mut() {
+                        if switches.echo_cancellation() {
+                            canceller.far_end(&samples);
+                        }
+                    }
                     // A full queue means nobody is listening right now: drop, don't wait.
                     let _ = audio_out.try_send(ReceivedAudio {
                         samples,

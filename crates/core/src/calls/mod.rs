@@ -11,8 +11,9 @@
 //! - [`frame`]: raw media: 20 ms mono 48 kHz [`AudioFrame`]s and I420 [`VideoFrame`]s.
 //! - [`opus_codec`] and [`vp8`]: the codecs, from Debian's libopus and libvpx. `vp8` holds the
 //!   only `unsafe` code (the libvpx FFI), with its invariants written at the top.
-//! - [`audio`]: the tone generator, [`AudioProcessor`] (noise suppression through
-//!   `nnnoiseless`, an RNNoise port, switchable; mute) and the [`AudioSwitches`] the UI flips.
+//! - [`audio`]: the tone generator, [`AudioProcessor`] (echo cancellation through Debian's
+//!   libwebrtc-audio-processing, noise suppression through `nnnoiseless`, an RNNoise port,
+//!   each switchable; mute) and the [`AudioSwitches`] the UI flips.
 //! - [`devices`]: microphones and speakers through cpal, listed and chosen by name.
 //! - [`video`]: the [`VideoSource`] trait and the [`TestPattern`].
 //! - [`engine`]: [`CallMedia`], one call's media running: capture, process, encode, send;
@@ -49,7 +50,6 @@
 //! - The call state machine (ringing, answer, decline, busy, hang-up), the server relay of
 //!   [`SignalMessage`]s and the contract for it, and the window's call view.
 //! - A camera source: see [`video`].
-//! - Echo cancellation: see [`audio`]; the UI advises headphones.
 
 pub mod audio;
 pub mod devices;
@@ -62,7 +62,7 @@ pub mod transport;
 pub mod video;
 pub mod vp8;
 
-pub use audio::{AudioProcessor, AudioSwitches, ToneSource};
+pub use audio::{AudioProcessor, AudioSwitches, EchoCanceller, ToneSource};
 pub use devices::{AudioDevice, Microphone, Speaker};
 pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo};
 pub use error::MediaError;
