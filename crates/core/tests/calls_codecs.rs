@@ -271,3 +271,29 @@ fn echo_cancellation_removes_the_speakers_echo_and_can_be_turned_off() {
         "off must not touch the audio"
     );
 }
+
+#[test]
+fn yuyv_from_a_camera_becomes_i420() {
+    use chatenium_core::calls::camera::yuyv_to_i420;
+    // 4x2: luma 10, 20, 30, 40 on both rows; U 100 on top and 120 below, V 200 and 220.
+    let row = |u: u8, v: u8| [10, u, 20, v, 30, u, 40, v];
+    let yuyv: Vec<u8> = row(100, 200).into_iter().chain(row(120, 220)).collect();
+    let frame = yuyv_to_i420(4, 2, &yuyv).unwrap();
+    assert_eq!(
+        frame.data(),
+        &[10, 20, 30, 40, 10, 20, 30, 40, 110, 110, 210, 210]
+    );
+    assert!(matches!(
+        yuyv_to_i420(4, 2, &yuyv[..7]),
+        Err(MediaError::BadFrame(_))
+    ));
+}
+
+#[test]
+fn a_missing_camera_is_a_device_error() {
+    use chatenium_core::calls::camera::cameras;
+    use chatenium_core::calls::CameraSource;
+    let names = cameras().unwrap();
+    let result = CameraSource::open(Some("no such camera"), format(640, 480));
+    assert!(matches!(result, Err(MediaError::Device(_))), "{names:?}");
+}

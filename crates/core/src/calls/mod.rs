@@ -15,7 +15,8 @@
 //!   libwebrtc-audio-processing, noise suppression through `nnnoiseless`, an RNNoise port,
 //!   each switchable; mute) and the [`AudioSwitches`] the UI flips.
 //! - [`devices`]: microphones and speakers through cpal, listed and chosen by name.
-//! - [`video`]: the [`VideoSource`] trait and the [`TestPattern`].
+//! - [`video`]: the [`VideoSource`] trait and the [`TestPattern`]; [`camera`]: cameras
+//!   through nokhwa (YUYV only; capture untested here, our machines have no camera).
 //! - [`engine`]: [`CallMedia`], one call's media running: capture, process, encode, send;
 //!   receive, decode, hand out; mute, camera off and device switching mid-call.
 //! - [`transport`]: the seam, [`MediaTransport`] and [`Signaling`]; [`peer`]: the
@@ -49,9 +50,9 @@
 //!   test against.
 //! - The call state machine (ringing, answer, decline, busy, hang-up), the server relay of
 //!   [`SignalMessage`]s and the contract for it, and the window's call view.
-//! - A camera source: see [`video`].
 
 pub mod audio;
+pub mod camera;
 pub mod devices;
 pub mod engine;
 pub mod error;
@@ -63,6 +64,7 @@ pub mod video;
 pub mod vp8;
 
 pub use audio::{AudioProcessor, AudioSwitches, EchoCanceller, ToneSource};
+pub use camera::CameraSource;
 pub use devices::{AudioDevice, Microphone, Speaker};
 pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo};
 pub use error::MediaError;

@@ -1,7 +1,5 @@
-//! Where sent video comes from: the [`VideoSource`] trait, and the test pattern behind it.
-//!
-//! A camera is the other implementation the trait is for; see the module docs of `calls` for
-//! why none is built yet.
+//! Where sent video comes from: the [`VideoSource`] trait, and the test pattern behind it
+//! (the camera is the other implementation, in `camera`).
 
 use std::time::{Duration, Instant};
 
