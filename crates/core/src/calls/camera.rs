@@ -152,7 +152,7 @@ pub fn yuyv_to_i420(width: u32, height: u32, yuyv: &[u8]) -> Result<VideoFrame, 
         for cx in 0..w / 2 {
             let at = cx * 4;
             let average = |offset: usize| {
-                ((u16::from(top[at + offset]) + u16::from(bottom[at + offset]) + 1) / 2) as u8
+                (u16::from(top[at + offset]) + u16::from(bottom[at + offset])).div_ceil(2) as u8
             };
             u_plane[cy * (w / 2) + cx] = average(1);
             v_plane[cy * (w / 2) + cx] = average(3);
