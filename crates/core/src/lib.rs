@@ -17,6 +17,7 @@ pub mod api;
 pub mod attention;
 pub mod backoff;
 pub mod cascade_actions;
+pub mod calls;
 mod cascade_sync;
 mod catchup;
 pub mod client;
