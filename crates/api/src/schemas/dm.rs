@@ -95,6 +95,8 @@ contract_types! {
 
     pub struct EditMessageReq {
         pub chatid: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
         pub msgid: String,
         pub message: String,
     }
@@ -106,6 +108,8 @@ contract_types! {
 
     pub struct PinMessageReq {
         pub chatid: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
         pub msgid: String,
     }
 
