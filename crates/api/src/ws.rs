@@ -297,6 +297,9 @@ mod tests {
             reply_to: None,
             files: vec![],
             client_key: Some("k1".into()),
+            forwarded_from: None,
+            forwarded_from_name: None,
+            meta_data: None,
         }
     }
 

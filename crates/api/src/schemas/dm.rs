@@ -63,6 +63,15 @@ contract_types! {
         /// The sender's idempotency key, echoed so that the sender can match its local echo.
         #[serde(default)]
         pub client_key: Option<String>,
+        /// A forwarded message: the userid of the original's author, and their display name
+        /// when it was forwarded (as the real service's `Message` names them).
+        #[serde(default)]
+        pub forwarded_from: Option<String>,
+        #[serde(default)]
+        pub forwarded_from_name: Option<String>,
+        /// The real service's opaque per-message metadata; this server sets none (`null`).
+        #[serde(default)]
+        pub meta_data: Option<String>,
     }
 
     /// `clientKey` makes a send idempotent: the server stores a message once per author and key,
