@@ -24,6 +24,7 @@ pub mod diff;
 pub mod dm_actions;
 pub mod error;
 pub mod events;
+mod forwarding;
 mod listdiff;
 pub mod oauth;
 mod outbox;

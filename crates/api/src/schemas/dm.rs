@@ -134,6 +134,18 @@ contract_types! {
         pub after: Option<String>,
     }
 
+    /// Forwards a message of one of the caller's chats into another of their chats, with its
+    /// attachments (an extension of the index: [`crate::extensions`]).
+    pub struct ForwardMessageReq {
+        /// The chat the message is in.
+        pub chatid: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
+        pub msgid: String,
+        /// The direct chat it goes to.
+        pub forward_to: String,
+    }
+
     /// Query: a chat.
     pub struct ChatQuery {
         pub chatid: String,

@@ -101,5 +101,7 @@ async fn start_chat(call: Call, body: StartChatReq) -> ApiResult<OlderChat> {
         .await?
         .ok_or(ErrorCode::UserNotFound)?;
     let request = AddContactReq { userid: partner };
-    Ok(contacts::create_contact(call.ctx, (), request).await?.into())
+    Ok(contacts::create_contact(call.ctx, (), request)
+        .await?
+        .into())
 }

@@ -5,18 +5,15 @@
 use axum::Router;
 use chatenium_api::schemas::common::{GenericSuccessBody, Timestamp};
 use chatenium_api::schemas::dm::{
-    Attachment, AttachmentKind, DeleteMessagesReq, EditMessageReq, GetMessagesQuery, Message,
-    SendMessageReq,
+    Attachment, AttachmentKind, DeleteMessagesReq, EditMessageReq, ForwardMessageReq,
+    GetMessagesQuery, Message, SendMessageReq,
 };
-use chatenium_api::ws::ServerEvent;
 use chatenium_api::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use super::{route, uploads, Access, Call, Verb};
 use crate::error::{ensure, ApiError, ApiResult};
-use crate::forwarding;
-use crate::hub::Audience;
-use crate::routes::dm;
+use crate::routes::{dm, forwarding};
 use crate::state::AppState;
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
@@ -110,7 +107,11 @@ impl From<Message> for OlderMessage {
             forwarded_from: message.forwarded_from.unwrap_or_default(),
             forwarded_from_name: message.forwarded_from_name.unwrap_or_default(),
             meta_data: message.meta_data,
-            files: message.files.into_iter().map(OlderAttachment::from).collect(),
+            files: message
+                .files
+                .into_iter()
+                .map(OlderAttachment::from)
+                .collect(),
         }
     }
 }
@@ -231,27 +232,12 @@ async fn forward(call: Call, body: ForwardReq) -> ApiResult<OlderMessage> {
         ErrorCode::BadRequest,
     )
     .map_err(|_| ApiError::bad_request("only forwardType \"dm\" is offered"))?;
-    let caller = call.ctx.caller()?.userid.clone();
-    let state = call.ctx.state.clone();
-    let forwarded = call
-        .ctx
-        .state
-        .db
-        .call(move |c| {
-            forwarding::to_chat(
-                c,
-                &state,
-                &caller,
-                &body.chatid,
-                &body.message_id,
-                &body.forward_to,
-            )
-        })
-        .await?;
-    call.ctx.state.hub.fan_out(
-        Audience::users(&forwarded.chat.members()),
-        &ServerEvent::NewMessage(forwarded.message.clone()),
-        Some(call.ctx.origin()?),
-    );
-    Ok(forwarded.message.into())
+    let request = ForwardMessageReq {
+        chatid: body.chatid,
+        msgid: body.message_id,
+        forward_to: body.forward_to,
+    };
+    Ok(forwarding::forward_message(call.ctx, (), request)
+        .await?
+        .into())
 }

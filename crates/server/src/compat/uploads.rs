@@ -171,7 +171,11 @@ async fn register(call: Call, body: RegisterReq) -> ApiResult<RegisterResp> {
     for file in &body.files {
         ensure(file.size <= MAX_FILE_BYTES, ErrorCode::UploadTooLarge)?;
         ensure(
-            body.files.iter().filter(|f| f.older_id == file.older_id).count() == 1,
+            body.files
+                .iter()
+                .filter(|f| f.older_id == file.older_id)
+                .count()
+                == 1,
             ErrorCode::BadRequest,
         )?;
     }
@@ -316,6 +320,10 @@ pub async fn finished(ctx: &Ctx, upload_id: &str, chatid: &str) -> ApiResult<Fin
     ensure(manifest.finished, ErrorCode::UploadIncomplete)?;
     Ok(Finished {
         manifest_path: manifest_path(&ctx.state, upload_id)?,
-        file_ids: manifest.files.into_iter().map(|file| file.file_id).collect(),
+        file_ids: manifest
+            .files
+            .into_iter()
+            .map(|file| file.file_id)
+            .collect(),
     })
 }

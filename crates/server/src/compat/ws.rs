@@ -90,7 +90,10 @@ struct JoinRoomReq {
 
 /// Joining a chat's room. Our hub already tells every connection of a member about each of
 /// their chats, so joining only checks that the caller is a member and the connection theirs.
-async fn join_room(call: Call, body: JoinRoomReq) -> ApiResult<chatenium_api::schemas::common::GenericSuccessBody> {
+async fn join_room(
+    call: Call,
+    body: JoinRoomReq,
+) -> ApiResult<chatenium_api::schemas::common::GenericSuccessBody> {
     call.check_userid(&body.userid)?;
     let caller = call.ctx.caller()?.userid.clone();
     ensure(!body.conn_id.is_empty(), ErrorCode::BadRequest)?;

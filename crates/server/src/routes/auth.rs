@@ -129,7 +129,11 @@ pub(crate) async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<Succe
         .await
 }
 
-pub(crate) async fn sign_in_methods(ctx: Ctx, query: IdentityQuery, _: ()) -> ApiResult<AuthMethods> {
+pub(crate) async fn sign_in_methods(
+    ctx: Ctx,
+    query: IdentityQuery,
+    _: (),
+) -> ApiResult<AuthMethods> {
     let identity = query.identity.trim().to_owned();
     ctx.state
         .db
@@ -219,7 +223,11 @@ async fn refresh_token_pair(
         .await
 }
 
-pub(crate) async fn register_challenge(ctx: Ctx, _: (), body: RegisterAuthAttemptReq) -> ApiResult<Challenge> {
+pub(crate) async fn register_challenge(
+    ctx: Ctx,
+    _: (),
+    body: RegisterAuthAttemptReq,
+) -> ApiResult<Challenge> {
     ctx.state
         .db
         .call(move |c| challenges::register(c, &body))

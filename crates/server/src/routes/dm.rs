@@ -35,7 +35,11 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
     add::<DmGetPosition, _, _>(router, get_position)
 }
 
-pub(crate) async fn get_messages(ctx: Ctx, query: GetMessagesQuery, _: ()) -> ApiResult<Vec<Message>> {
+pub(crate) async fn get_messages(
+    ctx: Ctx,
+    query: GetMessagesQuery,
+    _: (),
+) -> ApiResult<Vec<Message>> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     ctx.state

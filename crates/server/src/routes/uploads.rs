@@ -35,7 +35,11 @@ pub(crate) async fn register_attachments(
         .await
 }
 
-pub(crate) async fn complete_attachment(ctx: Ctx, _: (), body: CompleteUploadReq) -> ApiResult<Attachment> {
+pub(crate) async fn complete_attachment(
+    ctx: Ctx,
+    _: (),
+    body: CompleteUploadReq,
+) -> ApiResult<Attachment> {
     let owner = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     ctx.state
