@@ -375,7 +375,7 @@ pub fn check(
 }
 
 /// The newest live, unspent challenge of `purpose` registered for `user_id`: the older surface
-/// verifies a code by identity, not by challenge (see `crate::compat::auth`).
+/// verifies a code by identity, not by challenge (`docs/compat-surface.md`).
 pub fn newest_live(
     connection: &Connection,
     purpose: ChallengePurpose,

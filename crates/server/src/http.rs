@@ -33,8 +33,8 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// A context for the compatibility surface (`crate::compat`), which decodes requests its
-    /// own way and then calls the same handlers.
+    /// A context for the compatibility surface (`docs/compat-surface.md`), which decodes
+    /// requests its own way and then calls the same handlers.
     pub(crate) fn new(
         state: AppState,
         caller: Option<Caller>,

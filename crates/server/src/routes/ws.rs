@@ -49,7 +49,7 @@ async fn upgrade(
 }
 
 /// What a connection writes for each frame the hub queues: the frame itself on our surface,
-/// the older payloads on the compatibility surface (`crate::compat::ws`).
+/// the older payloads on the compatibility surface (`docs/compat-surface.md`).
 pub(crate) type Dialect = fn(String) -> Vec<String>;
 
 pub(crate) async fn serve(state: AppState, caller: Caller, socket: WebSocket, dialect: Dialect) {
