@@ -713,6 +713,14 @@ export type Message_Deserialize = {
 	files?: Attachment_Deserialize[],
 	/**  The sender's idempotency key, echoed so that the sender can match its local echo. */
 	clientKey?: string | null,
+	/**
+	 *  A forwarded message: the userid of the original's author, and their display name
+	 *  when it was forwarded (as the real service's `Message` names them).
+	 */
+	forwardedFrom?: string | null,
+	forwardedFromName?: string | null,
+	/**  The real service's opaque per-message metadata; this server sets none (`null`). */
+	metaData?: string | null,
 };
 
 export type Message_Serialize = {
@@ -733,6 +741,14 @@ export type Message_Serialize = {
 	files: Attachment_Serialize[],
 	/**  The sender's idempotency key, echoed so that the sender can match its local echo. */
 	clientKey: string | null,
+	/**
+	 *  A forwarded message: the userid of the original's author, and their display name
+	 *  when it was forwarded (as the real service's `Message` names them).
+	 */
+	forwardedFrom: string | null,
+	forwardedFromName: string | null,
+	/**  The real service's opaque per-message metadata; this server sets none (`null`). */
+	metaData: string | null,
 };
 
 /**  The user asked to see a chat from outside the window (a notification was clicked). */

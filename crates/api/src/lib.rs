@@ -61,9 +61,16 @@
 //! - **WebSocket**: `GET /v3/ws?accessToken=...`; the first frame is `connectionId`. Frames are
 //!   `{action, data, sender}` with `data` a JSON string ([`ws`]).
 //! - **Errors**: `{"error": "<code>"}` with a stable code ([`ErrorCode`]).
+//!
+//! # Extensions of the index
+//!
+//! Endpoints the real service has and the index does not list are in [`extensions`], in the
+//! same house style but outside the index's table: forwarding a message
+//! ([`extensions::DmForwardMessage`]).
 
 pub mod endpoint;
 pub mod error;
+pub mod extensions;
 mod macros;
 pub mod openapi;
 pub mod schemas;
@@ -72,6 +79,7 @@ pub mod ws;
 
 pub use endpoint::{Auth, Endpoint, EndpointMeta, Group, Method, Payload, RawBytes};
 pub use error::{ErrorBody, ErrorCode};
+pub use extensions::{DmForwardMessage, EXTENSIONS};
 pub use table::*;
 
 /// The real Chatenium service's REST base.

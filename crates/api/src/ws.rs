@@ -21,6 +21,8 @@ use crate::schemas::{
 contract_types! {
     /// Query of the WebSocket upgrade.
     pub struct WsQuery {
+        /// `accessToken`; the real service's clients spell it `access_token`, also accepted.
+        #[serde(alias = "access_token")]
         pub access_token: String,
     }
 
@@ -295,6 +297,9 @@ mod tests {
             reply_to: None,
             files: vec![],
             client_key: Some("k1".into()),
+            forwarded_from: None,
+            forwarded_from_name: None,
+            meta_data: None,
         }
     }
 

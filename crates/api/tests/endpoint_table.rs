@@ -80,6 +80,9 @@ fn messages_use_the_real_services_spellings() {
         reply_to: None,
         files: vec![],
         client_key: None,
+        forwarded_from: None,
+        forwarded_from_name: None,
+        meta_data: None,
     };
     let json = serde_json::to_value(&message).unwrap();
     for key in [

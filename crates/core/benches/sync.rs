@@ -38,6 +38,9 @@ fn frames() -> Vec<String> {
                 reply_to: None,
                 files: vec![],
                 client_key: None,
+                forwarded_from: None,
+                forwarded_from_name: None,
+                meta_data: None,
             };
             ServerEvent::NewMessage(message)
                 .to_frame(Some("author"))

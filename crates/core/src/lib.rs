@@ -32,6 +32,7 @@ pub mod dm_actions;
 pub mod error;
 pub mod events;
 mod feed;
+mod forwarding;
 mod listdiff;
 pub mod oauth;
 mod outbox;

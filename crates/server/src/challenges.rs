@@ -374,6 +374,23 @@ pub fn check(
     })
 }
 
+/// The newest live, unspent challenge of `purpose` registered for `user_id`: the older surface
+/// verifies a code by identity, not by challenge (`docs/compat-surface.md`).
+pub fn newest_live(
+    connection: &Connection,
+    purpose: ChallengePurpose,
+    user_id: &str,
+) -> ApiResult<Option<String>> {
+    Ok(connection
+        .query_row(
+            "SELECT id FROM challenges WHERE purpose = ?1 AND user_id = ?2 AND spent = 0 \
+             AND expires_at > ?3 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![purpose_name(purpose), user_id, unix_now()],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
 /// Marks a challenge used: it can never be spent again.
 pub fn mark_spent(connection: &Connection, challenge_id: &str) -> ApiResult<()> {
     connection.execute(

@@ -74,6 +74,9 @@ impl Conversation for Chat {
             reply_to_id: message.reply_to_id,
             files,
             client_key: message.client_key,
+            forwarded_from: message.forwarded_from,
+            forwarded_from_name: message.forwarded_from_name,
+            meta_data: None,
         }
     }
 }

@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "008_picture_images",
         include_str!("../migrations/008_picture_images.sql"),
     ),
+    (
+        "009_forwarding",
+        include_str!("../migrations/009_forwarding.sql"),
+    ),
 ];
 
 #[derive(Clone)]

@@ -23,6 +23,7 @@ use crate::sessions::{self, Caller};
 use crate::state::AppState;
 
 /// What a handler knows about its request besides the query and body.
+#[derive(Clone)]
 pub struct Ctx {
     pub state: AppState,
     caller: Option<Caller>,
@@ -32,6 +33,22 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// A context for the compatibility surface (`docs/compat-surface.md`), which decodes
+    /// requests its own way and then calls the same handlers.
+    pub(crate) fn new(
+        state: AppState,
+        caller: Option<Caller>,
+        ws_id: Option<String>,
+        client_ip: IpAddr,
+    ) -> Self {
+        Self {
+            state,
+            caller,
+            ws_id,
+            client_ip,
+        }
+    }
+
     /// The signed-in caller. Always there for endpoints whose auth is an access token.
     pub fn caller(&self) -> ApiResult<&Caller> {
         self.caller
@@ -110,7 +127,7 @@ where
     router.route(meta.path, on(method_filter(meta.method), route))
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -10,11 +10,13 @@ pub mod cascades;
 pub mod challenges;
 pub mod chats;
 pub mod clock;
+pub mod compat;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod forwarding;
 pub mod gallery;
 pub mod http;
 pub mod hub;
@@ -153,7 +155,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// Every route of the contract plus the server's own OpenAPI document.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    routes::mount_all(Router::new())
+    compat::mount(routes::mount_all(Router::new()))
         .route(
             "/openapi.json",
             get(|| async {

@@ -73,6 +73,9 @@ pub struct Stored {
     pub pinned_at: Option<Timestamp>,
     /// Someone besides the author has read it (direct chats keep read marks; threads do not).
     pub seen: bool,
+    /// A forwarded message: the original's author and their display name when forwarded.
+    pub forwarded_from: Option<String>,
+    pub forwarded_from_name: Option<String>,
 }
 
 impl Stored {
@@ -95,7 +98,8 @@ fn select_sql(log: &Log) -> String {
     } = log;
     format!(
         "SELECT m.id, m.{conversation}, m.seq, m.author, m.body, m.sent_t, m.sent_i, m.edited, \
-         m.reply_to_id, r.body, m.client_key, m.pinned_by, m.pinned_t, m.pinned_i, {seen} \
+         m.reply_to_id, r.body, m.client_key, m.pinned_by, m.pinned_t, m.pinned_i, {seen}, \
+         m.forwarded_from, m.forwarded_from_name \
          FROM {messages} m \
          LEFT JOIN {messages} r ON r.id = m.reply_to_id AND r.{conversation} = m.{conversation}"
     )
@@ -118,6 +122,8 @@ fn stored_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
         pinned_by: row.get(11)?,
         pinned_at: pinned_t.zip(pinned_i).map(|(t, i)| Timestamp::new(t, i)),
         seen: row.get(14)?,
+        forwarded_from: row.get(15)?,
+        forwarded_from_name: row.get(16)?,
     })
 }
 
@@ -443,6 +449,45 @@ pub fn set_pin<C: Conversation>(
         params![message.id, conversation.id(), by, t, i],
     )?;
     Ok(())
+}
+
+/// Marks a message just inserted as forwarded from `author` (their userid and display name).
+pub fn mark_forwarded<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    msgid: &str,
+    author: &str,
+    author_name: &str,
+) -> ApiResult<()> {
+    let Log {
+        messages,
+        conversation: column,
+        ..
+    } = C::LOG;
+    connection.execute(
+        &format!(
+            "UPDATE {messages} SET forwarded_from = ?3, forwarded_from_name = ?4 \
+             WHERE id = ?1 AND {column} = ?2"
+        ),
+        params![msgid, conversation.id(), author, author_name],
+    )?;
+    Ok(())
+}
+
+/// The ids of a message's files, in order (those a forward attaches again).
+pub fn file_ids<C: Conversation>(
+    connection: &Connection,
+    _conversation: &C,
+    message: &Stored,
+) -> ApiResult<Vec<String>> {
+    let ids = connection
+        .prepare_cached(&format!(
+            "SELECT file_id FROM {} WHERE message_id = ?1 ORDER BY position",
+            C::LOG.files
+        ))?
+        .query_map([&message.id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
 }
 
 /// Whether the message has attachments (an edit may then blank its text). The conversation

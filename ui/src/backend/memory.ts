@@ -142,6 +142,9 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       replyTo: reply?.message ?? null,
       files,
       clientKey: null,
+      forwardedFrom: null,
+      forwardedFromName: null,
+      metaData: null,
     };
     list.push(message);
     const chat = chatOf(chatid);

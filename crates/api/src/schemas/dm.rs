@@ -63,6 +63,15 @@ contract_types! {
         /// The sender's idempotency key, echoed so that the sender can match its local echo.
         #[serde(default)]
         pub client_key: Option<String>,
+        /// A forwarded message: the userid of the original's author, and their display name
+        /// when it was forwarded (as the real service's `Message` names them).
+        #[serde(default)]
+        pub forwarded_from: Option<String>,
+        #[serde(default)]
+        pub forwarded_from_name: Option<String>,
+        /// The real service's opaque per-message metadata; this server sets none (`null`).
+        #[serde(default)]
+        pub meta_data: Option<String>,
     }
 
     /// `clientKey` makes a send idempotent: the server stores a message once per author and key,
@@ -95,6 +104,8 @@ contract_types! {
 
     pub struct EditMessageReq {
         pub chatid: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
         pub msgid: String,
         pub message: String,
     }
@@ -106,6 +117,8 @@ contract_types! {
 
     pub struct PinMessageReq {
         pub chatid: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
         pub msgid: String,
     }
 
@@ -119,6 +132,18 @@ contract_types! {
         pub limit: Option<u32>,
         #[serde(default)]
         pub after: Option<String>,
+    }
+
+    /// Forwards a message of one of the caller's chats into another of their chats, with its
+    /// attachments (an extension of the index: [`crate::extensions`]).
+    pub struct ForwardMessageReq {
+        /// The chat the message is in.
+        pub chatid: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
+        pub msgid: String,
+        /// The direct chat it goes to.
+        pub forward_to: String,
     }
 
     /// Query: a chat.

@@ -84,6 +84,8 @@ contract_types! {
     pub struct TMPinMessageReq {
         pub cascade_id: String,
         pub thread_id: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
         pub msgid: String,
     }
 
@@ -94,6 +96,8 @@ contract_types! {
     pub struct TMEditMessageReq {
         pub cascade_id: String,
         pub thread_id: String,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
         pub msgid: String,
         pub message: String,
     }

@@ -24,6 +24,9 @@ pub fn message(chatid: &str, msgid: &str, t: i64, i: u32) -> Message {
         reply_to: None,
         files: vec![],
         client_key: None,
+        forwarded_from: None,
+        forwarded_from_name: None,
+        meta_data: None,
     }
 }
 

@@ -84,7 +84,7 @@ pub fn verify(
     let Some(code_hash) = code_hash.filter(|_| usable) else {
         return Err(ErrorCode::InvalidCode.into());
     };
-    if !same(&code_hash, &secret_hash(credential.trim())) {
+    if !same(&code_hash, &secret_hash(&zero_padded(credential.trim()))) {
         // The last allowed miss also forgets the code, so only a new one can verify the factor.
         transaction.execute(
             "UPDATE challenge_factors SET attempts = attempts + 1,
@@ -102,6 +102,21 @@ pub fn verify(
     let answer = view(&transaction, challenge_id)?;
     transaction.commit()?;
     Ok(answer)
+}
+
+/// A numeric code as the real service's clients send it (an integer, which drops leading
+/// zeros), padded back to the length codes are made with: `42` is `000042`. Anything else
+/// (a longer code, a reset token) is left as it is.
+fn zero_padded(credential: &str) -> String {
+    let length = new_code().len();
+    if !credential.is_empty()
+        && credential.len() < length
+        && credential.bytes().all(|b| b.is_ascii_digit())
+    {
+        format!("{credential:0>length$}")
+    } else {
+        credential.to_owned()
+    }
 }
 
 /// Compares two hashes in time independent of where they differ.
@@ -164,6 +179,14 @@ fn action(purpose: &ChallengePurpose) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_codes_get_their_leading_zeros_back() {
+        assert_eq!(zero_padded("42"), "000042");
+        assert_eq!(zero_padded("123456"), "123456");
+        assert_eq!(zero_padded("abc"), "abc");
+        assert_eq!(zero_padded(""), "");
+    }
 
     #[test]
     fn hashes_compare_whole() {

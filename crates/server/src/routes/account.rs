@@ -182,7 +182,11 @@ async fn get_sessions(ctx: Ctx, _: (), _: ()) -> ApiResult<Vec<SessionV3>> {
 }
 
 /// Ends one of the caller's sessions (the current one too); another user's is `notFound`.
-async fn logout_session(ctx: Ctx, _: (), body: LogoutSessionReq) -> ApiResult<GenericSuccessBody> {
+pub(crate) async fn logout_session(
+    ctx: Ctx,
+    _: (),
+    body: LogoutSessionReq,
+) -> ApiResult<GenericSuccessBody> {
     let userid = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     ctx.state

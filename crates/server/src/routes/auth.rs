@@ -89,7 +89,7 @@ async fn register(ctx: Ctx, _: (), body: RegisterReq) -> ApiResult<SuccessfulAut
         .await
 }
 
-async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthResp> {
+pub(crate) async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthResp> {
     let identity = body.identity.trim().to_owned();
     ctx.state.limiter.hit(
         &format!("signin:{}:{}", ctx.client_ip, identity.to_lowercase()),
@@ -129,7 +129,11 @@ async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthRe
         .await
 }
 
-async fn sign_in_methods(ctx: Ctx, query: IdentityQuery, _: ()) -> ApiResult<AuthMethods> {
+pub(crate) async fn sign_in_methods(
+    ctx: Ctx,
+    query: IdentityQuery,
+    _: (),
+) -> ApiResult<AuthMethods> {
     let identity = query.identity.trim().to_owned();
     ctx.state
         .db
@@ -219,7 +223,11 @@ async fn refresh_token_pair(
         .await
 }
 
-async fn register_challenge(ctx: Ctx, _: (), body: RegisterAuthAttemptReq) -> ApiResult<Challenge> {
+pub(crate) async fn register_challenge(
+    ctx: Ctx,
+    _: (),
+    body: RegisterAuthAttemptReq,
+) -> ApiResult<Challenge> {
     ctx.state
         .db
         .call(move |c| challenges::register(c, &body))
@@ -242,7 +250,7 @@ async fn factor_target(ctx: &Ctx, challenge_id: &str, kind: FactorKind) -> ApiRe
         .await
 }
 
-async fn request_factor_credential(
+pub(crate) async fn request_factor_credential(
     ctx: Ctx,
     _: (),
     body: RequestFactorCredentialReq,
@@ -263,7 +271,7 @@ async fn request_factor_credential(
     Ok(GenericSuccessBody::new("credentialSent"))
 }
 
-async fn verify_factor(ctx: Ctx, _: (), body: VerifyFactorReq) -> ApiResult<Challenge> {
+pub(crate) async fn verify_factor(ctx: Ctx, _: (), body: VerifyFactorReq) -> ApiResult<Challenge> {
     let target = factor_target(&ctx, &body.challenge_id, body.kind).await?;
     limit_codes(&ctx, "verify", &target)?;
     ctx.state

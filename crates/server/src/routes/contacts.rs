@@ -26,7 +26,7 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
     add::<DeleteContact, _, _>(router, delete_contact)
 }
 
-async fn get_contacts(ctx: Ctx, _: (), _: ()) -> ApiResult<Vec<Contact>> {
+pub(crate) async fn get_contacts(ctx: Ctx, _: (), _: ()) -> ApiResult<Vec<Contact>> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     ctx.state
@@ -35,7 +35,7 @@ async fn get_contacts(ctx: Ctx, _: (), _: ()) -> ApiResult<Vec<Contact>> {
         .await
 }
 
-async fn create_contact(ctx: Ctx, _: (), body: AddContactReq) -> ApiResult<Contact> {
+pub(crate) async fn create_contact(ctx: Ctx, _: (), body: AddContactReq) -> ApiResult<Contact> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     let (mine, theirs) = ctx

@@ -35,7 +35,11 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
     add::<DmGetPosition, _, _>(router, get_position)
 }
 
-async fn get_messages(ctx: Ctx, query: GetMessagesQuery, _: ()) -> ApiResult<Vec<Message>> {
+pub(crate) async fn get_messages(
+    ctx: Ctx,
+    query: GetMessagesQuery,
+    _: (),
+) -> ApiResult<Vec<Message>> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     ctx.state
@@ -76,7 +80,7 @@ fn read_page(
     Ok(page)
 }
 
-async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiResult<Message> {
+pub(crate) async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiResult<Message> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     let sent = ctx
@@ -179,7 +183,7 @@ fn send(
     })
 }
 
-async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiResult<Message> {
+pub(crate) async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiResult<Message> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     let (chat, message) = ctx
@@ -214,7 +218,7 @@ async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiResult<Messag
 
 /// All or nothing: when any named message is not the caller's (`notAuthor`) or not in the
 /// chat (`notFound`), none is deleted.
-async fn delete_messages(
+pub(crate) async fn delete_messages(
     ctx: Ctx,
     _: (),
     body: DeleteMessagesReq,

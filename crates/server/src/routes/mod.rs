@@ -6,6 +6,7 @@ pub mod calls;
 pub mod cascades;
 pub mod contacts;
 pub mod dm;
+pub mod forwarding;
 pub mod identity_changes;
 pub mod pictures;
 pub mod storage;
@@ -25,6 +26,7 @@ pub fn mount_all(router: Router<AppState>) -> Router<AppState> {
     let router = identity_changes::mount(router);
     let router = contacts::mount(router);
     let router = dm::mount(router);
+    let router = forwarding::mount(router);
     let router = uploads::mount(router);
     let router = cascades::mount(router);
     let router = threads::mount(router);

@@ -22,7 +22,7 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
     add::<CompleteMultipartUpload, _, _>(router, complete_multipart)
 }
 
-async fn register_attachments(
+pub(crate) async fn register_attachments(
     ctx: Ctx,
     _: (),
     body: S3PresignedFileReq,
@@ -35,7 +35,11 @@ async fn register_attachments(
         .await
 }
 
-async fn complete_attachment(ctx: Ctx, _: (), body: CompleteUploadReq) -> ApiResult<Attachment> {
+pub(crate) async fn complete_attachment(
+    ctx: Ctx,
+    _: (),
+    body: CompleteUploadReq,
+) -> ApiResult<Attachment> {
     let owner = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     ctx.state

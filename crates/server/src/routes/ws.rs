@@ -45,19 +45,23 @@ async fn upgrade(
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    upgrade.on_upgrade(move |socket| serve(state, caller, socket))
+    upgrade.on_upgrade(move |socket| serve(state, caller, socket, |frame| vec![frame]))
 }
 
-async fn serve(state: AppState, caller: Caller, socket: WebSocket) {
+/// What a connection writes for each frame the hub queues: the frame itself on our surface,
+/// the older payloads on the compatibility surface (`docs/compat-surface.md`).
+pub(crate) type Dialect = fn(String) -> Vec<String>;
+
+pub(crate) async fn serve(state: AppState, caller: Caller, socket: WebSocket, dialect: Dialect) {
     let (connection_id, mut queue) = state.hub.register(&caller.userid, &caller.session_id);
     let (mut outgoing, mut incoming) = socket.split();
     let hello = ServerEvent::ConnectionId(ConnectionId {
         conn_id: connection_id.clone(),
     });
-    let mut open = outgoing
-        .send(WsMessage::Text(hello.to_frame(None).to_text().into()))
-        .await
-        .is_ok();
+    let mut open = true;
+    for frame in dialect(hello.to_frame(None).to_text()) {
+        open = open && outgoing.send(WsMessage::Text(frame.into())).await.is_ok();
+    }
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.tick().await;
     let mut silent_beats = 0u32;
@@ -67,7 +71,11 @@ async fn serve(state: AppState, caller: Caller, socket: WebSocket) {
         tokio::select! {
             biased;
             queued = queue.recv() => match queued {
-                Some(Outbound::Frame(text)) => open = outgoing.send(WsMessage::Text(text.into())).await.is_ok(),
+                Some(Outbound::Frame(text)) => {
+                    for frame in dialect(text) {
+                        open = open && outgoing.send(WsMessage::Text(frame.into())).await.is_ok();
+                    }
+                }
                 // Closed by the hub (logout) or dropped as stalled.
                 Some(Outbound::Close) | None => {
                     let _ = outgoing.send(WsMessage::Close(None)).await;
