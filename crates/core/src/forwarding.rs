@@ -1,11 +1,13 @@
 //! Forwarding a message into another chat (the contract's extension
-//! `chatenium_api::DmForwardMessage`). Kept apart from `dm_actions` while the core is being
-//! restructured; it belongs with the other message actions.
+//! `chatenium_api::DmForwardMessage`), an extension of the published index that the real
+//! service offers.
 
 use chatenium_api::schemas::dm::{ForwardMessageReq, Message};
 use chatenium_api::DmForwardMessage;
 
+use crate::conversations;
 use crate::error::ClientError;
+use crate::feed::DmFeed;
 use crate::Client;
 
 impl Client {
@@ -24,11 +26,12 @@ impl Client {
             forward_to: to_chatid.to_owned(),
         };
         let forwarded = self
-            .shared
+            .ctx
             .session
             .call::<DmForwardMessage>(&(), &request)
             .await?;
-        self.shared.ingest_messages(vec![forwarded.clone()]).await?;
+        let feed = DmFeed::new(to_chatid);
+        conversations::ingest(&self.ctx, &feed, vec![forwarded.clone()]).await?;
         Ok(forwarded)
     }
 }

@@ -131,6 +131,10 @@ impl TimelineEntry {
                     reply_to: message.reply_to,
                     files: message.files.into_iter().map(|f| f.attachment).collect(),
                     client_key: message.client_key,
+                    // Thread messages are not forwarded copies (forwarding reaches chats only).
+                    forwarded_from: None,
+                    forwarded_from_name: None,
+                    meta_data: None,
                 },
             },
             TimelineItem::Pending { outgoing } => {
