@@ -27,11 +27,30 @@ pub struct Config {
     /// The largest JSON request body.
     pub max_body_bytes: usize,
     pub rate_limits: RateLimits,
+    /// Timeouts and caps on connections (see "Running the server on the internet" in the README).
+    pub connections: ConnectionLimits,
     pub oauth: OAuthConfig,
     /// How codes and reset tokens leave the server.
     pub delivery: Delivery,
     /// Calls and peer-to-peer file transfers: ICE servers, LiveKit, ring and transfer timeouts.
     pub calls: CallSettings,
+}
+
+/// What one client address or connection may hold open, and how long the server waits for a
+/// slow one. Milliseconds, so that tests can use short ones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionLimits {
+    /// A connection must send a request's headers within this long, its first request's too: a
+    /// connection that sends nothing is closed after it (slowloris).
+    pub header_timeout_ms: u64,
+    /// A request body may pause this long between two pieces before the request fails.
+    pub body_timeout_ms: u64,
+    /// Open connections (WebSockets included) per client address; 0 means no cap. Behind a
+    /// reverse proxy every connection comes from the proxy: raise this or cap at the proxy.
+    pub max_per_address: usize,
+    /// Cascades one WebSocket may follow the thread events of.
+    pub max_subscriptions: usize,
 }
 
 /// Attempts allowed per key (client address and identity) in a window.
@@ -139,9 +158,21 @@ impl Default for Config {
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
             max_body_bytes: 1024 * 1024,
             rate_limits: RateLimits::default(),
+            connections: ConnectionLimits::default(),
             oauth: OAuthConfig::default(),
             delivery: Delivery::default(),
             calls: CallSettings::default(),
+        }
+    }
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+            max_per_address: 256,
+            max_subscriptions: 1_000,
         }
     }
 }

@@ -130,14 +130,20 @@ impl Hub {
         users.retain(|_, connections| !connections.is_empty());
     }
 
-    /// Also deliver this cascade's thread events to the connection.
-    pub fn subscribe(&self, userid: &str, connection_id: &str, cascade_ids: &[String]) {
+    /// Also deliver these cascades' thread events to the connection, while it follows fewer
+    /// than `cap`; the rest are ignored. The caller checks the user belongs to them.
+    pub fn subscribe(&self, userid: &str, connection_id: &str, cascade_ids: &[String], cap: usize) {
         if let Some(connection) = self
             .lock()
             .get_mut(userid)
             .and_then(|cs| cs.iter_mut().find(|c| c.id == connection_id))
         {
-            connection.cascades.extend(cascade_ids.iter().cloned());
+            for cascade_id in cascade_ids {
+                if connection.cascades.len() >= cap {
+                    break;
+                }
+                connection.cascades.insert(cascade_id.clone());
+            }
         }
     }
 
@@ -165,6 +171,15 @@ impl Hub {
             });
         }
         users.retain(|_, connections| !connections.is_empty());
+    }
+
+    /// The cascades a connection follows the thread events of.
+    pub fn subscriptions(&self, userid: &str, connection_id: &str) -> Vec<String> {
+        self.lock()
+            .get(userid)
+            .and_then(|cs| cs.iter().find(|c| c.id == connection_id))
+            .map(|c| c.cascades.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// How many connections a user has open.

@@ -14,6 +14,7 @@ use chatenium_api::ws::{ClientCommand, ConnectionId, Frame, ServerEvent, WsQuery
 use chatenium_api::{Endpoint, WsUpgrade};
 use futures_util::{SinkExt, StreamExt};
 
+use crate::cascade_members;
 use crate::hub::Outbound;
 use crate::sessions::{self, Caller};
 use crate::state::AppState;
@@ -45,7 +46,12 @@ async fn upgrade(
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    upgrade.on_upgrade(move |socket| serve(state, caller, socket))
+    // A client frame is a command of a few hundred bytes; the largest JSON body is plenty.
+    let max_frame = state.config.max_body_bytes;
+    upgrade
+        .max_message_size(max_frame)
+        .max_frame_size(max_frame)
+        .on_upgrade(move |socket| serve(state, caller, socket))
 }
 
 async fn serve(state: AppState, caller: Caller, socket: WebSocket) {
@@ -79,7 +85,7 @@ async fn serve(state: AppState, caller: Caller, socket: WebSocket) {
                     silent_beats = 0;
                     match message {
                         WsMessage::Text(text) => {
-                            if let Some(reply) = command(&state, &caller, &connection_id, text.as_str()) {
+                            if let Some(reply) = command(&state, &caller, &connection_id, text.as_str()).await {
                                 open = outgoing.send(WsMessage::Text(reply.into())).await.is_ok();
                             }
                         }
@@ -99,15 +105,16 @@ async fn serve(state: AppState, caller: Caller, socket: WebSocket) {
 }
 
 /// Handles one client frame; a frame it cannot read is ignored (and logged), never fatal.
-fn command(state: &AppState, caller: &Caller, connection_id: &str, text: &str) -> Option<String> {
+async fn command(
+    state: &AppState,
+    caller: &Caller,
+    connection_id: &str,
+    text: &str,
+) -> Option<String> {
     match Frame::parse(text).and_then(|frame| ClientCommand::from_frame(&frame)) {
         Ok(ClientCommand::Ping) => Some(ServerEvent::Pong.to_frame(None).to_text()),
         Ok(ClientCommand::Subscribe(subscription)) => {
-            // Safe for any id: thread events go to the cascade's members only, and a
-            // subscription only narrows which of a member's connections receive them.
-            state
-                .hub
-                .subscribe(&caller.userid, connection_id, &subscription.cascade_ids);
+            subscribe(state, caller, connection_id, subscription.cascade_ids).await;
             None
         }
         Err(error) => {
@@ -115,4 +122,29 @@ fn command(state: &AppState, caller: &Caller, connection_id: &str, text: &str) -
             None
         }
     }
+}
+
+/// Follows the cascades of `requested` the caller belongs to, up to the cap: what a connection
+/// keeps is bounded by the user's memberships, not by what a client sends.
+async fn subscribe(state: &AppState, caller: &Caller, connection_id: &str, requested: Vec<String>) {
+    let userid = caller.userid.clone();
+    let member_of = match state
+        .db
+        .call(move |c| cascade_members::cascades_of(c, &userid))
+        .await
+    {
+        Ok(member_of) => member_of,
+        Err(error) => {
+            tracing::warn!(detail = ?error.detail, "a subscription was not checked");
+            return;
+        }
+    };
+    let allowed: Vec<String> = requested
+        .into_iter()
+        .filter(|id| member_of.contains(id))
+        .collect();
+    let cap = state.config.connections.max_subscriptions;
+    state
+        .hub
+        .subscribe(&caller.userid, connection_id, &allowed, cap);
 }
