@@ -11,6 +11,7 @@ pub mod challenges;
 pub mod chats;
 pub mod clock;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -131,15 +132,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     }
     let app = router(state.clone());
     let (shutdown, shutdown_rx) = oneshot::channel();
-    let task = tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, service).with_graceful_shutdown(async {
-            let _ = shutdown_rx.await;
-        });
-        if let Err(error) = served.await {
-            tracing::error!(%error, "server stopped");
-        }
-    });
+    let limits = state.config.connections.clone();
+    let task = tokio::spawn(connections::serve(listener, app, limits, async {
+        let _ = shutdown_rx.await;
+    }));
     Ok(RunningServer {
         addr,
         base_url,
@@ -152,6 +148,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// Every route of the contract plus the server's own OpenAPI document.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let body_timeout = Duration::from_millis(state.config.connections.body_timeout_ms);
     routes::mount_all(Router::new())
         .route(
             "/openapi.json",
@@ -165,6 +162,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(http::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
+        // A body that stalls fails the request (badRequest) and the connection closes after.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error::ApiError::internal("a handler panicked").into_response()
         }))

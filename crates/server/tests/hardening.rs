@@ -5,7 +5,9 @@
 mod common;
 
 use chatenium_api::ws::{ClientCommand, Subscription};
-use common::TestServer;
+use common::{TestServer, PATIENCE};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 // ---- 1. WebSocket subscriptions: members' cascades only, capped, gone with the connection ----
 
@@ -46,4 +48,84 @@ async fn a_subscription_keeps_only_the_callers_cascades_up_to_the_cap() {
         .subscriptions(&anna.userid, &socket.conn_id);
     assert_eq!(kept.len(), 2, "the cap holds: {kept:?}");
     assert!(kept.contains(&first.cascade_id), "what was followed stays followed");
+}
+
+// ---- 2. Slow clients: header, body and idle timeouts, connections per address ----
+
+/// Reads until the server closes the connection; panics if it is still open after
+/// [`PATIENCE`]. What arrived (perhaps an error answer) comes back.
+async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    });
+    read.await.expect("the server closes the connection");
+    received
+}
+
+async fn connect(server: &TestServer) -> TcpStream {
+    TcpStream::connect(server.server.addr)
+        .await
+        .expect("connects")
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_after_the_header_timeout() {
+    let server = TestServer::start_with(|c| c.connections.header_timeout_ms = 200).await;
+    let mut silent = connect(&server).await;
+    until_closed(&mut silent).await;
+}
+
+#[tokio::test]
+async fn half_sent_headers_are_closed_after_the_header_timeout() {
+    let server = TestServer::start_with(|c| c.connections.header_timeout_ms = 200).await;
+    let mut slow = connect(&server).await;
+    slow.write_all(b"POST /v2/user/signIn HTTP/1.1\r\nHost: localhost\r\nContent-Ty")
+        .await
+        .expect("writes");
+    until_closed(&mut slow).await;
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_fails_the_request_and_closes_the_connection() {
+    let server = TestServer::start_with(|c| c.connections.body_timeout_ms = 200).await;
+    let path = <chatenium_api::SignIn as chatenium_api::Endpoint>::META.path;
+    let mut slow = connect(&server).await;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"identity\":"
+    );
+    slow.write_all(head.as_bytes()).await.expect("writes");
+    let answer = String::from_utf8_lossy(&until_closed(&mut slow).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("badRequest"), "{answer}");
+}
+
+#[tokio::test]
+async fn an_address_holds_at_most_its_cap_of_connections() {
+    let server = TestServer::start_with(|c| c.connections.max_per_address = 2).await;
+    let mut kept = Vec::new();
+    for _ in 0..2 {
+        let mut connection = connect(&server).await;
+        // An answer proves the server took the connection and counts it.
+        connection
+            .write_all(b"GET /openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .expect("writes");
+        let mut first_bytes = [0u8; 12];
+        connection
+            .read_exact(&mut first_bytes)
+            .await
+            .expect("an answer");
+        assert_eq!(&first_bytes, b"HTTP/1.1 200");
+        kept.push(connection);
+    }
+    let mut third = connect(&server).await;
+    let answer = until_closed(&mut third).await;
+    assert!(answer.is_empty(), "closed without a word");
 }
