@@ -53,15 +53,29 @@ pub struct ConnectionLimits {
     pub max_subscriptions: usize,
 }
 
-/// Attempts allowed per key (client address and identity) in a window.
+/// Attempts allowed in a window, each as a burst given back gradually over the window (see
+/// [`crate::ratelimit`]). 0 turns a limit off.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimits {
     pub window_secs: u64,
-    /// Sign-in, OAuth and password reset attempts.
+    /// Sign-in, OAuth, password reset and account deletion attempts per address and account
+    /// (an account's username, e-mail and phone share one count) or OAuth provider.
     pub sign_in: u32,
-    /// Codes requested and codes tried.
+    /// Sign-in attempts per address, whatever the identity.
+    pub sign_in_per_address: u32,
+    /// Codes requested, and codes tried, per e-mail address or phone number.
     pub codes: u32,
+    /// Codes requested, and codes tried, per client address.
+    pub codes_per_address: u32,
+    /// Codes the whole server sends.
+    pub codes_sent: u32,
+    /// Accounts made per client address.
+    pub registrations: u32,
+    /// User lookups (availability, sign-in methods, user ids) per client address.
+    pub lookups: u32,
+    /// Challenges created per client address.
+    pub challenges: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -182,7 +196,13 @@ impl Default for RateLimits {
         RateLimits {
             window_secs: 60,
             sign_in: 10,
+            sign_in_per_address: 30,
             codes: 5,
+            codes_per_address: 10,
+            codes_sent: 60,
+            registrations: 10,
+            lookups: 60,
+            challenges: 20,
         }
     }
 }

@@ -107,7 +107,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .timeout(Duration::from_secs(10))
         .build()?;
     let state = AppState::new(Shared {
-        limiter: ratelimit::RateLimiter::new(Duration::from_secs(config.rate_limits.window_secs)),
+        limits: ratelimit::RateLimiters::new(&config.rate_limits),
         sender,
         outbox: Some(outbox),
         push: push::PushSeam::local(config.data_dir.join("pushes.jsonl")),

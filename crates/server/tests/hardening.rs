@@ -4,8 +4,14 @@
 
 mod common;
 
+use chatenium_api::schemas::auth::*;
 use chatenium_api::ws::{ClientCommand, Subscription};
-use common::{TestServer, PATIENCE};
+use chatenium_api::{
+    ErrorCode, FetchUserId, Register, RegisterChallenge, RequestFactorCredential, SignInMethods,
+    UsernameAvailability,
+};
+use chatenium_server::config::RateLimits;
+use common::{assert_refused, As, Failure, TestServer, PATIENCE};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -128,4 +134,191 @@ async fn an_address_holds_at_most_its_cap_of_connections() {
     let mut third = connect(&server).await;
     let answer = until_closed(&mut third).await;
     assert!(answer.is_empty(), "closed without a word");
+}
+
+// ---- 3. Rate limits per address, per target and for the whole server (default settings) ----
+
+fn new_address_challenge(n: usize) -> RegisterAuthAttemptReq {
+    RegisterAuthAttemptReq {
+        purpose: ChallengePurpose::Register,
+        identity: None,
+        data_override: Some(ChallengeDataOverride {
+            email: Some(format!("new-{n}@example.test")),
+            phone: None,
+        }),
+    }
+}
+
+async fn request_code(server: &TestServer, challenge: &Challenge) -> Result<(), Failure> {
+    let request = RequestFactorCredentialReq {
+        challenge_id: challenge.challenge_id.clone(),
+        kind: FactorKind::Email,
+    };
+    server
+        .call::<RequestFactorCredential>(As::default(), &(), &request)
+        .await
+        .map(drop)
+}
+
+fn new_account(n: usize) -> RegisterReq {
+    RegisterReq {
+        username: format!("user{n}"),
+        display_name: format!("User {n}"),
+        email: format!("user{n}@example.test"),
+        password: "a-long-password".into(),
+        phone: None,
+        os: "test".into(),
+        language: "en".into(),
+    }
+}
+
+#[tokio::test]
+async fn accounts_made_from_one_address_are_limited() {
+    let server = TestServer::start().await;
+    let allowed = RateLimits::default().registrations as usize;
+    for n in 0..allowed {
+        server
+            .call::<Register>(As::default(), &(), &new_account(n))
+            .await
+            .expect("within the limit");
+    }
+    assert_refused(
+        server
+            .call::<Register>(As::default(), &(), &new_account(allowed))
+            .await,
+        ErrorCode::RateLimited,
+    );
+}
+
+#[tokio::test]
+async fn user_lookups_from_one_address_are_limited() {
+    let server = TestServer::start().await;
+    let allowed = RateLimits::default().lookups as usize;
+    for n in 0..allowed {
+        let query = IdentityQuery {
+            identity: format!("someone{n}"),
+        };
+        let outcome = if n % 2 == 0 {
+            server
+                .call::<SignInMethods>(As::default(), &query, &())
+                .await
+                .map(drop)
+        } else {
+            server
+                .call::<FetchUserId>(As::default(), &query, &())
+                .await
+                .map(drop)
+        };
+        assert_ne!(outcome.map_err(|f| f.code), Err(ErrorCode::RateLimited));
+    }
+    let query = UsernameQuery {
+        username: "someone".into(),
+    };
+    assert_refused(
+        server
+            .call::<UsernameAvailability>(As::default(), &query, &())
+            .await,
+        ErrorCode::RateLimited,
+    );
+}
+
+#[tokio::test]
+async fn challenges_from_one_address_are_limited() {
+    let server = TestServer::start().await;
+    let allowed = RateLimits::default().challenges as usize;
+    for n in 0..allowed {
+        server
+            .call::<RegisterChallenge>(As::default(), &(), &new_address_challenge(n))
+            .await
+            .expect("within the limit");
+    }
+    assert_refused(
+        server
+            .call::<RegisterChallenge>(As::default(), &(), &new_address_challenge(allowed))
+            .await,
+        ErrorCode::RateLimited,
+    );
+}
+
+#[tokio::test]
+async fn codes_mailed_to_new_addresses_from_one_address_are_limited() {
+    let server = TestServer::start().await;
+    let allowed = RateLimits::default().codes_per_address as usize;
+    let mut challenges = Vec::new();
+    for n in 0..=allowed {
+        let challenge = server
+            .call::<RegisterChallenge>(As::default(), &(), &new_address_challenge(n))
+            .await
+            .expect("a challenge");
+        challenges.push(challenge);
+    }
+    for challenge in &challenges[..allowed] {
+        request_code(&server, challenge)
+            .await
+            .expect("within the limit");
+    }
+    assert_refused(
+        request_code(&server, &challenges[allowed]).await,
+        ErrorCode::RateLimited,
+    );
+}
+
+#[tokio::test]
+async fn the_server_as_a_whole_mails_at_most_its_codes_per_window() {
+    let server = TestServer::start_with(|c| {
+        c.rate_limits.codes_per_address = 0;
+        c.rate_limits.codes_sent = 3;
+    })
+    .await;
+    let mut challenges = Vec::new();
+    for n in 0..4 {
+        let challenge = server
+            .call::<RegisterChallenge>(As::default(), &(), &new_address_challenge(n))
+            .await
+            .expect("a challenge");
+        challenges.push(challenge);
+    }
+    for challenge in &challenges[..3] {
+        request_code(&server, challenge)
+            .await
+            .expect("within the limit");
+    }
+    assert_refused(
+        request_code(&server, &challenges[3]).await,
+        ErrorCode::RateLimited,
+    );
+}
+
+#[tokio::test]
+async fn password_spraying_across_identities_from_one_address_is_limited() {
+    let server = TestServer::start().await;
+    let allowed = RateLimits::default().sign_in_per_address as usize;
+    for n in 0..allowed {
+        let outcome = server.sign_in(&format!("someone{n}"), "Password1").await;
+        assert_refused(outcome, ErrorCode::UserNotFound);
+    }
+    assert_refused(
+        server.sign_in("someone-else", "Password1").await,
+        ErrorCode::RateLimited,
+    );
+}
+
+#[tokio::test]
+async fn the_email_spelling_of_an_identity_shares_the_accounts_guesses() {
+    let server = TestServer::start().await;
+    let [anna] = server.users(["anna"]).await;
+    let allowed = RateLimits::default().sign_in as usize;
+    for n in 0..allowed {
+        let identity = if n % 2 == 0 { &anna.username } else { &anna.email };
+        let outcome = server.sign_in(identity, "wrong-password").await;
+        assert_refused(outcome, ErrorCode::InvalidCredentials);
+    }
+    assert_refused(
+        server.sign_in(&anna.username, &anna.password).await,
+        ErrorCode::RateLimited,
+    );
+    assert_refused(
+        server.sign_in(&anna.email.to_uppercase(), &anna.password).await,
+        ErrorCode::RateLimited,
+    );
 }
