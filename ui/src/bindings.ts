@@ -268,6 +268,10 @@ export type ErrorCode_Deserialize =
 "badRequest" | 
 /** The request body is larger than the server accepts. */
 "payloadTooLarge" | 
+/** The path exists but not with this HTTP method. */
+"methodNotAllowed" | 
+/** A JSON body must be sent as Content-Type: application/json. */
+"unsupportedMediaType" | 
 /** Too many attempts; wait and try again. */
 "rateLimited" | 
 /** The server failed; nothing was changed. */
@@ -338,6 +342,8 @@ export type ErrorCode_Deserialize =
 "uploadIncomplete" | 
 /** The file is larger than the server accepts. */
 "uploadTooLarge" | 
+/** The caller's uploads would pass their storage quota. */
+"storageQuotaExceeded" | 
 /** The signed URL is wrong or has expired. */
 "invalidSignature" | 
 /** The caller is banned from this cascade. */
@@ -365,6 +371,10 @@ export type ErrorCode_Serialize =
 "badRequest" | 
 /** The request body is larger than the server accepts. */
 "payloadTooLarge" | 
+/** The path exists but not with this HTTP method. */
+"methodNotAllowed" | 
+/** A JSON body must be sent as Content-Type: application/json. */
+"unsupportedMediaType" | 
 /** Too many attempts; wait and try again. */
 "rateLimited" | 
 /** The server failed; nothing was changed. */
@@ -435,6 +445,8 @@ export type ErrorCode_Serialize =
 "uploadIncomplete" | 
 /** The file is larger than the server accepts. */
 "uploadTooLarge" | 
+/** The caller's uploads would pass their storage quota. */
+"storageQuotaExceeded" | 
 /** The signed URL is wrong or has expired. */
 "invalidSignature" | 
 /** The caller is banned from this cascade. */

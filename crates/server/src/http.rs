@@ -1,8 +1,8 @@
 //! Binds the contract's endpoints to handlers. [`add`] takes an endpoint type and a handler
 //! `async fn(Ctx, E::Query, E::Body) -> ApiResult<E::Response>` and does everything the
 //! contract says about the request: the method and path from the table, the access token,
-//! `X-WS-ID`, decoding the query and body (a bad one is `badRequest`, never a panic) and
-//! encoding the answer or the `{error}` body.
+//! `X-WS-ID`, the body's `Content-Type` ([`require_json`]), decoding the query and body (a bad
+//! one is `badRequest`, never a panic) and encoding the answer or the `{error}` body.
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -78,6 +78,9 @@ where
         let handler = handler.clone();
         async move {
             let outcome: ApiResult<E::Response> = async {
+                if meta.body == Payload::Json {
+                    require_json(&headers)?;
+                }
                 let caller = match meta.auth {
                     Auth::AccessToken => Some(authenticate(&state, &headers).await?),
                     _ => None,
@@ -108,6 +111,20 @@ where
         }
     };
     router.route(meta.path, on(method_filter(meta.method), route))
+}
+
+/// The contract's JSON bodies must say `Content-Type: application/json` (parameters such as
+/// `charset` allowed). A cross-site page can send `text/plain`, a form or no type without the
+/// browser asking first; it cannot send this, so no such page can make these requests. The
+/// rule is this surface's: a layer for the real service's older surface, whose own clients send
+/// `text/plain`, binds its routes without it (see `docs/service-conventions.md`).
+fn require_json(headers: &HeaderMap) -> ApiResult<()> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"));
+    crate::error::ensure(is_json, ErrorCode::UnsupportedMediaType)
 }
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {

@@ -7,7 +7,8 @@ mod common;
 use chatenium_api::schemas::auth::*;
 use chatenium_api::ws::{ClientCommand, Subscription};
 use chatenium_api::{
-    ErrorCode, FetchUserId, Register, RegisterChallenge, RequestFactorCredential, SignInMethods,
+    ErrorBody, ErrorCode, FetchUserId, Register, RegisterChallenge, RequestFactorCredential, SignIn,
+    SignInMethods,
     UsernameAvailability,
 };
 use chatenium_server::config::RateLimits;
@@ -321,4 +322,45 @@ async fn the_email_spelling_of_an_identity_shares_the_accounts_guesses() {
         server.sign_in(&anna.email.to_uppercase(), &anna.password).await,
         ErrorCode::RateLimited,
     );
+}
+
+// ---- 4. A JSON body must say it is JSON ----
+
+#[tokio::test]
+async fn a_json_body_under_another_content_type_is_refused() {
+    let server = TestServer::start().await;
+    let [anna] = server.users(["anna"]).await;
+    let url = server.url(<SignIn as chatenium_api::Endpoint>::META.path);
+    let body = serde_json::json!({
+        "identity": anna.username, "password": anna.password, "os": "test", "language": "en"
+    })
+    .to_string();
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        let mut request = server.http.post(&url).body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let error: ErrorBody = response.json().await.expect("an error body");
+        assert_eq!(
+            (status, error.error),
+            (415, ErrorCode::UnsupportedMediaType),
+            "{content_type:?}"
+        );
+    }
+    let response = server
+        .http
+        .post(&url)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 200, "JSON with a charset is JSON");
 }

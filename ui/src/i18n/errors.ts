@@ -7,6 +7,8 @@ import type { Language } from "./index.svelte";
 const en: Record<ErrorCode, string> = {
   badRequest: "The request was not understood.",
   payloadTooLarge: "That is too large to send.",
+  methodNotAllowed: "The server does not support this request.",
+  unsupportedMediaType: "The server does not support this request.",
   rateLimited: "Too many attempts. Wait a little and try again.",
   internal: "The server failed. Nothing was changed; try again.",
   notFound: "It does not exist, or you may not see it.",
@@ -42,6 +44,7 @@ const en: Record<ErrorCode, string> = {
   uploadNotFound: "The upload was not found.",
   uploadIncomplete: "The file did not arrive completely.",
   uploadTooLarge: "The file is too large.",
+  storageQuotaExceeded: "Your storage is full. Delete some files and try again.",
   invalidSignature: "The upload link expired. Try again.",
   banned: "You are banned there.",
   alreadyMember: "You are a member already.",
@@ -57,6 +60,8 @@ const en: Record<ErrorCode, string> = {
 const hu: Record<ErrorCode, string> = {
   badRequest: "A kérés nem értelmezhető.",
   payloadTooLarge: "Ez túl nagy a küldéshez.",
+  methodNotAllowed: "A szerver nem támogatja ezt a kérést.",
+  unsupportedMediaType: "A szerver nem támogatja ezt a kérést.",
   rateLimited: "Túl sok próbálkozás. Várj egy kicsit, és próbáld újra.",
   internal: "A szerver hibázott. Semmi sem változott; próbáld újra.",
   notFound: "Nem létezik, vagy nem láthatod.",
@@ -92,6 +97,7 @@ const hu: Record<ErrorCode, string> = {
   uploadNotFound: "A feltöltés nem található.",
   uploadIncomplete: "A fájl nem érkezett meg teljesen.",
   uploadTooLarge: "A fájl túl nagy.",
+  storageQuotaExceeded: "Betelt a tárhelyed. Törölj néhány fájlt, és próbáld újra.",
   invalidSignature: "A feltöltési hivatkozás lejárt. Próbáld újra.",
   banned: "Ki vagy tiltva onnan.",
   alreadyMember: "Már tag vagy.",
