@@ -5,16 +5,18 @@
 mod common;
 
 use chatenium_api::schemas::auth::*;
-use chatenium_api::ws::{ClientCommand, Subscription};
+use chatenium_api::ws::{AccessRefresh, ClientCommand, ServerEvent, Subscription, CLOSE_TOKEN_EXPIRED};
 use chatenium_api::{
-    ErrorBody, ErrorCode, FetchUserId, Register, RegisterChallenge, RequestFactorCredential, SignIn,
+    ErrorBody, ErrorCode, FetchUserId, GetSessions, Register, RegisterChallenge, RequestFactorCredential, RotateTokenPair, SignIn,
     SignInMethods,
     UsernameAvailability,
 };
 use chatenium_server::config::RateLimits;
-use common::{assert_refused, As, Failure, TestServer, PATIENCE};
+use common::{assert_refused, As, Failure, Socket, TestServer, PATIENCE};
+use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 // ---- 1. WebSocket subscriptions: members' cascades only, capped, gone with the connection ----
 
@@ -363,4 +365,103 @@ async fn a_json_body_under_another_content_type_is_refused() {
         .await
         .expect("an answer");
     assert_eq!(response.status().as_u16(), 200, "JSON with a charset is JSON");
+}
+
+// ---- 7. Refresh token reuse ends the session; a WebSocket lives as long as its token ----
+
+async fn rotate(server: &TestServer, refresh_token: &str) -> Result<SuccessfulAuthResp, Failure> {
+    let request = RefreshTokenPairReq {
+        refresh_token: refresh_token.to_owned(),
+    };
+    server
+        .call::<RotateTokenPair>(As::default(), &(), &request)
+        .await
+}
+
+/// Waits for the server to close the connection: the close frame's code, if it sent one.
+async fn close_code(socket: &mut Socket) -> Option<u16> {
+    let closed = tokio::time::timeout(PATIENCE, async {
+        while let Some(message) = socket.stream.next().await {
+            match message {
+                Ok(WsMessage::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+                Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+        None
+    });
+    closed.await.expect("the server closes the connection")
+}
+
+#[tokio::test]
+async fn reusing_a_spent_refresh_token_ends_the_session() {
+    let server = TestServer::start().await;
+    let [anna] = server.users(["anna"]).await;
+    let [mut socket] = server.sockets([&anna]).await;
+    let rotated = rotate(&server, &anna.refresh).await.expect("a new pair");
+    let mut rotated_socket = server.socket(&rotated.access_token).await;
+
+    assert_refused(
+        rotate(&server, &anna.refresh).await,
+        ErrorCode::InvalidRefreshToken,
+    );
+    let thief_or_owner = As {
+        token: Some(&rotated.access_token),
+        ws_id: None,
+    };
+    server
+        .refused::<GetSessions>(thief_or_owner, &(), &(), ErrorCode::Unauthorized)
+        .await;
+    assert_refused(
+        rotate(&server, &rotated.refresh_token).await,
+        ErrorCode::InvalidRefreshToken,
+    );
+    for live in [&mut socket, &mut rotated_socket] {
+        assert_eq!(live.read().await, Some(ServerEvent::SessionRevoked));
+        assert_eq!(live.read().await, None);
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_closes_when_its_access_token_expires() {
+    let server = TestServer::start_with(|c| c.access_token_ttl_secs = 3).await;
+    let [anna] = server.users(["anna"]).await;
+    let [mut socket] = server.sockets([&anna]).await;
+    assert_eq!(close_code(&mut socket).await, Some(CLOSE_TOKEN_EXPIRED));
+}
+
+#[tokio::test]
+async fn a_websocket_sent_the_sessions_new_token_outlives_the_old_one() {
+    let server = TestServer::start_with(|c| c.access_token_ttl_secs = 3).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let [mut unrefreshed, mut refreshed] = server.sockets([&anna, &anna]).await;
+    let rotated = rotate(&server, &anna.refresh).await.expect("a new pair");
+    // The new token outlives the test; the old one ends in seconds.
+    server
+        .execute(
+            "UPDATE tokens SET expires_at = expires_at + 3600 WHERE kind = 'access' AND session_id =
+             (SELECT session_id FROM tokens WHERE kind = 'access' AND expires_at > 0
+              AND session_id IN (SELECT id FROM sessions WHERE user_id = ?1))",
+            &[&anna.userid],
+        )
+        .await;
+    // Another session's token does not count.
+    refreshed
+        .send(&ClientCommand::Refresh(AccessRefresh {
+            access_token: bela.token.clone(),
+        }))
+        .await;
+    refreshed
+        .send(&ClientCommand::Refresh(AccessRefresh {
+            access_token: rotated.access_token.clone(),
+        }))
+        .await;
+    assert_eq!(refreshed.drain().await, vec![]);
+
+    assert_eq!(
+        close_code(&mut unrefreshed).await,
+        Some(CLOSE_TOKEN_EXPIRED),
+        "the old token's deadline passed"
+    );
+    assert_eq!(refreshed.drain().await, vec![], "still open");
 }

@@ -218,7 +218,7 @@ async fn rotate_token_pair(
     ctx.state
         .db
         .call(move |c| {
-            let owner = sessions::spend_refresh_token(c, &body.refresh_token)?;
+            let owner = sessions::spend_refresh_token(&state, c, &body.refresh_token)?;
             sessions::issue_pair(&state, c, &owner.userid, &owner.session_id)
         })
         .await
@@ -236,8 +236,12 @@ async fn refresh_token_pair(
     ctx.state
         .db
         .call(move |c| {
-            let owner =
-                sessions::spend_session_refresh_token(c, &body.refresh_token, &caller.session_id)?;
+            let owner = sessions::spend_session_refresh_token(
+                &state,
+                c,
+                &body.refresh_token,
+                &caller.session_id,
+            )?;
             sessions::issue_pair(&state, c, &owner.userid, &owner.session_id)
         })
         .await
