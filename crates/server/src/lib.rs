@@ -46,7 +46,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::TcpSocket;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -79,12 +79,35 @@ pub enum StartError {
     Recovery(String),
 }
 
+/// A server with its data open and its address taken, not yet accepting connections: what
+/// must be done before the first client arrives (seeding the demo) is done between
+/// [`prepare`] and [`PreparedServer::listen`].
+pub struct PreparedServer {
+    socket: TcpSocket,
+    addr: SocketAddr,
+    base_url: String,
+    state: AppState,
+}
+
 /// Opens the data folder and starts listening on `config.bind`. Uploads a crash left half
 /// assembled go back to pending first (see [`uploads::recover_interrupted`]).
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    prepare(config).await?.listen()
+}
+
+/// Opens the data folder and binds `config.bind` without listening: until
+/// [`PreparedServer::listen`], a client's connection is refused. Uploads a crash left half
+/// assembled go back to pending (see [`uploads::recover_interrupted`]).
+pub async fn prepare(config: Config) -> Result<PreparedServer, StartError> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let listener = TcpListener::bind(config.bind).await?;
-    let addr = listener.local_addr()?;
+    let socket = match config.bind {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As TcpListener::bind does: a restarted server can take its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(config.bind)?;
+    let addr = socket.local_addr()?;
     let base_url = config
         .public_url
         .as_deref()
@@ -130,19 +153,42 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     if recovered > 0 {
         tracing::info!(recovered, "interrupted multipart uploads are pending again");
     }
-    let app = router(state.clone());
-    let (shutdown, shutdown_rx) = oneshot::channel();
-    let limits = state.config.connections.clone();
-    let task = tokio::spawn(connections::serve(listener, app, limits, async {
-        let _ = shutdown_rx.await;
-    }));
-    Ok(RunningServer {
+    Ok(PreparedServer {
+        socket,
         addr,
         base_url,
         state,
-        shutdown: Some(shutdown),
-        task,
     })
+}
+
+impl PreparedServer {
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Starts accepting connections.
+    pub fn listen(self) -> Result<RunningServer, StartError> {
+        let PreparedServer {
+            socket,
+            addr,
+            base_url,
+            state,
+        } = self;
+        let listener = socket.listen(1024)?;
+        let app = router(state.clone());
+        let (shutdown, shutdown_rx) = oneshot::channel();
+        let limits = state.config.connections.clone();
+        let task = tokio::spawn(connections::serve(listener, app, limits, async {
+            let _ = shutdown_rx.await;
+        }));
+        Ok(RunningServer {
+            addr,
+            base_url,
+            state,
+            shutdown: Some(shutdown),
+            task,
+        })
+    }
 }
 
 /// Every route of the contract plus the server's own OpenAPI document.
