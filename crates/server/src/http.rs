@@ -160,3 +160,8 @@ fn decode_body<T: DeserializeOwned>(kind: Payload, body: &[u8]) -> ApiResult<T> 
 pub async fn not_found() -> Response {
     ApiError::from(ErrorCode::NotFound).into_response()
 }
+
+/// The answer to a path that has endpoints, but none for this method.
+pub async fn method_not_allowed() -> Response {
+    ApiError::from(ErrorCode::MethodNotAllowed).into_response()
+}

@@ -130,21 +130,55 @@ impl Hub {
         users.retain(|_, connections| !connections.is_empty());
     }
 
-    /// Also deliver these cascades' thread events to the connection, while it follows fewer
-    /// than `cap`; the rest are ignored. The caller checks the user belongs to them.
-    pub fn subscribe(&self, userid: &str, connection_id: &str, cascade_ids: &[String], cap: usize) {
-        if let Some(connection) = self
-            .lock()
+    /// Also delivers these cascades' thread events to the connection, at once, before anyone
+    /// checked the user belongs to them (so that an event sent right after the client's frame
+    /// was read is not missed); answers the ids that were not followed before. The caller then
+    /// checks them with [`Hub::confirm_subscriptions`]. What this holds meanwhile is bounded
+    /// by one client frame.
+    pub fn subscribe(&self, userid: &str, connection_id: &str, cascade_ids: &[String]) -> Vec<String> {
+        let mut users = self.lock();
+        let Some(connection) = users
             .get_mut(userid)
             .and_then(|cs| cs.iter_mut().find(|c| c.id == connection_id))
-        {
-            for cascade_id in cascade_ids {
-                if connection.cascades.len() >= cap {
-                    break;
-                }
-                connection.cascades.insert(cascade_id.clone());
+        else {
+            return Vec::new();
+        };
+        cascade_ids
+            .iter()
+            .filter(|id| connection.cascades.insert((*id).clone()))
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps of `added` only the cascades in `member_of`, and no more than `cap` cascades in
+    /// all: what was followed before stays, the newest go first.
+    pub fn confirm_subscriptions(
+        &self,
+        userid: &str,
+        connection_id: &str,
+        added: &[String],
+        member_of: &HashSet<String>,
+        cap: usize,
+    ) {
+        let mut users = self.lock();
+        let Some(connection) = users
+            .get_mut(userid)
+            .and_then(|cs| cs.iter_mut().find(|c| c.id == connection_id))
+        else {
+            return;
+        };
+        for id in added {
+            if !member_of.contains(id) {
+                connection.cascades.remove(id);
             }
         }
+        for id in added.iter().rev() {
+            if connection.cascades.len() <= cap {
+                break;
+            }
+            connection.cascades.remove(id);
+        }
+        connection.cascades.shrink_to_fit();
     }
 
     /// Stops thread events of a cascade reaching a user (kicked, banned, left).

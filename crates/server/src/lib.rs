@@ -206,6 +206,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         // A body that stalls fails the request (badRequest) and the connection closes after.

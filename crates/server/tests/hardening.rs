@@ -465,3 +465,36 @@ async fn a_websocket_sent_the_sessions_new_token_outlives_the_old_one() {
     );
     assert_eq!(refreshed.drain().await, vec![], "still open");
 }
+
+// ---- 9. Every refusal is `{"error": code}`; the document states the rules ----
+
+#[tokio::test]
+async fn a_wrong_method_and_a_plain_get_on_the_websocket_path_answer_error_bodies() {
+    let server = TestServer::start().await;
+    let sign_in = server.url(<SignIn as chatenium_api::Endpoint>::META.path);
+    let websocket = server.url(<chatenium_api::WsUpgrade as chatenium_api::Endpoint>::META.path);
+    let [anna] = server.users(["anna"]).await;
+    for (request, expected) in [
+        (server.http.get(&sign_in), ErrorCode::MethodNotAllowed),
+        (server.http.delete(&sign_in), ErrorCode::MethodNotAllowed),
+        (
+            server.http.get(format!("{websocket}?accessToken={}", anna.token)),
+            ErrorCode::BadRequest,
+        ),
+        (server.http.post(&websocket), ErrorCode::MethodNotAllowed),
+    ] {
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.expect("a body");
+        let error: ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|e| {
+            panic!("{status} {content_type:?}: {e}: {}", String::from_utf8_lossy(&body))
+        });
+        assert_eq!((status, error.error), (expected.status(), expected));
+        assert_eq!(content_type.as_deref(), Some("application/json"));
+    }
+}

@@ -14,6 +14,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::CloseFrame;
 use chatenium_api::ws::{
     ClientCommand, ConnectionId, Frame, ServerEvent, WsQuery, CLOSE_TOKEN_EXPIRED,
@@ -22,6 +23,7 @@ use chatenium_api::{Endpoint, WsUpgrade};
 use futures_util::{SinkExt, StreamExt};
 
 use crate::cascade_members;
+use crate::error::ApiError;
 use crate::clock::unix_now;
 use crate::hub::Outbound;
 use crate::sessions::{self, Caller};
@@ -37,13 +39,17 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
 async fn upgrade(
     State(state): State<AppState>,
     query: Result<Query<WsQuery>, axum::extract::rejection::QueryRejection>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    // A plain GET (no upgrade headers) gets the same `{error}` body as every other refusal.
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return ApiError::bad_request(rejection.body_text()).into_response(),
+    };
     let token = match query {
         Ok(Query(query)) => query.access_token,
         Err(_) => {
-            return crate::error::ApiError::from(chatenium_api::ErrorCode::Unauthorized)
-                .into_response()
+            return ApiError::from(chatenium_api::ErrorCode::Unauthorized).into_response()
         }
     };
     let (caller, expires_at) = match state
@@ -174,24 +180,23 @@ async fn command(state: &AppState, caller: &Caller, connection_id: &str, text: &
 /// Follows the cascades of `requested` the caller belongs to, up to the cap: what a connection
 /// keeps is bounded by the user's memberships, not by what a client sends.
 async fn subscribe(state: &AppState, caller: &Caller, connection_id: &str, requested: Vec<String>) {
+    let added = state
+        .hub
+        .subscribe(&caller.userid, connection_id, &requested);
+    if added.is_empty() {
+        return;
+    }
     let userid = caller.userid.clone();
-    let member_of = match state
+    let member_of = state
         .db
         .call(move |c| cascade_members::cascades_of(c, &userid))
         .await
-    {
-        Ok(member_of) => member_of,
-        Err(error) => {
-            tracing::warn!(detail = ?error.detail, "a subscription was not checked");
-            return;
-        }
-    };
-    let allowed: Vec<String> = requested
-        .into_iter()
-        .filter(|id| member_of.contains(id))
-        .collect();
+        .unwrap_or_else(|error| {
+            tracing::warn!(detail = ?error.detail, "a subscription could not be checked");
+            Default::default()
+        });
     let cap = state.config.connections.max_subscriptions;
     state
         .hub
-        .subscribe(&caller.userid, connection_id, &allowed, cap);
+        .confirm_subscriptions(&caller.userid, connection_id, &added, &member_of, cap);
 }
