@@ -498,3 +498,35 @@ async fn a_wrong_method_and_a_plain_get_on_the_websocket_path_answer_error_bodie
         assert_eq!(content_type.as_deref(), Some("application/json"));
     }
 }
+
+#[tokio::test]
+async fn the_served_document_states_the_rules_the_server_enforces() {
+    let server = TestServer::start().await;
+    let document: serde_json::Value = server
+        .http
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let schemas = &document["components"]["schemas"];
+    let register = &schemas["RegisterReq"]["properties"];
+    assert_eq!(register["username"]["minLength"], 3);
+    assert_eq!(register["username"]["maxLength"], 32);
+    assert_eq!(register["username"]["pattern"], "^[A-Za-z0-9._-]+$");
+    assert_eq!(register["email"]["format"], "email");
+    assert_eq!(register["displayName"]["maxLength"], 64);
+    assert_eq!(register["password"]["minLength"], 8);
+    assert_eq!(schemas["AddContactReq"]["properties"]["userid"]["minLength"], 1);
+    assert_eq!(schemas["CreateCascadeReq"]["properties"]["name"]["maxLength"], 64);
+    let get_messages = <chatenium_api::DmGetMessages as chatenium_api::Endpoint>::META.path;
+    let limit = document["paths"][get_messages]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("a limit parameter");
+    assert_eq!(limit["schema"]["minimum"], 1);
+}
