@@ -24,6 +24,11 @@ pub struct Config {
     pub multipart_part_size: u64,
     /// The largest file an upload may register.
     pub max_upload_bytes: u64,
+    /// What one user's uploads, finished or not, may add up to; 0 means no quota.
+    pub storage_quota_bytes: u64,
+    /// An upload still unfinished this long after it was registered is forgotten, with its
+    /// bytes (checked at start and before each new upload).
+    pub unfinished_upload_ttl_secs: u64,
     /// The largest JSON request body.
     pub max_body_bytes: usize,
     pub rate_limits: RateLimits,
@@ -170,6 +175,8 @@ impl Default for Config {
             signed_url_ttl_secs: 3600,
             multipart_part_size: 8 * 1024 * 1024,
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
+            storage_quota_bytes: 20 * 1024 * 1024 * 1024,
+            unfinished_upload_ttl_secs: 24 * 3600,
             max_body_bytes: 1024 * 1024,
             rate_limits: RateLimits::default(),
             connections: ConnectionLimits::default(),

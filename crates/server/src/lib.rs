@@ -153,6 +153,19 @@ pub async fn prepare(config: Config) -> Result<PreparedServer, StartError> {
     if recovered > 0 {
         tracing::info!(recovered, "interrupted multipart uploads are pending again");
     }
+    let expired = state
+        .db
+        .call({
+            let state = state.clone();
+            move |c| {
+                uploads::expire_unfinished(c, &state.storage, state.config.unfinished_upload_ttl_secs)
+            }
+        })
+        .await
+        .map_err(|e| StartError::Recovery(e.detail.unwrap_or_else(|| e.code.to_string())))?;
+    if expired > 0 {
+        tracing::info!(expired, "unfinished uploads past their time are gone");
+    }
     Ok(PreparedServer {
         socket,
         addr,

@@ -5,9 +5,13 @@
 mod common;
 
 use chatenium_api::schemas::auth::*;
+use chatenium_api::schemas::upload::{
+    CompleteUploadReq, FileMetadata, S3PresignedFileReq, S3PresignedFileResponse,
+    S3MultipartUploadReq,
+};
 use chatenium_api::ws::{AccessRefresh, ClientCommand, ServerEvent, Subscription, CLOSE_TOKEN_EXPIRED};
 use chatenium_api::{
-    ErrorBody, ErrorCode, FetchUserId, GetSessions, Register, RegisterChallenge, RequestFactorCredential, RotateTokenPair, SignIn,
+    CompleteAttachmentUpload, RegisterAttachmentUploads, RegisterMultipartUpload, ErrorBody, ErrorCode, FetchUserId, GetSessions, Register, RegisterChallenge, RequestFactorCredential, RotateTokenPair, SignIn,
     SignInMethods,
     UsernameAvailability,
 };
@@ -529,4 +533,120 @@ async fn the_served_document_states_the_rules_the_server_enforces() {
         .find(|p| p["name"] == "limit")
         .expect("a limit parameter");
     assert_eq!(limit["schema"]["minimum"], 1);
+}
+
+// ---- 5. Upload names are base names ----
+
+fn named(name: &str, size: usize) -> FileMetadata {
+    FileMetadata {
+        name: name.into(),
+        size: size as u64,
+        mime: "text/plain".into(),
+        width: None,
+        height: None,
+    }
+}
+
+async fn register_uploads(
+    server: &TestServer,
+    who: As<'_>,
+    files: Vec<FileMetadata>,
+) -> Result<Vec<S3PresignedFileResponse>, Failure> {
+    server
+        .call::<RegisterAttachmentUploads>(who, &(), &S3PresignedFileReq { files })
+        .await
+}
+
+#[tokio::test]
+async fn an_uploaded_name_is_stored_and_served_as_its_base_name() {
+    let server = TestServer::start().await;
+    let [anna] = server.users(["anna"]).await;
+    let bytes = b"root:x:0:0".to_vec();
+    for (sent, kept) in [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\boot.ini", "boot.ini"),
+        ("/tmp/../", "file"),
+    ] {
+        let upload = register_uploads(&server, anna.auth(), vec![named(sent, bytes.len())])
+            .await
+            .expect("registered")
+            .remove(0);
+        server
+            .put_bytes(&upload.upload_url, bytes.clone())
+            .await
+            .expect("the bytes arrive");
+        let request = CompleteUploadReq {
+            file_id: upload.file_id.clone(),
+        };
+        let attachment = server
+            .call::<CompleteAttachmentUpload>(anna.auth(), &(), &request)
+            .await
+            .expect("complete");
+        assert_eq!(attachment.file_name, kept);
+        let response = server
+            .http
+            .get(&attachment.path)
+            .send()
+            .await
+            .expect("an answer");
+        let disposition = response
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(disposition, format!("attachment; filename=\"{kept}\""));
+    }
+}
+
+// ---- 6. A storage quota, and unfinished uploads expire ----
+
+#[tokio::test]
+async fn uploads_past_the_storage_quota_are_refused() {
+    let server = TestServer::start_with(|c| c.storage_quota_bytes = 1_000).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    register_uploads(&server, anna.auth(), vec![named("a.txt", 600)])
+        .await
+        .expect("within the quota");
+    assert_refused(
+        register_uploads(&server, anna.auth(), vec![named("b.txt", 600)]).await,
+        ErrorCode::StorageQuotaExceeded,
+    );
+    let multipart = S3MultipartUploadReq {
+        file: named("c.txt", 600),
+    };
+    assert_refused(
+        server
+            .call::<RegisterMultipartUpload>(anna.auth(), &(), &multipart)
+            .await,
+        ErrorCode::StorageQuotaExceeded,
+    );
+    register_uploads(&server, bela.auth(), vec![named("b.txt", 600)])
+        .await
+        .expect("a quota is per user");
+}
+
+#[tokio::test]
+async fn an_unfinished_upload_is_forgotten_with_its_bytes_once_it_expires() {
+    let server = TestServer::start_with(|c| c.unfinished_upload_ttl_secs = 0).await;
+    let [anna] = server.users(["anna"]).await;
+    let abandoned = register_uploads(&server, anna.auth(), vec![named("a.txt", 4)])
+        .await
+        .expect("registered")
+        .remove(0);
+    server
+        .put_bytes(&abandoned.upload_url, b"half".to_vec())
+        .await
+        .expect("the bytes arrive");
+    let stored = server.server.state().storage.file_path(&abandoned.file_id);
+    assert!(stored.exists());
+
+    register_uploads(&server, anna.auth(), vec![named("b.txt", 4)])
+        .await
+        .expect("registered");
+    let rows = server
+        .count("SELECT COUNT(*) FROM files WHERE id = ?1", &[&abandoned.file_id])
+        .await;
+    assert_eq!(rows, 0, "the abandoned upload is forgotten");
+    assert!(!stored.exists(), "and its bytes are gone");
 }
