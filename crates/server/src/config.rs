@@ -32,6 +32,10 @@ pub struct Config {
     /// The largest JSON request body.
     pub max_body_bytes: usize,
     pub rate_limits: RateLimits,
+    /// Reverse proxies in front of this server (their addresses): for a request one of them
+    /// forwards, the client's address, which the rate limits count by, is the last
+    /// `X-Forwarded-For` entry that is not a trusted proxy. Empty: the connection's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Timeouts and caps on connections (see "Running the server on the internet" in the README).
     pub connections: ConnectionLimits,
     pub oauth: OAuthConfig,
@@ -179,6 +183,7 @@ impl Default for Config {
             unfinished_upload_ttl_secs: 24 * 3600,
             max_body_bytes: 1024 * 1024,
             rate_limits: RateLimits::default(),
+            trusted_proxies: Vec::new(),
             connections: ConnectionLimits::default(),
             oauth: OAuthConfig::default(),
             delivery: Delivery::default(),

@@ -95,11 +95,12 @@ where
                     .get(WS_ID_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
+                let client_ip = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
                 let ctx = Ctx {
                     state,
                     caller,
                     ws_id,
-                    client_ip: peer.ip(),
+                    client_ip,
                 };
                 handler(ctx, query, body).await
             }
@@ -125,6 +126,27 @@ fn require_json(headers: &HeaderMap) -> ApiResult<()> {
         .and_then(|value| value.split(';').next())
         .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"));
     crate::error::ensure(is_json, ErrorCode::UnsupportedMediaType)
+}
+
+/// The client's address: the connection's, or, when a trusted reverse proxy made the
+/// connection, the last `X-Forwarded-For` entry no trusted proxy added (entries further left
+/// are whatever the client claimed).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|entry| entry.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|address| !trusted_proxies.contains(address))
+        .unwrap_or(peer)
 }
 
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {
@@ -164,4 +186,29 @@ pub async fn not_found() -> Response {
 /// The answer to a path that has endpoints, but none for this method.
 pub async fn method_not_allowed() -> Response {
     ApiError::from(ErrorCode::MethodNotAllowed).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxy: IpAddr = [127, 0, 0, 1].into();
+        let client: IpAddr = [203, 0, 113, 7].into();
+        let claimed = forwarded("198.51.100.1, 203.0.113.7");
+        assert_eq!(client_address(proxy, &claimed, &[proxy]), client);
+        assert_eq!(client_address(proxy, &claimed, &[]), proxy);
+        assert_eq!(
+            client_address(client, &forwarded("10.0.0.1"), &[proxy]),
+            client
+        );
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &[proxy]), proxy);
+    }
 }

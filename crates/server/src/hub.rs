@@ -135,7 +135,12 @@ impl Hub {
     /// was read is not missed); answers the ids that were not followed before. The caller then
     /// checks them with [`Hub::confirm_subscriptions`]. What this holds meanwhile is bounded
     /// by one client frame.
-    pub fn subscribe(&self, userid: &str, connection_id: &str, cascade_ids: &[String]) -> Vec<String> {
+    pub fn subscribe(
+        &self,
+        userid: &str,
+        connection_id: &str,
+        cascade_ids: &[String],
+    ) -> Vec<String> {
         let mut users = self.lock();
         let Some(connection) = users
             .get_mut(userid)

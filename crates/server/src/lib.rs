@@ -158,7 +158,11 @@ pub async fn prepare(config: Config) -> Result<PreparedServer, StartError> {
         .call({
             let state = state.clone();
             move |c| {
-                uploads::expire_unfinished(c, &state.storage, state.config.unfinished_upload_ttl_secs)
+                uploads::expire_unfinished(
+                    c,
+                    &state.storage,
+                    state.config.unfinished_upload_ttl_secs,
+                )
             }
         })
         .await
@@ -223,7 +227,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         // A body that stalls fails the request (badRequest) and the connection closes after.
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error::ApiError::internal("a handler panicked").into_response()
         }))

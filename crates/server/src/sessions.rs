@@ -162,8 +162,7 @@ fn spend_refresh(
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
-    let (userid, found_session, kind, expires_at) =
-        found.ok_or(ErrorCode::InvalidRefreshToken)?;
+    let (userid, found_session, kind, expires_at) = found.ok_or(ErrorCode::InvalidRefreshToken)?;
     if session_id.is_some_and(|wanted| wanted != found_session) {
         return Err(ErrorCode::InvalidRefreshToken.into());
     }

@@ -170,7 +170,12 @@ pub fn base_name(name: &str) -> String {
 
 /// `storageQuotaExceeded` unless the owner's uploads, finished or not, and `adding` more bytes
 /// fit in `config.storage_quota_bytes` (0: no quota).
-fn check_quota(connection: &Connection, state: &AppState, owner: &str, adding: u64) -> ApiResult<()> {
+fn check_quota(
+    connection: &Connection,
+    state: &AppState,
+    owner: &str,
+    adding: u64,
+) -> ApiResult<()> {
     let quota = state.config.storage_quota_bytes;
     if quota == 0 {
         return Ok(());
@@ -189,7 +194,11 @@ fn check_quota(connection: &Connection, state: &AppState, owner: &str, adding: u
 
 /// Forgets uploads still pending `ttl_secs` after they were registered, with the bytes and
 /// parts they got: run before each registration and at start. Answers how many went.
-pub fn expire_unfinished(connection: &Connection, storage: &Storage, ttl_secs: u64) -> ApiResult<usize> {
+pub fn expire_unfinished(
+    connection: &Connection,
+    storage: &Storage,
+    ttl_secs: u64,
+) -> ApiResult<usize> {
     let cutoff = unix_now().saturating_sub(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
     let mut stale = connection.prepare_cached(
         "SELECT id FROM files WHERE state = ?1 AND created_at <= ?2
@@ -199,8 +208,8 @@ pub fn expire_unfinished(connection: &Connection, storage: &Storage, ttl_secs: u
         .query_map(params![PENDING, cutoff], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     for file_id in &ids {
-        let mut parts = connection
-            .prepare_cached("SELECT part_number FROM file_parts WHERE file_id = ?1")?;
+        let mut parts =
+            connection.prepare_cached("SELECT part_number FROM file_parts WHERE file_id = ?1")?;
         let parts: Vec<u32> = parts
             .query_map([file_id], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
@@ -236,7 +245,11 @@ pub fn register_single(
     for file in files {
         rules.check(file, state.config.max_upload_bytes)?;
     }
-    expire_unfinished(connection, &state.storage, state.config.unfinished_upload_ttl_secs)?;
+    expire_unfinished(
+        connection,
+        &state.storage,
+        state.config.unfinished_upload_ttl_secs,
+    )?;
     let expires_at = unix_now() + state.config.signed_url_ttl_secs as i64;
     let transaction = connection.transaction()?;
     let adding = files.iter().fold(0u64, |sum, f| sum.saturating_add(f.size));
@@ -277,7 +290,11 @@ pub fn register_multipart(
     let part_size = state.config.multipart_part_size.max(1);
     let parts = part_count(file.size, part_size);
     ensure(parts <= MAX_PARTS, ErrorCode::UploadTooLarge)?;
-    expire_unfinished(connection, &state.storage, state.config.unfinished_upload_ttl_secs)?;
+    expire_unfinished(
+        connection,
+        &state.storage,
+        state.config.unfinished_upload_ttl_secs,
+    )?;
     check_quota(connection, state, owner, file.size)?;
     let upload_id = new_id();
     let file_id = insert(connection, owner, file, Some((&upload_id, part_size)))?;

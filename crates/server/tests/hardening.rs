@@ -6,14 +6,16 @@ mod common;
 
 use chatenium_api::schemas::auth::*;
 use chatenium_api::schemas::upload::{
-    CompleteUploadReq, FileMetadata, S3PresignedFileReq, S3PresignedFileResponse,
-    S3MultipartUploadReq,
+    CompleteUploadReq, FileMetadata, S3MultipartUploadReq, S3PresignedFileReq,
+    S3PresignedFileResponse,
 };
-use chatenium_api::ws::{AccessRefresh, ClientCommand, ServerEvent, Subscription, CLOSE_TOKEN_EXPIRED};
+use chatenium_api::ws::{
+    AccessRefresh, ClientCommand, ServerEvent, Subscription, CLOSE_TOKEN_EXPIRED,
+};
 use chatenium_api::{
-    CompleteAttachmentUpload, RegisterAttachmentUploads, RegisterMultipartUpload, ErrorBody, ErrorCode, FetchUserId, GetSessions, Register, RegisterChallenge, RequestFactorCredential, RotateTokenPair, SignIn,
-    SignInMethods,
-    UsernameAvailability,
+    CompleteAttachmentUpload, ErrorBody, ErrorCode, FetchUserId, GetSessions, Register,
+    RegisterAttachmentUploads, RegisterChallenge, RegisterMultipartUpload, RequestFactorCredential,
+    RotateTokenPair, SignIn, SignInMethods, UsernameAvailability,
 };
 use chatenium_server::config::RateLimits;
 use common::{assert_refused, As, Failure, Socket, TestServer, PATIENCE};
@@ -47,11 +49,17 @@ async fn a_subscription_keeps_only_the_callers_cascades_up_to_the_cap() {
         .state()
         .hub
         .subscriptions(&anna.userid, &socket.conn_id);
-    assert_eq!(kept, vec![first.cascade_id.clone()], "only a cascade anna belongs to");
+    assert_eq!(
+        kept,
+        vec![first.cascade_id.clone()],
+        "only a cascade anna belongs to"
+    );
 
     let more = vec![second.cascade_id.clone(), third.cascade_id.clone()];
     socket
-        .send(&ClientCommand::Subscribe(Subscription { cascade_ids: more }))
+        .send(&ClientCommand::Subscribe(Subscription {
+            cascade_ids: more,
+        }))
         .await;
     socket.drain().await;
     kept = server
@@ -60,7 +68,10 @@ async fn a_subscription_keeps_only_the_callers_cascades_up_to_the_cap() {
         .hub
         .subscriptions(&anna.userid, &socket.conn_id);
     assert_eq!(kept.len(), 2, "the cap holds: {kept:?}");
-    assert!(kept.contains(&first.cascade_id), "what was followed stays followed");
+    assert!(
+        kept.contains(&first.cascade_id),
+        "what was followed stays followed"
+    );
 }
 
 // ---- 2. Slow clients: header, body and idle timeouts, connections per address ----
@@ -316,7 +327,11 @@ async fn the_email_spelling_of_an_identity_shares_the_accounts_guesses() {
     let [anna] = server.users(["anna"]).await;
     let allowed = RateLimits::default().sign_in as usize;
     for n in 0..allowed {
-        let identity = if n % 2 == 0 { &anna.username } else { &anna.email };
+        let identity = if n % 2 == 0 {
+            &anna.username
+        } else {
+            &anna.email
+        };
         let outcome = server.sign_in(identity, "wrong-password").await;
         assert_refused(outcome, ErrorCode::InvalidCredentials);
     }
@@ -325,7 +340,9 @@ async fn the_email_spelling_of_an_identity_shares_the_accounts_guesses() {
         ErrorCode::RateLimited,
     );
     assert_refused(
-        server.sign_in(&anna.email.to_uppercase(), &anna.password).await,
+        server
+            .sign_in(&anna.email.to_uppercase(), &anna.password)
+            .await,
         ErrorCode::RateLimited,
     );
 }
@@ -368,7 +385,11 @@ async fn a_json_body_under_another_content_type_is_refused() {
         .send()
         .await
         .expect("an answer");
-    assert_eq!(response.status().as_u16(), 200, "JSON with a charset is JSON");
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "JSON with a charset is JSON"
+    );
 }
 
 // ---- 7. Refresh token reuse ends the session; a WebSocket lives as long as its token ----
@@ -482,7 +503,9 @@ async fn a_wrong_method_and_a_plain_get_on_the_websocket_path_answer_error_bodie
         (server.http.get(&sign_in), ErrorCode::MethodNotAllowed),
         (server.http.delete(&sign_in), ErrorCode::MethodNotAllowed),
         (
-            server.http.get(format!("{websocket}?accessToken={}", anna.token)),
+            server
+                .http
+                .get(format!("{websocket}?accessToken={}", anna.token)),
             ErrorCode::BadRequest,
         ),
         (server.http.post(&websocket), ErrorCode::MethodNotAllowed),
@@ -496,7 +519,10 @@ async fn a_wrong_method_and_a_plain_get_on_the_websocket_path_answer_error_bodie
             .map(str::to_owned);
         let body = response.bytes().await.expect("a body");
         let error: ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|e| {
-            panic!("{status} {content_type:?}: {e}: {}", String::from_utf8_lossy(&body))
+            panic!(
+                "{status} {content_type:?}: {e}: {}",
+                String::from_utf8_lossy(&body)
+            )
         });
         assert_eq!((status, error.error), (expected.status(), expected));
         assert_eq!(content_type.as_deref(), Some("application/json"));
@@ -523,8 +549,14 @@ async fn the_served_document_states_the_rules_the_server_enforces() {
     assert_eq!(register["email"]["format"], "email");
     assert_eq!(register["displayName"]["maxLength"], 64);
     assert_eq!(register["password"]["minLength"], 8);
-    assert_eq!(schemas["AddContactReq"]["properties"]["userid"]["minLength"], 1);
-    assert_eq!(schemas["CreateCascadeReq"]["properties"]["name"]["maxLength"], 64);
+    assert_eq!(
+        schemas["AddContactReq"]["properties"]["userid"]["minLength"],
+        1
+    );
+    assert_eq!(
+        schemas["CreateCascadeReq"]["properties"]["name"]["maxLength"],
+        64
+    );
     let get_messages = <chatenium_api::DmGetMessages as chatenium_api::Endpoint>::META.path;
     let limit = document["paths"][get_messages]["get"]["parameters"]
         .as_array()
@@ -645,7 +677,10 @@ async fn an_unfinished_upload_is_forgotten_with_its_bytes_once_it_expires() {
         .await
         .expect("registered");
     let rows = server
-        .count("SELECT COUNT(*) FROM files WHERE id = ?1", &[&abandoned.file_id])
+        .count(
+            "SELECT COUNT(*) FROM files WHERE id = ?1",
+            &[&abandoned.file_id],
+        )
         .await;
     assert_eq!(rows, 0, "the abandoned upload is forgotten");
     assert!(!stored.exists(), "and its bytes are gone");

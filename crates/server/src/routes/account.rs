@@ -16,9 +16,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::cascade_members::{self, Farewell};
 use crate::error::{ensure, ApiError, ApiResult};
-use crate::ratelimit::Limit;
 use crate::http::{add, Ctx};
 use crate::hub::{Audience, Origin};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 use crate::uploads::{self, Rules, StoredBytes};
 use crate::users::Identity;

@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::CloseFrame;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::CloseFrame;
 use chatenium_api::ws::{
     ClientCommand, ConnectionId, Frame, ServerEvent, WsQuery, CLOSE_TOKEN_EXPIRED,
 };
@@ -23,8 +23,8 @@ use chatenium_api::{Endpoint, WsUpgrade};
 use futures_util::{SinkExt, StreamExt};
 
 use crate::cascade_members;
-use crate::error::ApiError;
 use crate::clock::unix_now;
+use crate::error::ApiError;
 use crate::hub::Outbound;
 use crate::sessions::{self, Caller};
 use crate::state::AppState;
@@ -48,9 +48,7 @@ async fn upgrade(
     };
     let token = match query {
         Ok(Query(query)) => query.access_token,
-        Err(_) => {
-            return ApiError::from(chatenium_api::ErrorCode::Unauthorized).into_response()
-        }
+        Err(_) => return ApiError::from(chatenium_api::ErrorCode::Unauthorized).into_response(),
     };
     let (caller, expires_at) = match state
         .db
