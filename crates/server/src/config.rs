@@ -62,8 +62,8 @@ pub struct ConnectionLimits {
     pub max_subscriptions: usize,
 }
 
-/// Attempts allowed in a window, each as a burst given back gradually over the window (see
-/// [`crate::ratelimit`]). 0 turns a limit off.
+/// Attempts allowed in a window, each as a burst given back gradually over the window (the
+/// `ratelimit` module). 0 turns a limit off.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimits {
