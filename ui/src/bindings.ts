@@ -448,6 +448,10 @@ export type ErrorCode_Deserialize =
 "badRequest" | 
 /** The request body is larger than the server accepts. */
 "payloadTooLarge" | 
+/** The path exists but not with this HTTP method. */
+"methodNotAllowed" | 
+/** A JSON body must be sent as Content-Type: application/json. */
+"unsupportedMediaType" | 
 /** Too many attempts; wait and try again. */
 "rateLimited" | 
 /** The server failed; nothing was changed. */
@@ -518,6 +522,8 @@ export type ErrorCode_Deserialize =
 "uploadIncomplete" | 
 /** The file is larger than the server accepts. */
 "uploadTooLarge" | 
+/** The caller's uploads would pass their storage quota. */
+"storageQuotaExceeded" | 
 /** The signed URL is wrong or has expired. */
 "invalidSignature" | 
 /** The file is not a JPEG, PNG, WebP or GIF image the server can read. */
@@ -549,6 +555,10 @@ export type ErrorCode_Serialize =
 "badRequest" | 
 /** The request body is larger than the server accepts. */
 "payloadTooLarge" | 
+/** The path exists but not with this HTTP method. */
+"methodNotAllowed" | 
+/** A JSON body must be sent as Content-Type: application/json. */
+"unsupportedMediaType" | 
 /** Too many attempts; wait and try again. */
 "rateLimited" | 
 /** The server failed; nothing was changed. */
@@ -619,6 +629,8 @@ export type ErrorCode_Serialize =
 "uploadIncomplete" | 
 /** The file is larger than the server accepts. */
 "uploadTooLarge" | 
+/** The caller's uploads would pass their storage quota. */
+"storageQuotaExceeded" | 
 /** The signed URL is wrong or has expired. */
 "invalidSignature" | 
 /** The file is not a JPEG, PNG, WebP or GIF image the server can read. */

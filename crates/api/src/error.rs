@@ -53,6 +53,8 @@ error_codes! {
     // Requests in general
     BadRequest = "badRequest", 400, "The body or query could not be read as the endpoint's type.";
     PayloadTooLarge = "payloadTooLarge", 413, "The request body is larger than the server accepts.";
+    MethodNotAllowed = "methodNotAllowed", 405, "The path exists but not with this HTTP method.";
+    UnsupportedMediaType = "unsupportedMediaType", 415, "A JSON body must be sent as Content-Type: application/json.";
     RateLimited = "rateLimited", 429, "Too many attempts; wait and try again.";
     Internal = "internal", 500, "The server failed; nothing was changed.";
     NotFound = "notFound", 404, "The object does not exist or the caller may not see it.";
@@ -93,6 +95,7 @@ error_codes! {
     UploadNotFound = "uploadNotFound", 404, "No upload with this id belongs to the caller.";
     UploadIncomplete = "uploadIncomplete", 409, "The upload's bytes have not all arrived.";
     UploadTooLarge = "uploadTooLarge", 413, "The file is larger than the server accepts.";
+    StorageQuotaExceeded = "storageQuotaExceeded", 413, "The caller's uploads would pass their storage quota.";
     InvalidSignature = "invalidSignature", 403, "The signed URL is wrong or has expired.";
     InvalidImage = "invalidImage", 400, "The file is not a JPEG, PNG, WebP or GIF image the server can read.";
     ImageTooLarge = "imageTooLarge", 413, "The image has more pixels, or a longer side, than the server accepts.";

@@ -132,6 +132,15 @@ contract_types! {
     pub struct Subscription {
         pub cascade_ids: Vec<String>,
     }
+
+    /// Client command: the session's new access token, after a refresh. A connection lives as
+    /// long as the access token it was opened (or last refreshed) with: at that token's expiry
+    /// the server closes it with close code [`CLOSE_TOKEN_EXPIRED`], unless the client sent a
+    /// newer token of the same session first. A token the server does not accept changes
+    /// nothing.
+    pub struct AccessRefresh {
+        pub access_token: String,
+    }
 }
 
 /// What a server tells a client. The variant's name, in camelCase, is the frame's `action`.
@@ -187,7 +196,12 @@ pub enum ClientCommand {
     /// Application-level heartbeat for clients that cannot send WebSocket pings.
     Ping,
     Subscribe(Subscription),
+    Refresh(AccessRefresh),
 }
+
+/// The WebSocket close code a server ends a connection with when its access token expired
+/// (reason `tokenExpired`): refresh the token pair and connect again.
+pub const CLOSE_TOKEN_EXPIRED: u16 = 4001;
 
 /// Why a frame could not be read as an event or command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! Who belongs to a cascade: joining (by invite or because it is public), leaving, kicks and
 //! bans, and what a deleted account leaves behind in cascades ([`Farewell`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chatenium_api::schemas::cascade::{Ban, CascadeRole};
 use chatenium_api::schemas::common::Timestamp;
@@ -24,6 +24,16 @@ pub fn is_banned(connection: &Connection, cascade_id: &str, userid: &str) -> Api
         [cascade_id, userid],
         |row| row.get(0),
     )?)
+}
+
+/// The cascades `userid` belongs to.
+pub fn cascades_of(connection: &Connection, userid: &str) -> ApiResult<HashSet<String>> {
+    let mut statement =
+        connection.prepare_cached("SELECT cascade_id FROM cascade_members WHERE user_id = ?1")?;
+    let ids = statement
+        .query_map([userid], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
 }
 
 /// Adds `userid` as a plain member: `banned` if they are banned, `alreadyMember` if they are in.

@@ -24,9 +24,20 @@ pub struct Config {
     pub multipart_part_size: u64,
     /// The largest file an upload may register.
     pub max_upload_bytes: u64,
+    /// What one user's uploads, finished or not, may add up to; 0 means no quota.
+    pub storage_quota_bytes: u64,
+    /// An upload still unfinished this long after it was registered is forgotten, with its
+    /// bytes (checked at start and before each new upload).
+    pub unfinished_upload_ttl_secs: u64,
     /// The largest JSON request body.
     pub max_body_bytes: usize,
     pub rate_limits: RateLimits,
+    /// Reverse proxies in front of this server (their addresses): for a request one of them
+    /// forwards, the client's address, which the rate limits count by, is the last
+    /// `X-Forwarded-For` entry that is not a trusted proxy. Empty: the connection's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Timeouts and caps on connections (see "Running the server on the internet" in the README).
+    pub connections: ConnectionLimits,
     pub oauth: OAuthConfig,
     /// How codes and reset tokens leave the server.
     pub delivery: Delivery,
@@ -71,15 +82,46 @@ impl Default for ImageSettings {
     }
 }
 
-/// Attempts allowed per key (client address and identity) in a window.
+/// What one client address or connection may hold open, and how long the server waits for a
+/// slow one. Milliseconds, so that tests can use short ones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectionLimits {
+    /// A connection must send a request's headers within this long, its first request's too: a
+    /// connection that sends nothing is closed after it (slowloris).
+    pub header_timeout_ms: u64,
+    /// A request body may pause this long between two pieces before the request fails.
+    pub body_timeout_ms: u64,
+    /// Open connections (WebSockets included) per client address; 0 means no cap. Behind a
+    /// reverse proxy every connection comes from the proxy: raise this or cap at the proxy.
+    pub max_per_address: usize,
+    /// Cascades one WebSocket may follow the thread events of.
+    pub max_subscriptions: usize,
+}
+
+/// Attempts allowed in a window, each as a burst given back gradually over the window (the
+/// `ratelimit` module). 0 turns a limit off.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimits {
     pub window_secs: u64,
-    /// Sign-in, OAuth and password reset attempts.
+    /// Sign-in, OAuth, password reset and account deletion attempts per address and account
+    /// (an account's username, e-mail and phone share one count) or OAuth provider.
     pub sign_in: u32,
-    /// Codes requested and codes tried.
+    /// Sign-in attempts per address, whatever the identity.
+    pub sign_in_per_address: u32,
+    /// Codes requested, and codes tried, per e-mail address or phone number.
     pub codes: u32,
+    /// Codes requested, and codes tried, per client address.
+    pub codes_per_address: u32,
+    /// Codes the whole server sends.
+    pub codes_sent: u32,
+    /// Accounts made per client address.
+    pub registrations: u32,
+    /// User lookups (availability, sign-in methods, user ids) per client address.
+    pub lookups: u32,
+    /// Challenges created per client address.
+    pub challenges: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -174,12 +216,27 @@ impl Default for Config {
             signed_url_ttl_secs: 3600,
             multipart_part_size: 8 * 1024 * 1024,
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
+            storage_quota_bytes: 20 * 1024 * 1024 * 1024,
+            unfinished_upload_ttl_secs: 24 * 3600,
             max_body_bytes: 1024 * 1024,
             rate_limits: RateLimits::default(),
+            trusted_proxies: Vec::new(),
+            connections: ConnectionLimits::default(),
             oauth: OAuthConfig::default(),
             delivery: Delivery::default(),
             calls: CallSettings::default(),
             images: ImageSettings::default(),
+        }
+    }
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+            max_per_address: 256,
+            max_subscriptions: 1_000,
         }
     }
 }
@@ -189,7 +246,30 @@ impl Default for RateLimits {
         RateLimits {
             window_secs: 60,
             sign_in: 10,
+            sign_in_per_address: 30,
             codes: 5,
+            codes_per_address: 10,
+            codes_sent: 60,
+            registrations: 10,
+            lookups: 60,
+            challenges: 20,
+        }
+    }
+}
+
+impl RateLimits {
+    /// No limit at all: for a load test or a test that makes many accounts from one address.
+    pub fn off() -> Self {
+        RateLimits {
+            window_secs: 60,
+            sign_in: 0,
+            sign_in_per_address: 0,
+            codes: 0,
+            codes_per_address: 0,
+            codes_sent: 0,
+            registrations: 0,
+            lookups: 0,
+            challenges: 0,
         }
     }
 }

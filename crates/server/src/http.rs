@@ -1,8 +1,8 @@
 //! Binds the contract's endpoints to handlers. [`add`] takes an endpoint type and a handler
 //! `async fn(Ctx, E::Query, E::Body) -> ApiResult<E::Response>` and does everything the
 //! contract says about the request: the method and path from the table, the access token,
-//! `X-WS-ID`, decoding the query and body (a bad one is `badRequest`, never a panic) and
-//! encoding the answer or the `{error}` body.
+//! `X-WS-ID`, the body's `Content-Type` ([`require_json`]), decoding the query and body (a bad
+//! one is `badRequest`, never a panic) and encoding the answer or the `{error}` body.
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -95,6 +95,9 @@ where
         let handler = handler.clone();
         async move {
             let outcome: ApiResult<E::Response> = async {
+                if meta.body == Payload::Json {
+                    require_json(&headers)?;
+                }
                 let caller = match meta.auth {
                     Auth::AccessToken => Some(authenticate(&state, &headers).await?),
                     _ => None,
@@ -109,11 +112,12 @@ where
                     .get(WS_ID_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
+                let client_ip = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
                 let ctx = Ctx {
                     state,
                     caller,
                     ws_id,
-                    client_ip: peer.ip(),
+                    client_ip,
                 };
                 handler(ctx, query, body).await
             }
@@ -125,6 +129,41 @@ where
         }
     };
     router.route(meta.path, on(method_filter(meta.method), route))
+}
+
+/// The contract's JSON bodies must say `Content-Type: application/json` (parameters such as
+/// `charset` allowed). A cross-site page can send `text/plain`, a form or no type without the
+/// browser asking first; it cannot send this, so no such page can make these requests. The
+/// rule is this surface's: a layer for the real service's older surface, whose own clients send
+/// `text/plain`, binds its routes without it (see `docs/service-conventions.md`).
+fn require_json(headers: &HeaderMap) -> ApiResult<()> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"));
+    crate::error::ensure(is_json, ErrorCode::UnsupportedMediaType)
+}
+
+/// The client's address: the connection's, or, when a trusted reverse proxy made the
+/// connection, the last `X-Forwarded-For` entry no trusted proxy added (entries further left
+/// are whatever the client claimed).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|entry| entry.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|address| !trusted_proxies.contains(address))
+        .unwrap_or(peer)
 }
 
 pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {
@@ -159,4 +198,34 @@ fn decode_body<T: DeserializeOwned>(kind: Payload, body: &[u8]) -> ApiResult<T> 
 /// The answer to a path no endpoint has.
 pub async fn not_found() -> Response {
     ApiError::from(ErrorCode::NotFound).into_response()
+}
+
+/// The answer to a path that has endpoints, but none for this method.
+pub async fn method_not_allowed() -> Response {
+    ApiError::from(ErrorCode::MethodNotAllowed).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxy: IpAddr = [127, 0, 0, 1].into();
+        let client: IpAddr = [203, 0, 113, 7].into();
+        let claimed = forwarded("198.51.100.1, 203.0.113.7");
+        assert_eq!(client_address(proxy, &claimed, &[proxy]), client);
+        assert_eq!(client_address(proxy, &claimed, &[]), proxy);
+        assert_eq!(
+            client_address(client, &forwarded("10.0.0.1"), &[proxy]),
+            client
+        );
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &[proxy]), proxy);
+    }
 }

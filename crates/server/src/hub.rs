@@ -130,15 +130,60 @@ impl Hub {
         users.retain(|_, connections| !connections.is_empty());
     }
 
-    /// Also deliver this cascade's thread events to the connection.
-    pub fn subscribe(&self, userid: &str, connection_id: &str, cascade_ids: &[String]) {
-        if let Some(connection) = self
-            .lock()
+    /// Also delivers these cascades' thread events to the connection, at once, before anyone
+    /// checked the user belongs to them (so that an event sent right after the client's frame
+    /// was read is not missed); answers the ids that were not followed before. The caller then
+    /// checks them with [`Hub::confirm_subscriptions`]. What this holds meanwhile is bounded
+    /// by one client frame.
+    pub fn subscribe(
+        &self,
+        userid: &str,
+        connection_id: &str,
+        cascade_ids: &[String],
+    ) -> Vec<String> {
+        let mut users = self.lock();
+        let Some(connection) = users
             .get_mut(userid)
             .and_then(|cs| cs.iter_mut().find(|c| c.id == connection_id))
-        {
-            connection.cascades.extend(cascade_ids.iter().cloned());
+        else {
+            return Vec::new();
+        };
+        cascade_ids
+            .iter()
+            .filter(|id| connection.cascades.insert((*id).clone()))
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps of `added` only the cascades in `member_of`, and no more than `cap` cascades in
+    /// all: what was followed before stays, the newest go first.
+    pub fn confirm_subscriptions(
+        &self,
+        userid: &str,
+        connection_id: &str,
+        added: &[String],
+        member_of: &HashSet<String>,
+        cap: usize,
+    ) {
+        let mut users = self.lock();
+        let Some(connection) = users
+            .get_mut(userid)
+            .and_then(|cs| cs.iter_mut().find(|c| c.id == connection_id))
+        else {
+            return;
+        };
+        for id in added {
+            if !member_of.contains(id) {
+                connection.cascades.remove(id);
+            }
         }
+        for id in added.iter().rev() {
+            if connection.cascades.len() <= cap {
+                break;
+            }
+            connection.cascades.remove(id);
+        }
+        connection.cascades.shrink_to_fit();
     }
 
     /// Stops thread events of a cascade reaching a user (kicked, banned, left).
@@ -165,6 +210,15 @@ impl Hub {
             });
         }
         users.retain(|_, connections| !connections.is_empty());
+    }
+
+    /// The cascades a connection follows the thread events of.
+    pub fn subscriptions(&self, userid: &str, connection_id: &str) -> Vec<String> {
+        self.lock()
+            .get(userid)
+            .and_then(|cs| cs.iter().find(|c| c.id == connection_id))
+            .map(|c| c.cascades.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// How many connections a user has open.

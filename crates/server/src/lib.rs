@@ -12,6 +12,7 @@ pub mod chats;
 pub mod clock;
 pub mod compat;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -47,7 +48,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::TcpSocket;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -80,12 +81,35 @@ pub enum StartError {
     Recovery(String),
 }
 
+/// A server with its data open and its address taken, not yet accepting connections: what
+/// must be done before the first client arrives (seeding the demo) is done between
+/// [`prepare`] and [`PreparedServer::listen`].
+pub struct PreparedServer {
+    socket: TcpSocket,
+    addr: SocketAddr,
+    base_url: String,
+    state: AppState,
+}
+
 /// Opens the data folder and starts listening on `config.bind`. Uploads a crash left half
 /// assembled go back to pending first (see [`uploads::recover_interrupted`]).
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    prepare(config).await?.listen()
+}
+
+/// Opens the data folder and binds `config.bind` without listening: until
+/// [`PreparedServer::listen`], a client's connection is refused. Uploads a crash left half
+/// assembled go back to pending (see [`uploads::recover_interrupted`]).
+pub async fn prepare(config: Config) -> Result<PreparedServer, StartError> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let listener = TcpListener::bind(config.bind).await?;
-    let addr = listener.local_addr()?;
+    let socket = match config.bind {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As TcpListener::bind does: a restarted server can take its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(config.bind)?;
+    let addr = socket.local_addr()?;
     let base_url = config
         .public_url
         .as_deref()
@@ -108,7 +132,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .timeout(Duration::from_secs(10))
         .build()?;
     let state = AppState::new(Shared {
-        limiter: ratelimit::RateLimiter::new(Duration::from_secs(config.rate_limits.window_secs)),
+        limits: ratelimit::RateLimiters::new(&config.rate_limits),
         sender,
         outbox: Some(outbox),
         push: push::PushSeam::local(config.data_dir.join("pushes.jsonl")),
@@ -132,29 +156,65 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     if recovered > 0 {
         tracing::info!(recovered, "interrupted multipart uploads are pending again");
     }
-    let app = router(state.clone());
-    let (shutdown, shutdown_rx) = oneshot::channel();
-    let task = tokio::spawn(async move {
-        let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, service).with_graceful_shutdown(async {
-            let _ = shutdown_rx.await;
-        });
-        if let Err(error) = served.await {
-            tracing::error!(%error, "server stopped");
-        }
-    });
-    Ok(RunningServer {
+    let expired = state
+        .db
+        .call({
+            let state = state.clone();
+            move |c| {
+                uploads::expire_unfinished(
+                    c,
+                    &state.storage,
+                    state.config.unfinished_upload_ttl_secs,
+                )
+            }
+        })
+        .await
+        .map_err(|e| StartError::Recovery(e.detail.unwrap_or_else(|| e.code.to_string())))?;
+    if expired > 0 {
+        tracing::info!(expired, "unfinished uploads past their time are gone");
+    }
+    Ok(PreparedServer {
+        socket,
         addr,
         base_url,
         state,
-        shutdown: Some(shutdown),
-        task,
     })
+}
+
+impl PreparedServer {
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Starts accepting connections.
+    pub fn listen(self) -> Result<RunningServer, StartError> {
+        let PreparedServer {
+            socket,
+            addr,
+            base_url,
+            state,
+        } = self;
+        let listener = socket.listen(1024)?;
+        let app = router(state.clone());
+        let (shutdown, shutdown_rx) = oneshot::channel();
+        let limits = state.config.connections.clone();
+        let task = tokio::spawn(connections::serve(listener, app, limits, async {
+            let _ = shutdown_rx.await;
+        }));
+        Ok(RunningServer {
+            addr,
+            base_url,
+            state,
+            shutdown: Some(shutdown),
+            task,
+        })
+    }
 }
 
 /// Every route of the contract plus the server's own OpenAPI document.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let body_timeout = Duration::from_millis(state.config.connections.body_timeout_ms);
     compat::mount(routes::mount_all(Router::new()))
         .route(
             "/openapi.json",
@@ -166,8 +226,13 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(http::not_found)
+        .method_not_allowed_fallback(http::method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
+        // A body that stalls fails the request (badRequest) and the connection closes after.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error::ApiError::internal("a handler panicked").into_response()
         }))

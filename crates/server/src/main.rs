@@ -8,8 +8,8 @@
 //! `chatenium_server::Config` (camelCase); the environment wins over the file.
 //!
 //! `--demo` adds the demo accounts, contacts and conversations of `chatenium_server::demo`
-//! when they are missing, and prints the accounts. Once the server listens, stdout says
-//! `chatenium-server listening on <url>`; logs go to stderr.
+//! when they are missing, and prints the accounts, before the server listens. Once it does,
+//! stdout says `chatenium-server listening on <url>`; logs go to stderr.
 
 use std::process::ExitCode;
 
@@ -74,23 +74,30 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match chatenium_server::start(config).await {
+    let prepared = match chatenium_server::prepare(config).await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!("chatenium-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Seeded before listening: no client ever sees a half-made demo.
+    if demo {
+        match chatenium_server::demo::seed(prepared.state()).await {
+            Ok(summary) => print_demo(&summary),
+            Err(error) => {
+                eprintln!("chatenium-server: --demo: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let server = match prepared.listen() {
         Ok(server) => server,
         Err(error) => {
             eprintln!("chatenium-server: {error}");
             return ExitCode::FAILURE;
         }
     };
-    if demo {
-        match chatenium_server::demo::seed(server.state()).await {
-            Ok(summary) => print_demo(&summary),
-            Err(error) => {
-                eprintln!("chatenium-server: --demo: {error}");
-                server.stop().await;
-                return ExitCode::FAILURE;
-            }
-        }
-    }
     println!("chatenium-server listening on {}", server.base_url);
     let _ = tokio::signal::ctrl_c().await;
     server.stop().await;

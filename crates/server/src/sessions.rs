@@ -1,5 +1,9 @@
 //! Sessions and their token pairs. A session is one sign-in on one device; it holds at most one
 //! live access token and one live refresh token. Tokens are stored as hashes only.
+//!
+//! A spent refresh token is kept (as `spentRefresh`) until it would have expired: presented
+//! again, it means two parties hold the session's tokens, so the session ends (refresh token
+//! rotation with reuse detection, as OAuth's security best practice asks).
 
 use chatenium_api::schemas::auth::SuccessfulAuthResp;
 use chatenium_api::ErrorCode;
@@ -20,6 +24,7 @@ pub struct Caller {
 
 const ACCESS: &str = "access";
 const REFRESH: &str = "refresh";
+const SPENT_REFRESH: &str = "spentRefresh";
 
 /// Starts a session for `userid` and answers the sign-in.
 pub fn start(
@@ -50,7 +55,10 @@ pub fn issue_pair(
     let access_token = new_token();
     let refresh_token = new_token();
     let transaction = connection.transaction()?;
-    transaction.execute("DELETE FROM tokens WHERE session_id = ?1", [session_id])?;
+    transaction.execute(
+        "DELETE FROM tokens WHERE session_id = ?1 AND (kind <> ?2 OR expires_at <= ?3)",
+        params![session_id, SPENT_REFRESH, now],
+    )?;
     let insert = "INSERT INTO tokens (hash, session_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4)";
     transaction.execute(
         insert,
@@ -89,6 +97,11 @@ pub fn issue_pair(
 /// The caller an access token belongs to: `unauthorized` for an unknown (or blacklisted)
 /// token, `tokenExpired` for an expired one.
 pub fn authenticate(connection: &Connection, access_token: &str) -> ApiResult<Caller> {
+    authenticate_until(connection, access_token).map(|(caller, _)| caller)
+}
+
+/// Like [`authenticate`], with the unix second the token expires at.
+pub fn authenticate_until(connection: &Connection, access_token: &str) -> ApiResult<(Caller, i64)> {
     let found: Option<(String, String, i64)> = connection
         .query_row(
             "SELECT s.user_id, s.id, t.expires_at FROM tokens t JOIN sessions s ON s.id = t.session_id
@@ -108,50 +121,68 @@ pub fn authenticate(connection: &Connection, access_token: &str) -> ApiResult<Ca
         "UPDATE sessions SET last_active = ?1 WHERE id = ?2 AND last_active < ?1",
         params![now, session_id],
     )?;
-    Ok(Caller { userid, session_id })
+    Ok((Caller { userid, session_id }, expires_at))
 }
 
-/// Spends a refresh token: the session it belongs to, or `invalidRefreshToken`. The token's
-/// row is deleted, so a second use fails.
-pub fn spend_refresh_token(connection: &mut Connection, refresh_token: &str) -> ApiResult<Caller> {
-    spend_refresh(connection, refresh_token, None)
+/// Spends a refresh token: the session it belongs to, or `invalidRefreshToken`. A second use
+/// of the same token ends the session (see the module's comment).
+pub fn spend_refresh_token(
+    state: &AppState,
+    connection: &mut Connection,
+    refresh_token: &str,
+) -> ApiResult<Caller> {
+    spend_refresh(state, connection, refresh_token, None)
 }
 
 /// Like [`spend_refresh_token`], for a token that must belong to `session_id` (row 12). A
 /// token of another session is refused and left alone: presenting it proves nothing about
 /// its own session.
 pub fn spend_session_refresh_token(
+    state: &AppState,
     connection: &mut Connection,
     refresh_token: &str,
     session_id: &str,
 ) -> ApiResult<Caller> {
-    spend_refresh(connection, refresh_token, Some(session_id))
+    spend_refresh(state, connection, refresh_token, Some(session_id))
 }
 
 fn spend_refresh(
+    state: &AppState,
     connection: &mut Connection,
     refresh_token: &str,
     session_id: Option<&str>,
 ) -> ApiResult<Caller> {
+    let hash = secret_hash(refresh_token);
     let transaction = connection.transaction()?;
-    let found: Option<(String, String, i64)> = transaction
+    let found: Option<(String, String, String, i64)> = transaction
         .query_row(
-            "SELECT s.user_id, s.id, t.expires_at FROM tokens t JOIN sessions s ON s.id = t.session_id
-             WHERE t.hash = ?1 AND t.kind = ?2",
-            params![secret_hash(refresh_token), REFRESH],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            "SELECT s.user_id, s.id, t.kind, t.expires_at FROM tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.hash = ?1 AND t.kind IN (?2, ?3)",
+            params![hash, REFRESH, SPENT_REFRESH],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
-    let (userid, found_session, expires_at) = found.ok_or(ErrorCode::InvalidRefreshToken)?;
+    let (userid, found_session, kind, expires_at) = found.ok_or(ErrorCode::InvalidRefreshToken)?;
     if session_id.is_some_and(|wanted| wanted != found_session) {
         return Err(ErrorCode::InvalidRefreshToken.into());
     }
-    transaction.execute(
-        "DELETE FROM tokens WHERE hash = ?1",
-        [secret_hash(refresh_token)],
-    )?;
+    if kind == SPENT_REFRESH {
+        drop(transaction);
+        tracing::warn!(session = %found_session, "a spent refresh token came back; the session ends");
+        end(state, connection, &found_session)?;
+        return Err(ErrorCode::InvalidRefreshToken.into());
+    }
+    let expired = unix_now() >= expires_at;
+    if expired {
+        transaction.execute("DELETE FROM tokens WHERE hash = ?1", [&hash])?;
+    } else {
+        transaction.execute(
+            "UPDATE tokens SET kind = ?2 WHERE hash = ?1",
+            params![hash, SPENT_REFRESH],
+        )?;
+    }
     transaction.commit()?;
-    if unix_now() >= expires_at {
+    if expired {
         return Err(ErrorCode::InvalidRefreshToken.into());
     }
     Ok(Caller {

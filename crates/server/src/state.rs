@@ -11,7 +11,7 @@ use crate::gallery::images::Imaging;
 use crate::hub::Hub;
 use crate::mailer::{LocalOutbox, MessageSender};
 use crate::push::PushSeam;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::RateLimiters;
 use crate::storage::Storage;
 
 #[derive(Clone)]
@@ -28,7 +28,7 @@ pub struct Shared {
     pub outbox: Option<Arc<LocalOutbox>>,
     /// How push notifications (FCM, APNS) leave the server.
     pub push: PushSeam,
-    pub limiter: RateLimiter,
+    pub limits: RateLimiters,
     pub clock: Clock,
     /// Where clients reach this server, without a trailing slash.
     pub base_url: String,

@@ -143,7 +143,7 @@ fn insert(
         params![
             file_id,
             owner,
-            file.name.trim(),
+            base_name(&file.name),
             file.size as i64,
             file.mime,
             file.width,
@@ -155,6 +155,79 @@ fn insert(
         ],
     )?;
     Ok(file_id)
+}
+
+/// The last part of an uploaded file's name, without any folders (`../../etc/passwd` is
+/// `passwd`): what is stored and served, so that a client that trusts the name cannot be led
+/// outside its download folder. A name that is nothing but folders is `file`.
+pub fn base_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    match base {
+        "" | "." | ".." => "file".to_owned(),
+        _ => base.to_owned(),
+    }
+}
+
+/// `storageQuotaExceeded` unless the owner's uploads, finished or not, and `adding` more bytes
+/// fit in `config.storage_quota_bytes` (0: no quota).
+fn check_quota(
+    connection: &Connection,
+    state: &AppState,
+    owner: &str,
+    adding: u64,
+) -> ApiResult<()> {
+    let quota = state.config.storage_quota_bytes;
+    if quota == 0 {
+        return Ok(());
+    }
+    let used: i64 = connection.query_row(
+        "SELECT COALESCE(SUM(size), 0) FROM files WHERE owner = ?1",
+        [owner],
+        |row| row.get(0),
+    )?;
+    let used = u64::try_from(used).unwrap_or(0);
+    ensure(
+        used.saturating_add(adding) <= quota,
+        ErrorCode::StorageQuotaExceeded,
+    )
+}
+
+/// Forgets uploads still pending `ttl_secs` after they were registered, with the bytes and
+/// parts they got: run before each registration and at start. Answers how many went.
+pub fn expire_unfinished(
+    connection: &Connection,
+    storage: &Storage,
+    ttl_secs: u64,
+) -> ApiResult<usize> {
+    let cutoff = unix_now().saturating_sub(i64::try_from(ttl_secs).unwrap_or(i64::MAX));
+    let mut stale = connection.prepare_cached(
+        "SELECT id FROM files WHERE state = ?1 AND created_at <= ?2
+         AND NOT EXISTS (SELECT 1 FROM message_files m WHERE m.file_id = files.id)",
+    )?;
+    let ids: Vec<String> = stale
+        .query_map(params![PENDING, cutoff], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    for file_id in &ids {
+        let mut parts =
+            connection.prepare_cached("SELECT part_number FROM file_parts WHERE file_id = ?1")?;
+        let parts: Vec<u32> = parts
+            .query_map([file_id], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        connection.execute("DELETE FROM files WHERE id = ?1", [file_id])?;
+        for path in parts
+            .iter()
+            .map(|&part| storage.part_path(file_id, part))
+            .chain([storage.file_path(file_id)])
+        {
+            match std::fs::remove_file(&path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(%error, path = %path.display(), "an expired upload's bytes stay");
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(ids.len())
 }
 
 /// Registers single-PUT uploads for `owner`: one pending file and one signed PUT URL each.
@@ -172,8 +245,15 @@ pub fn register_single(
     for file in files {
         rules.check(file, state.config.max_upload_bytes)?;
     }
+    expire_unfinished(
+        connection,
+        &state.storage,
+        state.config.unfinished_upload_ttl_secs,
+    )?;
     let expires_at = unix_now() + state.config.signed_url_ttl_secs as i64;
     let transaction = connection.transaction()?;
+    let adding = files.iter().fold(0u64, |sum, f| sum.saturating_add(f.size));
+    check_quota(&transaction, state, owner, adding)?;
     let mut answers = Vec::with_capacity(files.len());
     for file in files {
         let file_id = insert(&transaction, owner, file, None)?;
@@ -210,6 +290,12 @@ pub fn register_multipart(
     let part_size = state.config.multipart_part_size.max(1);
     let parts = part_count(file.size, part_size);
     ensure(parts <= MAX_PARTS, ErrorCode::UploadTooLarge)?;
+    expire_unfinished(
+        connection,
+        &state.storage,
+        state.config.unfinished_upload_ttl_secs,
+    )?;
+    check_quota(connection, state, owner, file.size)?;
     let upload_id = new_id();
     let file_id = insert(connection, owner, file, Some((&upload_id, part_size)))?;
     let expires_at = unix_now() + state.config.signed_url_ttl_secs as i64;

@@ -6,10 +6,11 @@ mod common;
 use std::path::Path;
 use std::process::Stdio;
 
-use chatenium_api::schemas::auth::{SignInReq, SuccessfulAuthResp};
+use chatenium_api::schemas::auth::{DataAvailabilityResp, SignInReq, SuccessfulAuthResp};
 use chatenium_api::schemas::upload::*;
 use chatenium_api::{
     CompleteMultipartUpload, Endpoint, ErrorCode, RegisterMultipartUpload, SignIn,
+    UsernameAvailability,
 };
 use chatenium_server::Config;
 use common::{TestServer, PATIENCE};
@@ -148,6 +149,42 @@ async fn the_binary_seeds_the_demo_and_serves_it() {
     let again = sign_in(&url, "bela", "demo-password").await;
     assert!(!again.userid.is_empty());
     child.kill().await.expect("the server stops");
+}
+
+/// Issue 16, finding 8: the first request the server answers already sees the demo.
+#[tokio::test]
+async fn the_binary_accepts_no_connection_before_the_demo_is_seeded() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|probe| probe.local_addr())
+        .expect("a free port")
+        .port();
+    let mut command = binary();
+    command
+        .env("CHATENIUM_BIND", format!("127.0.0.1:{port}"))
+        .env("CHATENIUM_DATA_DIR", dir.path().join("data"))
+        .arg("--demo")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _child = command.spawn().expect("the binary starts");
+    let url = format!(
+        "http://127.0.0.1:{port}{}?username=anna",
+        UsernameAvailability::META.path
+    );
+    let http = reqwest::Client::new();
+    let first_answer = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match http.get(&url).send().await {
+                Ok(response) => return response,
+                // Refused: not listening yet. Ask again shortly.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+            }
+        }
+    })
+    .await
+    .expect("the server listens in time");
+    let availability: DataAvailabilityResp = first_answer.json().await.expect("an answer");
+    assert!(!availability.available, "the demo's anna exists already");
 }
 
 #[tokio::test]

@@ -7,6 +7,8 @@ import type { Language } from "./index.svelte";
 const en: Record<ErrorCode, string> = {
   badRequest: "The request was not understood.",
   payloadTooLarge: "That is too large to send.",
+  methodNotAllowed: "The server does not support this request.",
+  unsupportedMediaType: "The server does not support this request.",
   rateLimited: "Too many attempts. Wait a little and try again.",
   internal: "The server failed. Nothing was changed; try again.",
   notFound: "It does not exist, or you may not see it.",
@@ -42,6 +44,7 @@ const en: Record<ErrorCode, string> = {
   uploadNotFound: "The upload was not found.",
   uploadIncomplete: "The file did not arrive completely.",
   uploadTooLarge: "The file is too large.",
+  storageQuotaExceeded: "Your storage is full. Delete some files and try again.",
   invalidSignature: "The upload link expired. Try again.",
   invalidImage: "This is not a picture that can be shown (JPEG, PNG, WebP or GIF).",
   imageTooLarge: "This picture has too many pixels.",
@@ -59,6 +62,8 @@ const en: Record<ErrorCode, string> = {
 const hu: Record<ErrorCode, string> = {
   badRequest: "A kérés nem értelmezhető.",
   payloadTooLarge: "Ez túl nagy a küldéshez.",
+  methodNotAllowed: "A szerver nem támogatja ezt a kérést.",
+  unsupportedMediaType: "A szerver nem támogatja ezt a kérést.",
   rateLimited: "Túl sok próbálkozás. Várj egy kicsit, és próbáld újra.",
   internal: "A szerver hibázott. Semmi sem változott; próbáld újra.",
   notFound: "Nem létezik, vagy nem láthatod.",
@@ -94,6 +99,7 @@ const hu: Record<ErrorCode, string> = {
   uploadNotFound: "A feltöltés nem található.",
   uploadIncomplete: "A fájl nem érkezett meg teljesen.",
   uploadTooLarge: "A fájl túl nagy.",
+  storageQuotaExceeded: "Betelt a tárhelyed. Törölj néhány fájlt, és próbáld újra.",
   invalidSignature: "A feltöltési hivatkozás lejárt. Próbáld újra.",
   invalidImage: "Ez nem megjeleníthető kép (JPEG, PNG, WebP vagy GIF).",
   imageTooLarge: "Ennek a képnek túl sok képpontja van.",

@@ -12,10 +12,12 @@ contract_types! {
     }
 
     pub struct ChangeUsernameReq {
+        #[schemars(length(min = 3, max = 32), regex(pattern = r"^[A-Za-z0-9._-]+$"))]
         pub username: String,
     }
 
     pub struct ChangeDisplayNameReq {
+        #[schemars(length(min = 1, max = 64))]
         pub display_name: String,
     }
 

@@ -64,19 +64,27 @@ contract_types! {
     /// A new account without a password: every sign-in needs a one-time code. The challenge
     /// (registered with a data override naming the e-mail or phone) proves the address.
     pub struct PasswordlessRegisterReq {
+        #[schemars(length(min = 3, max = 32), regex(pattern = r"^[A-Za-z0-9._-]+$"))]
         pub username: String,
+        #[schemars(length(min = 1, max = 64))]
         pub display_name: String,
+        #[schemars(length(min = 1))]
         pub challenge_id: String,
         pub os: String,
         pub language: String,
     }
 
     pub struct RegisterReq {
+        #[schemars(length(min = 3, max = 32), regex(pattern = r"^[A-Za-z0-9._-]+$"))]
         pub username: String,
+        #[schemars(length(min = 1, max = 64))]
         pub display_name: String,
+        #[schemars(email, length(max = 254))]
         pub email: String,
+        #[schemars(length(min = 8))]
         pub password: String,
         #[serde(default)]
+        #[schemars(regex(pattern = r"^\+[0-9]{7,15}$"))]
         pub phone: Option<String>,
         pub os: String,
         pub language: String,
@@ -166,16 +174,19 @@ contract_types! {
 
     /// Query: one identity (username, e-mail address or phone number).
     pub struct IdentityQuery {
+        #[schemars(length(min = 1))]
         pub identity: String,
     }
 
     /// Query of the username availability check.
     pub struct UsernameQuery {
+        #[schemars(length(min = 3, max = 32), regex(pattern = r"^[A-Za-z0-9._-]+$"))]
         pub username: String,
     }
 
     /// Query of the e-mail availability check.
     pub struct EmailQuery {
+        #[schemars(email, length(max = 254))]
         pub email: String,
     }
 }

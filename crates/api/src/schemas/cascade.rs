@@ -53,6 +53,7 @@ contract_types! {
     }
 
     pub struct CreateCascadeReq {
+        #[schemars(length(min = 1, max = 64))]
         pub name: String,
         pub public: bool,
         /// A completed cascade picture upload.
@@ -138,6 +139,7 @@ contract_types! {
         #[serde(default)]
         pub from: Option<u32>,
         #[serde(default)]
+        #[schemars(range(min = 1, max = 200))]
         pub limit: Option<u32>,
     }
 

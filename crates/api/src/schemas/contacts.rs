@@ -25,6 +25,7 @@ contract_types! {
     }
 
     pub struct AddContactReq {
+        #[schemars(length(min = 1))]
         pub userid: String,
     }
 

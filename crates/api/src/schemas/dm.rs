@@ -125,10 +125,12 @@ contract_types! {
     /// Query: one page of a chat. With `after`, the messages newer than that one instead
     /// (oldest first, at most `limit`): how a client catches up after a reconnect.
     pub struct GetMessagesQuery {
+        #[schemars(length(min = 1))]
         pub chatid: String,
         #[serde(default)]
         pub from: Option<u32>,
         #[serde(default)]
+        #[schemars(range(min = 1, max = 200))]
         pub limit: Option<u32>,
         #[serde(default)]
         pub after: Option<String>,

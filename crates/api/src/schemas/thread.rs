@@ -21,9 +21,11 @@ contract_types! {
     }
 
     pub struct StartNewThreadReq {
+        #[schemars(length(min = 1))]
         pub cascade_id: String,
         #[serde(default)]
         pub parent_id: Option<String>,
+        #[schemars(length(min = 1, max = 64))]
         pub name: String,
         #[serde(default)]
         pub description: Option<String>,
@@ -115,6 +117,7 @@ contract_types! {
         #[serde(default)]
         pub from: Option<u32>,
         #[serde(default)]
+        #[schemars(range(min = 1, max = 200))]
         pub limit: Option<u32>,
         #[serde(default)]
         pub after: Option<String>,

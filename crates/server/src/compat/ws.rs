@@ -66,18 +66,25 @@ async fn upgrade(
         return ApiError::from(ErrorCode::Unauthorized).into_response();
     };
     let token = query.access_token;
-    let caller = match state
+    let (caller, expires_at) = match state
         .db
-        .call(move |c| sessions::authenticate(c, &token))
+        .call(move |c| sessions::authenticate_until(c, &token))
         .await
     {
-        Ok(caller) => caller,
+        Ok(found) => found,
         Err(error) => return error.into_response(),
     };
     if query.userid.is_some_and(|userid| userid != caller.userid) {
         return ApiError::from(ErrorCode::Forbidden).into_response();
     }
-    upgrade.on_upgrade(move |socket| crate::routes::ws::serve(state, caller, socket, older_frames))
+    // Frames as large as the largest JSON body, as on our own surface.
+    let max_frame = state.config.max_body_bytes;
+    upgrade
+        .max_message_size(max_frame)
+        .max_frame_size(max_frame)
+        .on_upgrade(move |socket| {
+            crate::routes::ws::serve(state, caller, expires_at, socket, older_frames)
+        })
 }
 
 #[derive(Deserialize)]

@@ -18,6 +18,7 @@ use crate::cascade_members::{self, Farewell};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
 use crate::hub::{Audience, Origin};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 use crate::uploads::{self, Rules, StoredBytes};
 use crate::users::Identity;
@@ -298,10 +299,9 @@ async fn prove_identity(ctx: &Ctx, userid: &str, body: DeleteAccountReq) -> ApiR
     };
     match (body.password, body.challenge_id) {
         (Some(password), _) => {
-            ctx.state.limiter.hit(
-                &format!("delete:{userid}"),
-                ctx.state.config.rate_limits.sign_in,
-            )?;
+            ctx.state
+                .limits
+                .hit(Limit::SignIn, &format!("delete:{userid}"))?;
             let stored = stored.ok_or(ErrorCode::PasswordlessAccount)?;
             let valid = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
                 .await

@@ -5,6 +5,7 @@
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
 use crate::oauth::{self, Provider};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 use crate::users::{self, Identity};
 use crate::validate;
@@ -36,12 +37,20 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
     add::<AppleOAuth, _, _>(router, apple_oauth)
 }
 
+/// Counts a lookup of users (which tells whether an account exists) against the address.
+fn limit_lookups(ctx: &Ctx) -> ApiResult<()> {
+    ctx.state
+        .limits
+        .hit(Limit::Lookups, &ctx.client_ip.to_string())
+}
+
 async fn username_availability(
     ctx: Ctx,
     query: UsernameQuery,
     _: (),
 ) -> ApiResult<DataAvailabilityResp> {
     validate::username(&query.username)?;
+    limit_lookups(&ctx)?;
     let taken = ctx
         .state
         .db
@@ -52,6 +61,7 @@ async fn username_availability(
 
 async fn email_availability(ctx: Ctx, query: EmailQuery, _: ()) -> ApiResult<DataAvailabilityResp> {
     validate::email(&query.email)?;
+    limit_lookups(&ctx)?;
     let taken = ctx
         .state
         .db
@@ -68,6 +78,7 @@ async fn register(ctx: Ctx, _: (), body: RegisterReq) -> ApiResult<SuccessfulAut
     if let Some(phone) = &body.phone {
         validate::phone(phone)?;
     }
+    limit_registrations(&ctx)?;
     let password = body.password.clone();
     let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
         .await
@@ -89,17 +100,27 @@ async fn register(ctx: Ctx, _: (), body: RegisterReq) -> ApiResult<SuccessfulAut
         .await
 }
 
+fn limit_registrations(ctx: &Ctx) -> ApiResult<()> {
+    ctx.state
+        .limits
+        .hit(Limit::Registrations, &ctx.client_ip.to_string())
+}
+
 pub(crate) async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthResp> {
     let identity = body.identity.trim().to_owned();
-    ctx.state.limiter.hit(
-        &format!("signin:{}:{}", ctx.client_ip, identity.to_lowercase()),
-        ctx.state.config.rate_limits.sign_in,
-    )?;
+    ctx.state
+        .limits
+        .hit(Limit::SignInPerAddress, &ctx.client_ip.to_string())?;
     let found = ctx.state.db.call({
         let identity = identity.clone();
         move |c| users::find_by_identity(c, &identity)
     });
     let (userid, password_hash) = found.await?.ok_or(ErrorCode::UserNotFound)?;
+    // Keyed by the account, not the identity as typed: its username, e-mail and phone share
+    // one count of guesses.
+    ctx.state
+        .limits
+        .hit(Limit::SignIn, &format!("signIn:{}:{userid}", ctx.client_ip))?;
     match (&body.password, &body.challenge_id) {
         (Some(password), _) => {
             let stored = password_hash.ok_or(ErrorCode::PasswordlessAccount)?;
@@ -134,6 +155,7 @@ pub(crate) async fn sign_in_methods(
     query: IdentityQuery,
     _: (),
 ) -> ApiResult<AuthMethods> {
+    limit_lookups(&ctx)?;
     let identity = query.identity.trim().to_owned();
     ctx.state
         .db
@@ -142,6 +164,7 @@ pub(crate) async fn sign_in_methods(
 }
 
 async fn fetch_user_id(ctx: Ctx, query: IdentityQuery, _: ()) -> ApiResult<GetIdFromIdentityResp> {
+    limit_lookups(&ctx)?;
     let identity = query.identity.trim().to_owned();
     let (userid, _) = ctx
         .state
@@ -160,6 +183,7 @@ async fn passwordless_register(
 ) -> ApiResult<SuccessfulAuthResp> {
     validate::username(&body.username)?;
     validate::display_name(&body.display_name)?;
+    limit_registrations(&ctx)?;
     let state = ctx.state.clone();
     ctx.state
         .db
@@ -198,7 +222,7 @@ async fn rotate_token_pair(
     ctx.state
         .db
         .call(move |c| {
-            let owner = sessions::spend_refresh_token(c, &body.refresh_token)?;
+            let owner = sessions::spend_refresh_token(&state, c, &body.refresh_token)?;
             sessions::issue_pair(&state, c, &owner.userid, &owner.session_id)
         })
         .await
@@ -216,8 +240,12 @@ async fn refresh_token_pair(
     ctx.state
         .db
         .call(move |c| {
-            let owner =
-                sessions::spend_session_refresh_token(c, &body.refresh_token, &caller.session_id)?;
+            let owner = sessions::spend_session_refresh_token(
+                &state,
+                c,
+                &body.refresh_token,
+                &caller.session_id,
+            )?;
             sessions::issue_pair(&state, c, &owner.userid, &owner.session_id)
         })
         .await
@@ -229,17 +257,25 @@ pub(crate) async fn register_challenge(
     body: RegisterAuthAttemptReq,
 ) -> ApiResult<Challenge> {
     ctx.state
+        .limits
+        .hit(Limit::Challenges, &ctx.client_ip.to_string())?;
+    ctx.state
         .db
         .call(move |c| challenges::register(c, &body))
         .await
 }
 
-/// Counts a code request or try against the target's and the client's limit.
+/// Counts a code request or try against the target's and the client address's limits.
 fn limit_codes(ctx: &Ctx, action: &str, target: &str) -> ApiResult<()> {
-    let key = format!("codes:{action}:{}:{}", ctx.client_ip, target.to_lowercase());
-    ctx.state
-        .limiter
-        .hit(&key, ctx.state.config.rate_limits.codes)
+    let limits = &ctx.state.limits;
+    limits.hit(
+        Limit::CodesPerAddress,
+        &format!("{action}:{}", ctx.client_ip),
+    )?;
+    limits.hit(
+        Limit::CodesPerTarget,
+        &format!("{action}:{}", target.to_lowercase()),
+    )
 }
 
 async fn factor_target(ctx: &Ctx, challenge_id: &str, kind: FactorKind) -> ApiResult<String> {
@@ -257,6 +293,7 @@ pub(crate) async fn request_factor_credential(
 ) -> ApiResult<GenericSuccessBody> {
     let target = factor_target(&ctx, &body.challenge_id, body.kind).await?;
     limit_codes(&ctx, "request", &target)?;
+    ctx.state.limits.hit(Limit::CodesSent, "")?;
     let delivery = ctx
         .state
         .db
@@ -284,10 +321,9 @@ pub(crate) async fn verify_factor(ctx: Ctx, _: (), body: VerifyFactorReq) -> Api
 /// password replaces the old and every session ends. Nobody is signed in.
 async fn password_reset(ctx: Ctx, _: (), body: PasswordResetReq) -> ApiResult<GenericSuccessBody> {
     validate::password(&body.password)?;
-    ctx.state.limiter.hit(
-        &format!("passwordReset:{}", ctx.client_ip),
-        ctx.state.config.rate_limits.sign_in,
-    )?;
+    ctx.state
+        .limits
+        .hit(Limit::SignIn, &format!("passwordReset:{}", ctx.client_ip))?;
     let challenge_id = body.challenge_id.clone();
     ctx.state
         .db
@@ -364,9 +400,9 @@ struct OAuthSignIn {
 }
 
 async fn oauth_sign_in(ctx: Ctx, request: OAuthSignIn) -> ApiResult<SuccessfulAuthResp> {
-    ctx.state.limiter.hit(
+    ctx.state.limits.hit(
+        Limit::SignIn,
         &format!("oauth:{}:{}", request.provider.name(), ctx.client_ip),
-        ctx.state.config.rate_limits.sign_in,
     )?;
     let identity = oauth::verify(&ctx.state, request.provider, &request.id_token).await?;
     let state = ctx.state.clone();

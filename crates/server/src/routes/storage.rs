@@ -147,7 +147,7 @@ async fn download(State(state): State<AppState>, query: SignedQuery) -> Response
         );
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
         // The name is the uploader's: quote it safely and let the client decide where it goes.
-        let safe_name: String = name
+        let safe_name: String = crate::uploads::base_name(&name)
             .chars()
             .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
             .collect();
