@@ -1,5 +1,10 @@
 //! The single list of commands and events. `builder()` hands Tauri its invoke handler and is
 //! also what generates `ui/src/bindings.ts`, so the UI's types cannot drift from Rust's.
+//! `raw_handler()` lists the commands that take a raw body (no generated signature).
+//!
+//! `build.rs` reads the names from the two command lists below (`collect_commands!` and
+//! `generate_handler!`) to make an `allow-<command>` permission of each: a command is named in
+//! this file and nowhere else but the capability file that grants it.
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
@@ -58,6 +63,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             account::sessions,
             account::log_out_session,
             account::delete_account,
+            account::open_log_folder,
         ])
         .events(collect_events![
             events::ChatListChanged,
@@ -68,6 +74,16 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::OpenChatRequested,
             events::TransferChanged,
         ])
+}
+
+// `COMMANDS` (every command) and `RAW_COMMANDS`: the names build.rs read from this file's two
+// lists below.
+include!(concat!(env!("OUT_DIR"), "/command_names.rs"));
+
+/// The commands that take a raw request body (see commands/staging.rs), which specta cannot
+/// describe; they are answered before the typed handler.
+pub fn raw_handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![staging::stage_chunk]
 }
 
 #[cfg(test)]
@@ -111,11 +127,10 @@ mod tests {
         );
     }
 
-    include!("../command_names.rs");
-
-    /// The three places that name the commands must agree: the list build.rs makes
-    /// permissions from, the generated TypeScript (from `builder()`), and the main window's
-    /// capability file, which grants each of them and no core plugin command but events.
+    /// The three places that name the commands must agree: the names build.rs read from this
+    /// file (and made permissions from), the generated TypeScript (from `builder()`, what
+    /// Tauri really registers), and the main window's capability file, which grants each of
+    /// them and no core plugin command but events.
     #[test]
     fn permissions_capability_and_bindings_name_the_same_commands() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -138,7 +153,10 @@ mod tests {
             .map(str::to_owned)
             .collect();
         generated.sort();
-        assert_eq!(typed, generated, "command_names.rs and bindings.ts differ");
+        assert_eq!(
+            typed, generated,
+            "build.rs's reading of bindings.rs and bindings.ts differ"
+        );
 
         let capability: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(root.join("src-tauri/capabilities/main-window.json")).unwrap(),
@@ -159,7 +177,7 @@ mod tests {
         granted.sort();
         assert_eq!(
             listed, granted,
-            "command_names.rs and main-window.json differ"
+            "the commands of bindings.rs and main-window.json differ"
         );
     }
 }

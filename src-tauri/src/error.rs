@@ -20,6 +20,8 @@ pub enum CommandError {
 
 impl From<ClientError> for CommandError {
     fn from(error: ClientError) -> Self {
+        // The log is where `detail` and the rest go (logs.rs); a `ClientError` names no secret.
+        tracing::debug!(%error, "a command failed");
         match error {
             ClientError::Api { code, .. } => CommandError::Api { code },
             ClientError::Network(_) => CommandError::Network,

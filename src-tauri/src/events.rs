@@ -1,7 +1,10 @@
 //! Events to the window: the core's typed snapshots and diffs, forwarded as they happen (the
-//! UI never polls). The same stream drives the tray's unread count and the notifications.
+//! UI never polls). The same stream feeds the core's attention machine
+//! (`chatenium_core::attention`), whose decisions are routed here to the tray (the unread
+//! count), the notification daemon and the window (a click opens the conversation).
 
 use chatenium_api::schemas::contacts::Contact;
+use chatenium_core::attention::{Attention, Conversation, Incoming, Notice, View};
 use chatenium_core::CoreEvent;
 use serde::Serialize;
 use tauri::AppHandle;
@@ -55,14 +58,13 @@ pub struct TransferChanged {
 }
 
 /// Forwards one engine's events until it stops (its event stream closes); then the tray's
-/// count goes back to zero.
-pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>) {
+/// count goes back to zero. `own_userid`: the signed-in user, whose own messages are no news.
+pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>, own_userid: String) {
     tauri::async_runtime::spawn(async move {
-        // The chat list as the window has it, for the tray count and for spotting new messages.
-        let mut chats: Vec<Contact> = Vec::new();
+        let mut attention = Attention::new(own_userid);
         loop {
             match events.recv().await {
-                Ok(event) => handle(&app, &mut chats, event),
+                Ok(event) => handle(&app, &mut attention, event),
                 // Fell behind: the next reset (reconnect, catch-up) brings the list back.
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(broadcast::error::RecvError::Closed) => break,
@@ -72,20 +74,27 @@ pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>) {
     });
 }
 
-fn handle(app: &AppHandle, chats: &mut Vec<Contact>, event: CoreEvent) {
-    let sent = match event {
-        CoreEvent::ChatList { diff } => {
-            let before = chats.clone();
-            diff.apply(chats);
-            crate::tray::show_unread(app, crate::notifications::unread(chats));
-            for contact in crate::notifications::incoming(&before, chats) {
-                crate::notifications::show(app, contact);
-            }
-            ChatListChanged {
-                diff: ListDiff::from_core(diff, |c| c),
-            }
-            .emit(app)
+fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
+    if matches!(
+        event,
+        CoreEvent::ChatList { .. }
+            | CoreEvent::ThreadMessage { .. }
+            | CoreEvent::CascadeList { .. }
+    ) {
+        let mut notices = attention.set_view(view(app));
+        notices.extend(attention.observe(&event));
+        for notice in notices {
+            route(app, notice);
         }
+    } else {
+        // Connection changes mark when catch-up ends; nothing else concerns attention.
+        attention.observe(&event);
+    }
+    let sent = match event {
+        CoreEvent::ChatList { diff } => ChatListChanged {
+            diff: ListDiff::from_core(diff, |c| c),
+        }
+        .emit(app),
         CoreEvent::Timeline { chatid, diff } => TimelineChanged {
             chatid,
             diff: ListDiff::from_core(diff, TimelineEntry::from),
@@ -110,11 +119,53 @@ fn handle(app: &AppHandle, chats: &mut Vec<Contact>, event: CoreEvent) {
         }
         // Cascades and threads have no screens yet (see ARCHITECTURE.md): the core keeps them
         // cached until the UI that shows them subscribes.
-        CoreEvent::CascadeList { .. } | CoreEvent::ThreadMessage { .. } => Ok(()),
+        CoreEvent::CascadeList { .. }
+        | CoreEvent::ThreadMessage { .. }
+        | CoreEvent::ThreadTimeline { .. }
+        | CoreEvent::Threads { .. } => Ok(()),
     };
     if let Err(error) = sent {
-        eprintln!("chatenium-desktop: an event did not reach the window: {error}");
+        tracing::warn!(%error, "an event did not reach the window");
     }
+}
+
+/// What the window shows now: whether it has the focus and which conversation is open.
+fn view(app: &AppHandle) -> View {
+    use tauri::Manager;
+    View {
+        focused: crate::notifications::window_focused(app),
+        open: app.state::<AppState>().shown(),
+    }
+}
+
+/// Hands one decision of the attention machine to where it shows.
+fn route(app: &AppHandle, notice: Notice) {
+    match notice {
+        Notice::Unread(unread) => crate::tray::show_unread(app, unread.total),
+        Notice::Incoming(incoming) if incoming.should_notify() => {
+            let on_click = open_on_click(app, &incoming);
+            crate::notifications::show_message(app, &incoming, on_click);
+        }
+        Notice::Incoming(_) => {}
+    }
+}
+
+/// A click on a message's notification brings the window forward and opens its chat (threads
+/// have no screen yet: the window only comes forward).
+fn open_on_click(app: &AppHandle, incoming: &Incoming) -> crate::notifications::OnClick {
+    let app = app.clone();
+    let chatid = match &incoming.conversation {
+        Conversation::Chat { chatid } => Some(chatid.clone()),
+        Conversation::Thread { .. } => None,
+    };
+    Box::new(move || {
+        crate::windows::show_main(&app);
+        if let Some(chatid) = chatid {
+            if let Err(error) = (OpenChatRequested { chatid }).emit(&app) {
+                tracing::warn!(%error, "the window did not hear which chat to open");
+            }
+        }
+    })
 }
 
 /// The shell's part in a transfer's change: remember where a received file went (for "show in

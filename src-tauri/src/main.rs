@@ -11,6 +11,7 @@ mod downloads;
 mod dto;
 mod error;
 mod events;
+mod logs;
 mod notifications;
 mod server;
 mod staging;
@@ -36,23 +37,39 @@ fn main() {
             // The typed commands, and the one raw-bytes command, which has no TypeScript
             // signature for specta to generate (see commands/staging.rs).
             let typed = specta.invoke_handler();
-            let raw: fn(tauri::ipc::Invoke) -> bool =
-                tauri::generate_handler![commands::staging::stage_chunk];
-            move |invoke| match invoke.message.command() {
-                "stage_chunk" => raw(invoke),
-                _ => typed(invoke),
+            let raw = bindings::raw_handler();
+            move |invoke| {
+                if bindings::RAW_COMMANDS.contains(&invoke.message.command()) {
+                    raw(invoke)
+                } else {
+                    typed(invoke)
+                }
             }
         })
         .setup(move |app| {
             specta.mount_events(app);
             let paths = app.path();
-            let (data_dir, config_dir, cache_dir) = (
+            let (data_dir, config_dir, cache_dir, log_dir) = (
                 paths.app_data_dir()?,
                 paths.app_config_dir()?,
                 paths.app_cache_dir()?,
+                paths.app_log_dir()?,
             );
+            if let Err(error) = logs::install(&log_dir) {
+                // The app works without its log; say so where a developer sees it.
+                eprintln!(
+                    "chatenium-desktop: no log file in {}: {error}",
+                    log_dir.display()
+                );
+            }
             let target = server::choose(&config_dir);
             let active = tauri::async_runtime::block_on(server::start(&target, &data_dir))?;
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                server = %active.url,
+                embedded = active.embedded.is_some(),
+                "Chatenium started"
+            );
             let device = Device::new(
                 &active.url,
                 &data_dir,
@@ -66,13 +83,15 @@ fn main() {
                 config_dir,
                 staged: staging::StagedFiles::new(cache_dir.join("staged")),
                 received: Default::default(),
+                shown: Default::default(),
+                log_dir,
             });
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
             windows::save_geometry_when_settled(app.handle());
             if let Err(error) = tray::create(app.handle()) {
                 // A desktop without a tray still gets a working app.
-                eprintln!("chatenium-desktop: no tray icon: {error}");
+                tracing::warn!(%error, "no tray icon");
             }
             Ok(())
         })

@@ -1,54 +1,17 @@
 //! Native notifications (notify-rust: the desktop's notification daemon over D-Bus on Linux)
-//! for a new message or an offered file while the window is not focused. Clicking one brings
-//! the window forward (and, for a message, opens that chat).
+//! for a new message or an offered file. Which message deserves one is the core's decision
+//! (`chatenium_core::attention`); this module only shows it and hands a click back to the
+//! caller, who knows where it leads.
 
-use chatenium_api::schemas::contacts::Contact;
+use chatenium_core::attention::Incoming;
 use tauri::{AppHandle, Manager};
-use tauri_specta::Event;
 
-use crate::events::OpenChatRequested;
+/// What a click on a notification does (bring the window forward, open the conversation).
+pub type OnClick = Box<dyn FnOnce() + Send + 'static>;
 
-/// Unread messages of the chats that are not muted: the tray's count.
-pub fn unread(chats: &[Contact]) -> u32 {
-    chats
-        .iter()
-        .filter(|c| !c.muted)
-        .map(|c| c.notifications)
-        .sum()
-}
-
-/// The chats whose newest message changed to one from the partner, in an unmuted chat the
-/// list already had. A chat seen for the first time (the first snapshot after start) is not
-/// news: only what arrives while the app runs is.
-pub fn incoming<'a>(before: &[Contact], after: &'a [Contact]) -> Vec<&'a Contact> {
-    after
-        .iter()
-        .filter(|now| !now.muted)
-        .filter(|now| {
-            let Some(latest) = now.latest_message.as_ref().filter(|m| !m.is_author) else {
-                return false;
-            };
-            before
-                .iter()
-                .find(|was| was.chatid == now.chatid)
-                .is_some_and(|was| {
-                    was.latest_message.as_ref().map(|m| &m.msgid) != Some(&latest.msgid)
-                })
-        })
-        .collect()
-}
-
-/// A partner's new message, unless the window is focused (the user is looking already).
-pub fn show(app: &AppHandle, contact: &Contact) {
-    let Some(latest) = &contact.latest_message else {
-        return;
-    };
-    notify(
-        app,
-        &contact.user.display_name,
-        &latest.message,
-        Some(contact.chatid.clone()),
-    );
+/// A message the core decided to notify about: the sender and a preview of the text.
+pub fn show_message(app: &AppHandle, incoming: &Incoming, on_click: OnClick) {
+    notify(app, &incoming.sender, &incoming.preview, on_click);
 }
 
 /// A contact offers a file: the window lists it for an answer.
@@ -60,7 +23,22 @@ pub fn show_offer(app: &AppHandle, offer: &crate::dto::transfer::TransferEntry) 
     } else {
         format!("{from} sends you a file")
     };
-    notify(app, &summary, &offer.name, None);
+    if !window_focused(app) {
+        let shown = app.clone();
+        notify(
+            app,
+            &summary,
+            &offer.name,
+            Box::new(move || crate::windows::show_main(&shown)),
+        );
+    }
+}
+
+/// Whether the user is in the app already (the window has the input focus).
+pub fn window_focused(app: &AppHandle) -> bool {
+    app.get_webview_window("main")
+        .and_then(|w| w.is_focused().ok())
+        .unwrap_or(false)
 }
 
 fn language(app: &AppHandle) -> String {
@@ -69,16 +47,8 @@ fn language(app: &AppHandle) -> String {
         .unwrap_or_default()
 }
 
-/// Shows a notification unless the window is focused; a click brings the window forward and
-/// opens `chatid` if given.
-fn notify(app: &AppHandle, summary: &str, body: &str, chatid: Option<String>) {
-    let focused = app
-        .get_webview_window("main")
-        .and_then(|w| w.is_focused().ok())
-        .unwrap_or(false);
-    if focused {
-        return;
-    }
+/// Shows a notification; `on_click` runs when the user invokes it.
+fn notify(app: &AppHandle, summary: &str, body: &str, on_click: OnClick) {
     let open = if language(app) == "hu" {
         "Megnyitás"
     } else {
@@ -90,81 +60,26 @@ fn notify(app: &AppHandle, summary: &str, body: &str, chatid: Option<String>) {
         .summary(summary)
         .body(body)
         .action("default", open);
-    let app = app.clone();
     // Showing and waiting for the click both block on D-Bus: off the async runtime.
     std::thread::spawn(move || match notification.show() {
-        Ok(handle) => wait_for_click(app, chatid, handle),
-        Err(error) => eprintln!("chatenium-desktop: notification not shown: {error}"),
+        Ok(handle) => wait_for_click(handle, on_click),
+        Err(error) => tracing::warn!(%error, "notification not shown"),
     });
 }
 
 #[cfg(all(unix, not(target_os = "macos")))]
-fn wait_for_click(app: AppHandle, chatid: Option<String>, handle: notify_rust::NotificationHandle) {
+fn wait_for_click(handle: notify_rust::NotificationHandle, on_click: OnClick) {
+    let mut on_click = Some(on_click);
     handle.wait_for_action(|action| {
         if action == "default" {
-            crate::windows::show_main(&app);
-            if let Some(chatid) = chatid {
-                let _ = OpenChatRequested { chatid }.emit(&app);
+            if let Some(on_click) = on_click.take() {
+                on_click();
             }
         }
     });
 }
 
 #[cfg(not(all(unix, not(target_os = "macos"))))]
-fn wait_for_click(
-    _app: AppHandle,
-    _chatid: Option<String>,
-    _handle: notify_rust::NotificationHandle,
-) {
+fn wait_for_click(_handle: notify_rust::NotificationHandle, _on_click: OnClick) {
     // Other platforms bring the app forward themselves on a click.
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chatenium_api::schemas::common::{PublicUserData, Timestamp};
-    use chatenium_api::schemas::contacts::LatestMessage;
-
-    fn chat(id: &str, latest: Option<(&str, bool)>, muted: bool, unread: u32) -> Contact {
-        Contact {
-            chatid: id.into(),
-            user: PublicUserData {
-                userid: format!("u-{id}"),
-                username: id.into(),
-                display_name: id.into(),
-                pfp: None,
-            },
-            muted,
-            notifications: unread,
-            accepted: true,
-            latest_message: latest.map(|(msgid, is_author)| LatestMessage {
-                msgid: msgid.into(),
-                message: "hi".into(),
-                is_author,
-                sent_at: Timestamp::new(1, 0),
-            }),
-        }
-    }
-
-    #[test]
-    fn only_a_partners_new_message_in_an_unmuted_known_chat_is_news() {
-        let before = [
-            chat("a", Some(("m1", false)), false, 1),
-            chat("b", Some(("m1", false)), false, 0),
-            chat("c", None, true, 0),
-        ];
-        let after = [
-            chat("a", Some(("m2", false)), false, 2), // news
-            chat("b", Some(("m2", true)), false, 0),  // my own message
-            chat("c", Some(("m3", false)), true, 1),  // muted
-            chat("d", Some(("m4", false)), false, 1), // first seen
-        ];
-        let news: Vec<_> = incoming(&before, &after)
-            .iter()
-            .map(|c| &c.chatid)
-            .collect();
-        assert_eq!(news, ["a"]);
-        assert_eq!(unread(&after), 3);
-        assert!(incoming(&after, &after).is_empty());
-    }
 }

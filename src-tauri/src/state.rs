@@ -2,6 +2,7 @@
 //! the signed-in account, if any. Commands borrow it; signing in and out replace the engine.
 
 use chatenium_api::schemas::common::PublicUserData;
+use chatenium_core::attention::Conversation;
 use chatenium_core::device::Device;
 use chatenium_core::Client;
 use tokio::sync::{RwLock, RwLockReadGuard};
@@ -21,6 +22,11 @@ pub struct AppState {
     pub staged: crate::staging::StagedFiles,
     /// Where each received file was saved, by transfer id (for "show in folder").
     pub received: std::sync::Mutex<std::collections::HashMap<String, std::path::PathBuf>>,
+    /// The conversation the window shows (opened and not yet closed), for the core's attention
+    /// machine: a message there, in the focused window, is seen as it arrives.
+    pub shown: std::sync::Mutex<Option<Conversation>>,
+    /// Where the log file is written (`logs.rs`).
+    pub log_dir: std::path::PathBuf,
 }
 
 pub struct SignedIn {
@@ -42,6 +48,22 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .get(transfer_id)
             .cloned()
+    }
+
+    pub fn shown(&self) -> Option<Conversation> {
+        self.shown.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn show(&self, conversation: Conversation) {
+        *self.shown.lock().unwrap_or_else(|p| p.into_inner()) = Some(conversation);
+    }
+
+    /// The window stopped showing `conversation` (another may have been opened meanwhile).
+    pub fn hide(&self, conversation: &Conversation) {
+        let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        if shown.as_ref() == Some(conversation) {
+            *shown = None;
+        }
     }
 
     /// The signed-in engine, or `SignedOut`.

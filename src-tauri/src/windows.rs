@@ -38,7 +38,7 @@ pub fn save_geometry_when_settled(app: &AppHandle) {
             // Only the last change of a drag writes.
             if latest.load(Ordering::SeqCst) == this {
                 if let Err(error) = app.save_window_state(StateFlags::all()) {
-                    eprintln!("chatenium-desktop: window geometry not saved: {error}");
+                    tracing::warn!(%error, "window geometry not saved");
                 }
             }
         });

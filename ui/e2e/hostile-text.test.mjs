@@ -98,10 +98,22 @@ test("no hostile message text executes, and each shows as the text that was sent
 
   const smuggled = await page.$$eval('[data-testid="dm-view"]', ([view]) => {
     const found = [];
+    // The app's own icons are the only SVG allowed: lucide's `svg.lucide-icon`, hidden from
+    // screen readers, made of plain shapes (their attributes are checked below with the rest).
+    const SHAPES = ["path", "circle", "rect", "line", "polyline", "polygon", "ellipse"];
+    const isIcon = (svg) =>
+      svg.classList.contains("lucide-icon") &&
+      svg.getAttribute("aria-hidden") === "true" &&
+      [...svg.children].every((child) => SHAPES.includes(child.tagName.toLowerCase()) && child.children.length === 0);
     for (const element of view.querySelectorAll("*")) {
       const tag = element.tagName.toLowerCase();
-      if (["script", "iframe", "object", "embed", "svg", "math", "style", "meta", "details", "body"].includes(tag)) {
+      if (["script", "iframe", "object", "embed", "math", "style", "meta", "details", "body"].includes(tag)) {
         found.push(tag);
+      }
+      if (tag === "svg" && !isIcon(element)) found.push("svg");
+      if (SHAPES.includes(tag) && !isIcon(element.parentElement)) found.push(tag);
+      for (const attribute of element.attributes) {
+        if (/href/i.test(attribute.name) && element.closest("svg")) found.push(`${tag}[${attribute.name}]`);
       }
       for (const attribute of element.attributes) {
         if (attribute.name.startsWith("on")) found.push(`${tag}[${attribute.name}]`);
@@ -111,6 +123,9 @@ test("no hostile message text executes, and each shows as the text that was sent
     return found;
   });
   assert.deepEqual(smuggled, []);
+  // A message text is text only: no element inside it at all.
+  const elementsInTexts = await page.$$eval('[data-testid="message-text"]', (nodes) => nodes.reduce((n, node) => n + node.children.length, 0));
+  assert.equal(elementsInTexts, 0);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.deepEqual(dialogs, []);
   await page.screenshot({ path: join(artifacts, "hostile-text.png") });

@@ -7,21 +7,52 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const ELEMENT_KEY = "element-6066-11e4-a52e-4f735466cecf";
 
-export async function freePort() {
+/** Listens on an ephemeral loopback port and answers the listening server. */
+function listenOnFreePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.listen(0, "127.0.0.1", () => resolve(server));
   });
 }
 
-/** Starts tauri-driver on free ports and waits until it answers `/status`. */
+/** `count` distinct free ports. All are held open together until the last is found, so the
+ * kernel cannot hand out one of them twice; they are released only to be handed over. */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    while (servers.length < count) servers.push(await listenOnFreePort());
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+/** How many times tauri-driver is started on fresh ports when a start fails (another process
+ * took a port between its release and tauri-driver binding it). */
+const DRIVER_STARTS = 3;
+
+/** Starts tauri-driver on two distinct free ports and answers once it is proven up: the
+ * process still runs and answers `/status` as a WebDriver server ready for a session. A start
+ * that fails is stopped and tried again on fresh ports. */
 export async function startTauriDriver({ env = process.env, log = () => {} } = {}) {
-  const port = await freePort();
-  const nativePort = await freePort();
+  const failures = [];
+  for (let start = 0; start < DRIVER_STARTS; start++) {
+    const [port, nativePort] = await freePorts(2);
+    const driver = spawnTauriDriver({ port, nativePort, env, log });
+    try {
+      await driver.ready;
+      return { base: driver.base, stop: () => driver.stopGroup("SIGTERM") };
+    } catch (error) {
+      driver.stopGroup("SIGKILL");
+      await driver.exited;
+      failures.push(`ports ${port}/${nativePort}: ${error.message}`);
+    }
+  }
+  throw new Error(`tauri-driver did not start: ${failures.join("; ")}`);
+}
+
+function spawnTauriDriver({ port, nativePort, env, log }) {
   const child = spawn(
     "tauri-driver",
     ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
@@ -38,19 +69,36 @@ export async function startTauriDriver({ env = process.env, log = () => {} } = {
   };
   child.stdout.on("data", (chunk) => log(String(chunk)));
   child.stderr.on("data", (chunk) => log(String(chunk)));
+  let exitCode = null;
+  const exited = new Promise((resolve) => {
+    child.once("error", (error) => {
+      exitCode = `an error (${error.message})`;
+      resolve();
+    });
+    child.once("exit", (code, signal) => {
+      exitCode = code ?? signal;
+      resolve();
+    });
+  });
   const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`tauri-driver exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`${base}/status`);
-      if (response.ok) return { base, stop: () => stopGroup("SIGTERM") };
-    } catch {
-      // not listening yet
+  const ready = (async () => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if (exitCode !== null) throw new Error(`tauri-driver exited with ${exitCode}`);
+      try {
+        const response = await fetch(`${base}/status`);
+        const status = await response.json().catch(() => null);
+        // tauri-driver answers `/status` through the native driver it started on the other
+        // port, so `ready` proves both ports are theirs. A port taken by another program makes
+        // tauri-driver (or WebKitWebDriver) exit at once ("can not listen"): no `ready`.
+        if (response.ok && status?.value?.ready === true && exitCode === null) return;
+      } catch {
+        // not listening yet
+      }
+      await Promise.race([sleep(100), exited]);
     }
-    await sleep(100);
-  }
-  stopGroup("SIGKILL");
-  throw new Error("tauri-driver did not start listening");
+    throw new Error("did not answer /status");
+  })();
+  return { base, ready, exited, stopGroup };
 }
 
 async function call(base, method, path, body) {
@@ -183,6 +231,27 @@ export class Session {
 
   async screenshot() {
     return Buffer.from(await this.request("GET", "/screenshot"), "base64");
+  }
+
+  /** Resolves once the page has produced two more frames: what the DOM holds now is painted. */
+  afterTwoFrames() {
+    return this.executeAsync(
+      `const done = arguments[arguments.length - 1];
+       requestAnimationFrame(() => requestAnimationFrame(() => done(true)));`,
+    );
+  }
+
+  /** Waits until the element matching `selector` is rendered with a size and not hidden. */
+  async waitForVisible(selector, { attempts = 150 } = {}) {
+    await this.waitForScript(
+      `const e = document.querySelector(${JSON.stringify(selector)});
+       if (!e) return false;
+       const box = e.getBoundingClientRect();
+       const style = getComputedStyle(e);
+       return box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none";`,
+      (visible) => visible === true,
+      { attempts },
+    );
   }
 
   close() {

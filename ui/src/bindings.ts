@@ -100,6 +100,8 @@ export const commands = {
 	 *  then signs out here and removes its cache.
 	 */
 	deleteAccount: (password: string | null, challengeId: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_account", { password, challengeId })),
+	/**  Opens the system's file manager at the app's log folder, for a user who wants to send it. */
+	openLogFolder: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("open_log_folder")),
 };
 
 /** Events */

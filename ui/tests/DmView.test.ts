@@ -28,6 +28,24 @@ async function textsWhileScrolling(container: HTMLElement): Promise<(string | nu
   return [...seen.values()];
 }
 
+/** SVG elements that are not one of the app's icons: an icon is `svg.lucide-icon`, hidden from
+ * screen readers, made of plain shapes only, with no event handler or link anywhere. */
+function foreignSvg(container: HTMLElement): string[] {
+  const shapes = new Set(["path", "circle", "rect", "line", "polyline", "polygon", "ellipse"]);
+  const found: string[] = [];
+  for (const svg of container.querySelectorAll("svg")) {
+    const isIcon =
+      svg.classList.contains("lucide-icon") &&
+      svg.getAttribute("aria-hidden") === "true" &&
+      [...svg.children].every((child) => shapes.has(child.tagName.toLowerCase()) && child.children.length === 0) &&
+      [svg, ...svg.children].every((element) =>
+        [...element.attributes].every((a) => !a.name.startsWith("on") && !/href/i.test(a.name)),
+      );
+    if (!isIcon) found.push(svg.outerHTML.slice(0, 120));
+  }
+  return found;
+}
+
 async function chatWith(history: number, text: (n: number) => string = (n) => `message ${n}`) {
   const backend = createMemoryBackend();
   const me = backend.signInAs("me");
@@ -66,7 +84,11 @@ describe("DmView", () => {
     await waitFor(() => expect(container.querySelectorAll('[data-testid="message-text"]').length).toBeGreaterThan(0));
     await settled();
     expect(await textsWhileScrolling(container)).toEqual(corpus);
-    expect(container.querySelector("script, iframe, svg, object, img, details, [onerror], [onload]")).toBeNull();
+    expect(container.querySelector("script, iframe, object, img, details, [onerror], [onload]")).toBeNull();
+    // The only SVG is the app's own icons (decorative, drawn from lucide's shapes); a message
+    // text holds no element at all.
+    expect(foreignSvg(container)).toEqual([]);
+    for (const text of container.querySelectorAll('[data-testid="message-text"]')) expect(text.children).toHaveLength(0);
   });
 
   it("shows a partner's message live, replies to it and edits the reply", async () => {

@@ -1,132 +1,95 @@
-//! [`Client`]: one signed-in account's engine. It owns the session, the local store, the live
-//! sync task and the outbox task, and publishes [`CoreEvent`]s. The desktop shell (or a test)
-//! holds a `Client` and never polls: it reads a snapshot once and then applies events.
+//! [`Client`]: one signed-in account's engine, as the desktop shell (or a test) holds it. A
+//! facade: it starts the live sync and outbox tasks over one [`Context`] and hands each call
+//! to the subsystem that does it. The shell never polls: it reads a snapshot once and then
+//! applies [`CoreEvent`]s.
+//!
+//! The actions beyond these live beside it, each extending `Client`: `dm_actions` (direct
+//! chats and contacts), `thread_actions`, `cascade_actions`, `account_actions`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tracing::Instrument;
 
-use chatenium_api::schemas::common::Timestamp;
 use chatenium_api::schemas::contacts::Contact;
-use chatenium_api::schemas::dm::{Message, DEFAULT_PAGE_SIZE};
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::diff::ListDiff;
+use crate::context::Context;
+use crate::conversation::ConversationId;
+use crate::conversations;
 use crate::error::ClientError;
 use crate::events::{ConnectionState, CoreEvent};
+use crate::feed::DmFeed;
 use crate::session::Session;
-use crate::store::{OutgoingMessage, Store};
-use crate::timeline::{Timeline, TimelineItem};
-
-/// Events a slow consumer may fall behind by before it must re-read a snapshot.
-const EVENT_BUFFER: usize = 4096;
-
-pub(crate) struct Shared {
-    pub session: Session,
-    pub store: Arc<dyn Store>,
-    pub events: broadcast::Sender<CoreEvent>,
-    pub connection: watch::Sender<ConnectionState>,
-    /// Timelines of the chats the UI opened.
-    pub timelines: Mutex<HashMap<String, Timeline>>,
-    /// Wakes the outbox: something was queued, or the connection came back.
-    pub outbox_wake: Notify,
-    pub stop: watch::Sender<bool>,
-    /// Peer-to-peer transfers: offers seen and the tasks that run transfers.
-    pub transfers: crate::transfer::Transfers,
-}
+use crate::store::Store;
+use crate::timeline::TimelineItem;
+use crate::transfer::TransferHub;
 
 pub struct Client {
-    // Crate-visible so that the action modules (`dm_actions`, `account_actions`) extend
-    // `Client` without growing this file.
-    pub(crate) shared: Arc<Shared>,
+    // Crate-visible so that the action modules extend `Client` without growing this file.
+    pub(crate) ctx: Arc<Context>,
+    transfers: Arc<TransferHub>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Client {
     /// Starts live sync and the outbox for `session`, caching into `store`.
     pub fn start(session: Session, store: Arc<dyn Store>) -> Client {
-        let shared = Arc::new(Shared {
-            session,
-            store,
-            events: broadcast::channel(EVENT_BUFFER).0,
-            connection: watch::channel(ConnectionState::Offline).0,
-            timelines: Mutex::new(HashMap::new()),
-            outbox_wake: Notify::new(),
-            stop: watch::channel(false).0,
-            transfers: Default::default(),
-        });
+        let ctx = Arc::new(Context::new(session, store));
+        let transfers = Arc::new(TransferHub::new(Arc::clone(&ctx)));
         // Logs of either task name the account, as several run side by side.
-        let userid = shared.session.userid().to_owned();
+        let userid = ctx.session.userid().to_owned();
         let tasks = vec![
             tokio::spawn(
-                crate::sync::run(Arc::clone(&shared))
+                crate::sync::run(Arc::clone(&ctx), Arc::clone(&transfers))
                     .instrument(tracing::debug_span!("sync", user = %userid)),
             ),
             tokio::spawn(
-                crate::outbox::run(Arc::clone(&shared))
+                crate::outbox::run(Arc::clone(&ctx))
                     .instrument(tracing::debug_span!("outbox", user = %userid)),
             ),
         ];
-        Client { shared, tasks }
+        Client {
+            ctx,
+            transfers,
+            tasks,
+        }
     }
 
     pub fn session(&self) -> &Session {
-        &self.shared.session
+        &self.ctx.session
     }
 
     pub fn userid(&self) -> &str {
-        self.shared.session.userid()
+        self.ctx.session.userid()
     }
 
     /// Every event from now on.
     pub fn events(&self) -> broadcast::Receiver<CoreEvent> {
-        self.shared.events.subscribe()
+        self.ctx.subscribe()
     }
 
     pub fn connection(&self) -> watch::Receiver<ConnectionState> {
-        self.shared.connection.subscribe()
+        self.ctx.connection.subscribe()
     }
 
     /// The cached chat list, newest activity first.
     pub async fn chat_list(&self) -> Result<Vec<Contact>, ClientError> {
-        let store = Arc::clone(&self.shared.store);
-        blocking(move || store.contacts()).await
+        self.ctx.store.run(|s| s.contacts()).await
     }
 
     /// Opens a chat's timeline: the snapshot to render now. Its changes arrive as
     /// [`CoreEvent::Timeline`] events.
     pub async fn open_timeline(&self, chatid: &str) -> Result<Vec<TimelineItem>, ClientError> {
-        let store = Arc::clone(&self.shared.store);
-        let id = chatid.to_owned();
-        let (messages, outbox) = blocking(move || {
-            let messages = store.latest_messages(&id, DEFAULT_PAGE_SIZE)?;
-            let outbox = store
-                .outbox()?
-                .into_iter()
-                .filter(|m| m.chatid == id)
-                .collect::<Vec<_>>();
-            Ok((messages, outbox))
-        })
-        .await?;
-        let timeline = Timeline::new(messages, outbox);
-        let snapshot = timeline.items().to_vec();
-        self.shared
-            .lock_timelines()
-            .insert(chatid.to_owned(), timeline);
-        Ok(snapshot)
+        conversations::open(&self.ctx, &DmFeed::new(chatid)).await
     }
 
     /// What an open timeline shows now, without reopening it (`None` when it is not open).
     pub fn timeline_snapshot(&self, chatid: &str) -> Option<Vec<TimelineItem>> {
-        self.shared
-            .lock_timelines()
-            .get(chatid)
-            .map(|t| t.items().to_vec())
+        conversations::snapshot(&self.ctx, &DmFeed::new(chatid))
     }
 
     pub fn close_timeline(&self, chatid: &str) {
-        self.shared.lock_timelines().remove(chatid);
+        conversations::close(&self.ctx, &ConversationId::dm(chatid));
     }
 
     /// Queues a message: it shows at once as a pending echo and is sent (exactly once) as soon
@@ -138,27 +101,25 @@ impl Client {
         reply_to_id: Option<String>,
         file_ids: Vec<String>,
     ) -> Result<String, ClientError> {
-        let outgoing = OutgoingMessage {
-            client_key: new_client_key(),
-            chatid: chatid.to_owned(),
-            text: text.to_owned(),
-            reply_to_id,
-            file_ids,
-            queued_at: Timestamp::new(crate::clock::unix_now(), 0),
-            failure: None,
-        };
-        let store = Arc::clone(&self.shared.store);
-        let queued = outgoing.clone();
-        blocking(move || store.enqueue(&queued)).await?;
-        self.shared
-            .timeline_change(chatid, |t| t.push_pending(outgoing.clone()));
-        self.shared.outbox_wake.notify_one();
-        Ok(outgoing.client_key)
+        let feed = DmFeed::new(chatid);
+        conversations::queue(&self.ctx, &feed, text, reply_to_id, file_ids).await
     }
 
-    /// Loads older messages of an open timeline from the server (and caches them).
+    /// Loads older messages of an open timeline (from the cache, else the server).
     pub async fn load_older(&self, chatid: &str) -> Result<usize, ClientError> {
-        crate::sync::load_older(&self.shared, chatid).await
+        conversations::load_older(&self.ctx, &DmFeed::new(chatid)).await
+    }
+
+    /// Queues a message the server refused again, in its old place; the outbox sends it (once:
+    /// its client key stays the same).
+    pub async fn retry_send(&self, chatid: &str, client_key: &str) -> Result<(), ClientError> {
+        conversations::retry(&self.ctx, &ConversationId::dm(chatid), client_key).await
+    }
+
+    /// Gives up on a failed message: it leaves the outbox and the timeline. A message still
+    /// being sent is not discarded (it may already be on the server).
+    pub async fn discard_send(&self, chatid: &str, client_key: &str) -> Result<(), ClientError> {
+        conversations::discard(&self.ctx, &ConversationId::dm(chatid), client_key).await
     }
 
     /// Uploads a file as an attachment (one PUT, or multipart for a large file), reporting
@@ -168,15 +129,14 @@ impl Client {
         path: &std::path::Path,
         cancel: &crate::uploads::CancelUpload,
     ) -> Result<chatenium_api::schemas::dm::Attachment, ClientError> {
-        crate::uploads::upload(&self.shared, path, cancel).await
+        crate::uploads::upload(&self.ctx, path, cancel).await
     }
 
     /// Multipart uploads that were interrupted and can be resumed.
     pub async fn interrupted_uploads(
         &self,
     ) -> Result<Vec<crate::uploads::PendingUpload>, ClientError> {
-        let store = Arc::clone(&self.shared.store);
-        blocking(move || store.pending_uploads()).await
+        self.ctx.store.run(|s| s.pending_uploads()).await
     }
 
     /// Continues an interrupted upload with the parts it still lacks.
@@ -185,13 +145,13 @@ impl Client {
         id: &str,
         cancel: &crate::uploads::CancelUpload,
     ) -> Result<chatenium_api::schemas::dm::Attachment, ClientError> {
-        crate::uploads::resume(&self.shared, id, cancel).await
+        crate::uploads::resume(&self.ctx, id, cancel).await
     }
 
     /// How transfers connect (which addresses, relay only, ...), for the transfers started or
     /// accepted from now on.
     pub fn set_transfer_settings(&self, settings: crate::transfer::TransferSettings) {
-        self.shared.transfers.set_settings(settings);
+        self.transfers.transfers.set_settings(settings);
     }
 
     /// Offers the file at `path` to the contact `userid`, straight over WebRTC. Answers the
@@ -201,7 +161,7 @@ impl Client {
         userid: &str,
         path: &std::path::Path,
     ) -> Result<String, ClientError> {
-        crate::transfer::send_file(&self.shared, userid, path).await
+        crate::transfer::send_file(&self.transfers, userid, path).await
     }
 
     /// Accepts an offered file; it is saved into `folder` once received and verified. Fails
@@ -211,30 +171,30 @@ impl Client {
         transfer_id: &str,
         folder: &std::path::Path,
     ) -> Result<(), ClientError> {
-        crate::transfer::accept(&self.shared, transfer_id, folder).await
+        crate::transfer::accept(&self.transfers, transfer_id, folder).await
     }
 
     /// Declines an offered file.
     pub async fn decline_transfer(&self, transfer_id: &str) -> Result<(), ClientError> {
-        crate::transfer::decline(&self.shared, transfer_id).await
+        crate::transfer::decline(&self.transfers, transfer_id).await
     }
 
     /// Cancels a transfer from either side; false when none runs by that id.
     pub fn cancel_transfer(&self, transfer_id: &str) -> bool {
-        crate::transfer::cancel(&self.shared, transfer_id)
+        crate::transfer::cancel(&self.transfers, transfer_id)
     }
 
     /// Drops a transfer's current connection as a network failure would, without ending the
     /// transfer: it connects again and resumes from the last verified byte (a "retry" for a
     /// connection that hangs; the tests cut transfers with it). False when none runs.
     pub fn interrupt_transfer(&self, transfer_id: &str) -> bool {
-        crate::transfer::interrupt(&self.shared, transfer_id)
+        crate::transfer::interrupt(&self.transfers, transfer_id)
     }
 
     /// Stops sync and the outbox; the cache and the outbox stay for the next start.
     pub async fn shut_down(mut self) {
-        self.shared.stop.send_replace(true);
-        self.shared.outbox_wake.notify_one();
+        self.ctx.stop.send_replace(true);
+        self.ctx.outbox_wake.notify_one();
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }
@@ -243,77 +203,9 @@ impl Client {
 
 impl Drop for Client {
     fn drop(&mut self) {
-        self.shared.stop.send_replace(true);
+        self.ctx.stop.send_replace(true);
         for task in &self.tasks {
             task.abort();
         }
     }
-}
-
-impl Shared {
-    pub fn lock_timelines(&self) -> std::sync::MutexGuard<'_, HashMap<String, Timeline>> {
-        self.timelines.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn emit(&self, event: CoreEvent) {
-        // No receiver is fine: nobody is looking.
-        let _ = self.events.send(event);
-    }
-
-    /// Applies a change to a chat's timeline, if it is open, and publishes its diffs.
-    pub fn timeline_change(
-        &self,
-        chatid: &str,
-        change: impl FnOnce(&mut Timeline) -> Vec<ListDiff<TimelineItem>>,
-    ) {
-        let diffs = match self.lock_timelines().get_mut(chatid) {
-            Some(timeline) => change(timeline),
-            None => return,
-        };
-        for diff in diffs {
-            self.emit(CoreEvent::Timeline {
-                chatid: chatid.to_owned(),
-                diff,
-            });
-        }
-    }
-
-    /// Stores messages and shows them in their open timelines.
-    pub async fn ingest_messages(&self, messages: Vec<Message>) -> Result<(), ClientError> {
-        if messages.is_empty() {
-            return Ok(());
-        }
-        let store = Arc::clone(&self.store);
-        let cached = messages.clone();
-        blocking(move || store.upsert_messages(&cached)).await?;
-        for message in messages {
-            let chatid = message.chatid.clone();
-            self.timeline_change(&chatid, |t| t.upsert(message));
-        }
-        Ok(())
-    }
-
-    pub async fn set_connection(&self, state: ConnectionState) {
-        if *self.connection.borrow() != state {
-            self.connection.send_replace(state);
-            self.emit(CoreEvent::Connection { state });
-        }
-    }
-}
-
-/// Runs blocking store work off the async runtime.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ClientError> + Send + 'static,
-) -> Result<T, ClientError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ClientError::Storage(e.to_string()))?
-}
-
-/// 128 random bits, hex: a send's idempotency key, or a local id.
-pub(crate) fn new_client_key() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,6 +1,7 @@
 //! What leaves the core: typed events. Lists travel as a snapshot and then [`ListDiff`]s.
 
 use chatenium_api::schemas::contacts::Contact;
+use chatenium_api::schemas::thread::ThreadMessage;
 use serde::Serialize;
 
 use crate::diff::ListDiff;
@@ -37,16 +38,29 @@ pub enum CoreEvent {
     CascadeList {
         diff: ListDiff<chatenium_api::schemas::cascade::Cascade>,
     },
+    /// One thread's timeline; only sent for threads whose timeline was opened.
+    ThreadTimeline {
+        cascade_id: String,
+        thread_id: String,
+        diff: ListDiff<TimelineItem<ThreadMessage>>,
+    },
+    /// A thread tree of a cascade changed (created, updated, closed): `threads` is the
+    /// cascade's threads under `parent_id` (`None`: the root threads) as they are now.
+    Threads {
+        cascade_id: String,
+        parent_id: Option<String>,
+        threads: Vec<chatenium_api::schemas::thread::Thread>,
+    },
     /// A new message in a thread of a cascade the user belongs to.
     ThreadMessage {
         message: chatenium_api::schemas::thread::ThreadMessage,
     },
     /// An upload's progress (bytes sent of the total) and state.
     Upload {
-        progress: crate::uploads::UploadProgress,
+        progress: crate::payloads::UploadProgress,
     },
     /// A peer-to-peer transfer changed: offered, connecting, progress, done, failed, ...
     Transfer {
-        transfer: crate::transfer::TransferUpdate,
+        transfer: crate::payloads::TransferUpdate,
     },
 }

@@ -6,36 +6,47 @@
 //! - [`config`]: which server (the embedded local one, or a URL).
 //!
 //! Live sync, the SQLite cache and outbox, uploads and WebRTC transfers ([`transfer`]) build
-//! on these. State
-//! leaves the core as typed events (a snapshot, then diffs), never by polling.
+//! on these, each over one `context::Context` (the session, the store, the event sink);
+//! [`Client`] is the facade that composes them. A direct chat and a thread are both a
+//! [`conversation`] with one [`timeline`] model, paged, caught up and sent to the same way.
+//! State leaves the core as typed events (a snapshot, then diffs), never by polling.
 
 pub mod account_actions;
 pub mod accounts;
 pub mod api;
+pub mod attention;
 pub mod backoff;
 pub mod calls;
+pub mod cascade_actions;
 mod cascade_sync;
 mod catchup;
 pub mod client;
 mod clock;
 pub mod config;
+mod context;
+pub mod conversation;
+mod conversations;
 pub mod device;
 pub mod diff;
 pub mod dm_actions;
 pub mod error;
 pub mod events;
+mod feed;
 mod listdiff;
 pub mod oauth;
 mod outbox;
+pub mod payloads;
 pub mod session;
 pub mod signin;
 pub mod store;
 mod sync;
+pub mod thread_actions;
 pub mod timeline;
 pub mod tokens;
 pub mod transfer;
 pub mod uploads;
 
 pub use client::Client;
+pub use conversation::ConversationId;
 pub use error::ClientError;
 pub use events::{ConnectionState, CoreEvent};

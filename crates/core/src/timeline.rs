@@ -1,52 +1,126 @@
-//! A chat's timeline: the cached messages in order, then the local echoes of sends still in the
-//! outbox. Every change is computed here as a [`ListDiff`]; the UI only applies diffs.
+//! A conversation's timeline — a direct chat's or a thread's: the cached messages in order,
+//! then the local echoes of sends still in the outbox. Every change is computed here as a
+//! [`ListDiff`]; the UI only applies diffs. Pure: no I/O (fetching and caching are the `feed` module's).
 //!
 //! Order is the server's `sent_at`; a message is in the list once (by `msgid`). A confirmed
 //! send replaces its echo (matched by `clientKey`), so a message never shows twice.
 
+use chatenium_api::schemas::common::Timestamp;
 use chatenium_api::schemas::dm::Message;
+use chatenium_api::schemas::thread::ThreadMessage;
 use serde::Serialize;
 
+use crate::conversation::ConversationId;
 use crate::diff::ListDiff;
 use crate::store::OutgoingMessage;
 
+/// What a timeline needs of a message: a direct message and a thread message both are one.
+pub trait TimelineMessage: Clone + PartialEq {
+    fn msgid(&self) -> &str;
+    fn sent_at(&self) -> Timestamp;
+    fn client_key(&self) -> Option<&str>;
+    fn conversation(&self) -> ConversationId;
+    fn set_text(&mut self, text: &str);
+    fn set_pinned(&mut self, pinned: bool);
+}
+
+impl TimelineMessage for Message {
+    fn msgid(&self) -> &str {
+        &self.msgid
+    }
+    fn sent_at(&self) -> Timestamp {
+        self.sent_at
+    }
+    fn client_key(&self) -> Option<&str> {
+        self.client_key.as_deref()
+    }
+    fn conversation(&self) -> ConversationId {
+        ConversationId::dm(&self.chatid)
+    }
+    fn set_text(&mut self, text: &str) {
+        self.message = text.to_owned();
+        self.is_edited = true;
+    }
+    fn set_pinned(&mut self, pinned: bool) {
+        self.pinned = pinned;
+    }
+}
+
+impl TimelineMessage for ThreadMessage {
+    fn msgid(&self) -> &str {
+        &self.msgid
+    }
+    fn sent_at(&self) -> Timestamp {
+        self.sent_at
+    }
+    fn client_key(&self) -> Option<&str> {
+        self.client_key.as_deref()
+    }
+    fn conversation(&self) -> ConversationId {
+        ConversationId::thread(&self.cascade_id, &self.thread_id)
+    }
+    fn set_text(&mut self, text: &str) {
+        self.message = text.to_owned();
+        self.is_edited = true;
+    }
+    fn set_pinned(&mut self, pinned: bool) {
+        self.pinned = pinned;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-pub enum TimelineItem {
+pub enum TimelineItem<M = Message> {
     /// A message the server stored.
-    Message { message: Message },
+    Message { message: M },
     /// A send not yet confirmed; `failure` is set when the server refused it for good.
     Pending { outgoing: OutgoingMessage },
 }
 
-impl TimelineItem {
+impl<M: TimelineMessage> TimelineItem<M> {
     fn msgid(&self) -> Option<&str> {
         match self {
-            TimelineItem::Message { message } => Some(&message.msgid),
+            TimelineItem::Message { message } => Some(message.msgid()),
             TimelineItem::Pending { .. } => None,
         }
     }
 
     fn client_key(&self) -> Option<&str> {
         match self {
-            TimelineItem::Message { message } => message.client_key.as_deref(),
+            TimelineItem::Message { message } => message.client_key(),
             TimelineItem::Pending { outgoing } => Some(&outgoing.client_key),
         }
     }
 }
 
-#[derive(Debug, Default)]
-pub struct Timeline {
-    items: Vec<TimelineItem>,
+/// An open timeline of either kind, as a client keeps them by [`ConversationId`].
+#[derive(Debug)]
+pub enum OpenTimeline {
+    Dm(Timeline<Message>),
+    Thread(Timeline<ThreadMessage>),
+}
+
+#[derive(Debug)]
+pub struct Timeline<M = Message> {
+    items: Vec<TimelineItem<M>>,
     /// After a jump far back: the newest messages are not shown, and newer ones come only by
     /// forward paging (`append_newer`), so a live message does not land after a gap.
     detached: bool,
 }
 
-impl Timeline {
-    /// A timeline from the cache: messages oldest first, then the chat's queued sends.
-    pub fn new(messages: Vec<Message>, outbox: Vec<OutgoingMessage>) -> Timeline {
-        let mut items: Vec<TimelineItem> = messages
+impl<M> Default for Timeline<M> {
+    fn default() -> Self {
+        Timeline {
+            items: Vec::new(),
+            detached: false,
+        }
+    }
+}
+
+impl<M: TimelineMessage> Timeline<M> {
+    /// A timeline from the cache: messages oldest first, then the conversation's queued sends.
+    pub fn new(messages: Vec<M>, outbox: Vec<OutgoingMessage>) -> Timeline<M> {
+        let mut items: Vec<TimelineItem<M>> = messages
             .into_iter()
             .map(|message| TimelineItem::Message { message })
             .collect();
@@ -62,14 +136,14 @@ impl Timeline {
     }
 
     /// A timeline of an older page (a jump to a message), cut off from the newest messages.
-    pub fn detached(messages: Vec<Message>, outbox: Vec<OutgoingMessage>) -> Timeline {
+    pub fn detached(messages: Vec<M>, outbox: Vec<OutgoingMessage>) -> Timeline<M> {
         Timeline {
             detached: true,
             ..Timeline::new(messages, outbox)
         }
     }
 
-    pub fn items(&self) -> &[TimelineItem] {
+    pub fn items(&self) -> &[TimelineItem<M>] {
         &self.items
     }
 
@@ -79,7 +153,7 @@ impl Timeline {
     }
 
     /// The newest stored message shown: where forward paging continues.
-    pub fn newest_message(&self) -> Option<&Message> {
+    pub fn newest_message(&self) -> Option<&M> {
         self.items[..self.stored_len()]
             .last()
             .and_then(|item| match item {
@@ -92,9 +166,9 @@ impl Timeline {
     /// which live messages show again as they arrive.
     pub fn append_newer(
         &mut self,
-        newer: Vec<Message>,
+        newer: Vec<M>,
         reached_newest: bool,
-    ) -> Vec<ListDiff<TimelineItem>> {
+    ) -> Vec<ListDiff<TimelineItem<M>>> {
         let was_detached = std::mem::replace(&mut self.detached, false);
         let diffs = newer
             .into_iter()
@@ -105,7 +179,7 @@ impl Timeline {
     }
 
     /// The oldest stored message shown: where back-paging continues.
-    pub fn oldest_message(&self) -> Option<&Message> {
+    pub fn oldest_message(&self) -> Option<&M> {
         match self.items.first() {
             Some(TimelineItem::Message { message }) => Some(message),
             _ => None,
@@ -128,9 +202,9 @@ impl Timeline {
 
     /// Adds or updates a stored message, replacing its local echo if there is one. A detached
     /// timeline takes no message newer than those it shows (forward paging brings those).
-    pub fn upsert(&mut self, message: Message) -> Vec<ListDiff<TimelineItem>> {
+    pub fn upsert(&mut self, message: M) -> Vec<ListDiff<TimelineItem<M>>> {
         let mut diffs = Vec::new();
-        if let Some(index) = self.position_of_msgid(&message.msgid) {
+        if let Some(index) = self.position_of_msgid(message.msgid()) {
             let item = TimelineItem::Message { message };
             if self.items[index] != item {
                 self.items[index] = item.clone();
@@ -141,11 +215,11 @@ impl Timeline {
         if self.detached
             && self
                 .newest_message()
-                .is_some_and(|newest| message.sent_at > newest.sent_at)
+                .is_some_and(|newest| message.sent_at() > newest.sent_at())
         {
             return diffs;
         }
-        if let Some(key) = message.client_key.clone() {
+        if let Some(key) = message.client_key().map(str::to_owned) {
             if let Some(index) = self.items.iter().position(|item| {
                 matches!(item, TimelineItem::Pending { .. }) && item.client_key() == Some(&key)
             }) {
@@ -156,7 +230,7 @@ impl Timeline {
         let stored = self.stored_len();
         let index = self.items[..stored]
             .iter()
-            .rposition(|item| matches!(item, TimelineItem::Message { message: m } if m.sent_at <= message.sent_at))
+            .rposition(|item| matches!(item, TimelineItem::Message { message: m } if m.sent_at() <= message.sent_at()))
             .map_or(0, |i| i + 1);
         let item = TimelineItem::Message { message };
         self.items.insert(index, item.clone());
@@ -165,10 +239,10 @@ impl Timeline {
     }
 
     /// Older messages loaded by back-paging; those already shown are skipped.
-    pub fn prepend(&mut self, older: Vec<Message>) -> Vec<ListDiff<TimelineItem>> {
-        let fresh: Vec<TimelineItem> = older
+    pub fn prepend(&mut self, older: Vec<M>) -> Vec<ListDiff<TimelineItem<M>>> {
+        let fresh: Vec<TimelineItem<M>> = older
             .into_iter()
-            .filter(|m| self.position_of_msgid(&m.msgid).is_none())
+            .filter(|m| self.position_of_msgid(m.msgid()).is_none())
             .map(|message| TimelineItem::Message { message })
             .collect();
         if fresh.is_empty() {
@@ -178,13 +252,12 @@ impl Timeline {
         vec![ListDiff::PushFront { items: fresh }]
     }
 
-    pub fn edit(&mut self, msgid: &str, text: &str) -> Vec<ListDiff<TimelineItem>> {
+    pub fn edit(&mut self, msgid: &str, text: &str) -> Vec<ListDiff<TimelineItem<M>>> {
         let Some(index) = self.position_of_msgid(msgid) else {
             return Vec::new();
         };
         if let TimelineItem::Message { message } = &mut self.items[index] {
-            message.message = text.to_owned();
-            message.is_edited = true;
+            message.set_text(text);
         }
         vec![ListDiff::Set {
             index,
@@ -192,12 +265,12 @@ impl Timeline {
         }]
     }
 
-    pub fn set_pinned(&mut self, msgid: &str, pinned: bool) -> Vec<ListDiff<TimelineItem>> {
+    pub fn set_pinned(&mut self, msgid: &str, pinned: bool) -> Vec<ListDiff<TimelineItem<M>>> {
         let Some(index) = self.position_of_msgid(msgid) else {
             return Vec::new();
         };
         if let TimelineItem::Message { message } = &mut self.items[index] {
-            message.pinned = pinned;
+            message.set_pinned(pinned);
         }
         vec![ListDiff::Set {
             index,
@@ -205,7 +278,7 @@ impl Timeline {
         }]
     }
 
-    pub fn remove(&mut self, msgids: &[String]) -> Vec<ListDiff<TimelineItem>> {
+    pub fn remove(&mut self, msgids: &[String]) -> Vec<ListDiff<TimelineItem<M>>> {
         let mut diffs = Vec::new();
         for msgid in msgids {
             if let Some(index) = self.position_of_msgid(msgid) {
@@ -216,8 +289,16 @@ impl Timeline {
         diffs
     }
 
-    /// A new local echo, at the end.
-    pub fn push_pending(&mut self, outgoing: OutgoingMessage) -> Vec<ListDiff<TimelineItem>> {
+    /// A new local echo, at the end; none when the send was confirmed already (the outbox can
+    /// send and store a message before its echo is pushed).
+    pub fn push_pending(&mut self, outgoing: OutgoingMessage) -> Vec<ListDiff<TimelineItem<M>>> {
+        if self
+            .items
+            .iter()
+            .any(|item| item.client_key() == Some(outgoing.client_key.as_str()))
+        {
+            return Vec::new();
+        }
         let item = TimelineItem::Pending { outgoing };
         self.items.push(item.clone());
         vec![ListDiff::Append { items: vec![item] }]
@@ -228,7 +309,7 @@ impl Timeline {
         &mut self,
         client_key: &str,
         reason: Option<&str>,
-    ) -> Vec<ListDiff<TimelineItem>> {
+    ) -> Vec<ListDiff<TimelineItem<M>>> {
         let Some(index) = self.position_of_pending(client_key) else {
             return Vec::new();
         };
@@ -242,7 +323,7 @@ impl Timeline {
     }
 
     /// Drops an echo the user discarded.
-    pub fn remove_pending(&mut self, client_key: &str) -> Vec<ListDiff<TimelineItem>> {
+    pub fn remove_pending(&mut self, client_key: &str) -> Vec<ListDiff<TimelineItem<M>>> {
         let Some(index) = self.position_of_pending(client_key) else {
             return Vec::new();
         };
@@ -271,7 +352,7 @@ mod tests {
     fn pending(key: &str) -> OutgoingMessage {
         OutgoingMessage {
             client_key: key.into(),
-            chatid: "c".into(),
+            conversation: ConversationId::dm("c"),
             text: "hi".into(),
             reply_to_id: None,
             file_ids: vec![],
@@ -281,9 +362,9 @@ mod tests {
     }
 
     /// Every diff, applied to a copy of the old list, must give the new list.
-    fn check(
-        timeline: &mut Timeline,
-        change: impl FnOnce(&mut Timeline) -> Vec<ListDiff<TimelineItem>>,
+    fn check<M: TimelineMessage + std::fmt::Debug>(
+        timeline: &mut Timeline<M>,
+        change: impl FnOnce(&mut Timeline<M>) -> Vec<ListDiff<TimelineItem<M>>>,
     ) {
         let mut mirror = timeline.items().to_vec();
         for diff in change(timeline) {
@@ -298,6 +379,7 @@ mod tests {
         check(&mut timeline, |t| t.push_pending(pending("k")));
         check(&mut timeline, |t| t.upsert(message("m2", 2, Some("k"))));
         check(&mut timeline, |t| t.upsert(message("m2", 2, Some("k"))));
+        check(&mut timeline, |t| t.push_pending(pending("k")));
         let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
         assert_eq!(ids, [Some("m1"), Some("m2")]);
     }

@@ -7,67 +7,33 @@
 //! The signed URLs expire (an hour on the local server): a resume after that fails with the
 //! server's `invalidSignature`, and the file has to be uploaded anew.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use chatenium_api::schemas::dm::Attachment;
 use chatenium_api::schemas::upload::{
-    CompleteUploadReq, CompletedPart, FileMetadata, PresignedPart, S3FinishMultiReq,
-    S3MultipartUploadReq, S3PresignedFileReq,
+    CompleteUploadReq, CompletedPart, FileMetadata, S3FinishMultiReq, S3MultipartUploadReq,
+    S3PresignedFileReq,
 };
 use chatenium_api::{
     CompleteAttachmentUpload, CompleteMultipartUpload, RegisterAttachmentUploads,
     RegisterMultipartUpload,
 };
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::watch;
 
-use crate::client::{blocking, Shared};
+use crate::context::{new_client_key, Context};
 use crate::error::ClientError;
 use crate::events::CoreEvent;
+pub use crate::payloads::{UploadProgress, UploadState};
 
 /// Files up to this size go in one PUT; larger ones as a multipart upload.
 pub const SINGLE_PUT_LIMIT: u64 = 8 * 1024 * 1024;
 /// Bytes read and sent at a time; also how often progress is reported at most.
 const CHUNK: usize = 256 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum UploadState {
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-}
-
-/// One upload's progress, as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadProgress {
-    /// The local id of the upload (also the key of a resumable one).
-    pub id: String,
-    pub name: String,
-    pub sent: u64,
-    pub total: u64,
-    pub state: UploadState,
-}
-
-/// A multipart upload in flight, as the store keeps it for resuming.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PendingUpload {
-    pub id: String,
-    pub path: PathBuf,
-    pub name: String,
-    pub size: u64,
-    pub file_id: String,
-    pub upload_id: String,
-    pub part_size: u64,
-    pub parts: Vec<PresignedPart>,
-    pub done: Vec<CompletedPart>,
-}
+pub use crate::store::PendingUpload;
 
 /// Cancels an upload from outside.
 #[derive(Clone)]
@@ -119,7 +85,7 @@ pub fn mime_of(name: &str) -> &'static str {
 
 /// Uploads the file at `path` as an attachment.
 pub(crate) async fn upload(
-    shared: &Arc<Shared>,
+    ctx: &Context,
     path: &Path,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
@@ -136,10 +102,10 @@ pub(crate) async fn upload(
         width: None,
         height: None,
     };
-    let id = crate::client::new_client_key();
+    let id = new_client_key();
     if size <= SINGLE_PUT_LIMIT {
-        let mut progress = Progress::new(shared, &id, &name, 0, size);
-        let registered = shared
+        let mut progress = Progress::new(ctx, &id, &name, 0, size);
+        let registered = ctx
             .session
             .call::<RegisterAttachmentUploads>(
                 &(),
@@ -154,7 +120,7 @@ pub(crate) async fn upload(
             .ok_or_else(|| ClientError::Decode("no upload URL".into()))?;
         let outcome = async {
             put_range(
-                shared,
+                ctx,
                 &target.upload_url,
                 path,
                 0,
@@ -163,8 +129,7 @@ pub(crate) async fn upload(
                 cancel,
             )
             .await?;
-            shared
-                .session
+            ctx.session
                 .call::<CompleteAttachmentUpload>(
                     &(),
                     &CompleteUploadReq {
@@ -176,7 +141,7 @@ pub(crate) async fn upload(
         .await;
         return progress.finish(outcome);
     }
-    let registered = shared
+    let registered = ctx
         .session
         .call::<RegisterMultipartUpload>(&(), &S3MultipartUploadReq { file: metadata })
         .await?;
@@ -191,27 +156,28 @@ pub(crate) async fn upload(
         parts: registered.parts,
         done: Vec::new(),
     };
-    save(shared, &pending).await?;
-    continue_multipart(shared, pending, cancel).await
+    save(ctx, &pending).await?;
+    continue_multipart(ctx, pending, cancel).await
 }
 
 /// Continues an interrupted multipart upload with the parts it lacks.
 pub(crate) async fn resume(
-    shared: &Arc<Shared>,
+    ctx: &Context,
     id: &str,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
-    let store = Arc::clone(&shared.store);
-    let pending = blocking(move || store.pending_uploads())
+    let pending = ctx
+        .store
+        .run(|s| s.pending_uploads())
         .await?
         .into_iter()
         .find(|p| p.id == id)
         .ok_or_else(|| ClientError::Storage(format!("no interrupted upload {id}")))?;
-    continue_multipart(shared, pending, cancel).await
+    continue_multipart(ctx, pending, cancel).await
 }
 
 async fn continue_multipart(
-    shared: &Arc<Shared>,
+    ctx: &Context,
     mut pending: PendingUpload,
     cancel: &CancelUpload,
 ) -> Result<Attachment, ClientError> {
@@ -220,7 +186,7 @@ async fn continue_multipart(
         .iter()
         .map(|d| part_len(&pending, d.part_number))
         .sum();
-    let mut progress = Progress::new(shared, &pending.id, &pending.name, already, pending.size);
+    let mut progress = Progress::new(ctx, &pending.id, &pending.name, already, pending.size);
     let outcome = async {
         for part in pending.parts.clone() {
             if pending
@@ -233,7 +199,7 @@ async fn continue_multipart(
             let start = u64::from(part.part_number.saturating_sub(1)) * pending.part_size;
             let len = part_len(&pending, part.part_number);
             let etag = put_range(
-                shared,
+                ctx,
                 &part.upload_url,
                 &pending.path,
                 start,
@@ -246,15 +212,14 @@ async fn continue_multipart(
                 part_number: part.part_number,
                 etag,
             });
-            save(shared, &pending).await?;
+            save(ctx, &pending).await?;
         }
         let finish = S3FinishMultiReq {
             file_id: pending.file_id.clone(),
             upload_id: pending.upload_id.clone(),
             parts: pending.done.clone(),
         };
-        shared
-            .session
+        ctx.session
             .call::<CompleteMultipartUpload>(&(), &finish)
             .await
     }
@@ -269,9 +234,8 @@ async fn continue_multipart(
         )
     {
         // Done, or refused for good: nothing left to resume.
-        let store = Arc::clone(&shared.store);
         let id = pending.id.clone();
-        blocking(move || store.remove_pending_upload(&id)).await?;
+        ctx.store.run(move |s| s.remove_pending_upload(&id)).await?;
     }
     progress.finish(outcome)
 }
@@ -281,16 +245,17 @@ fn part_len(pending: &PendingUpload, part_number: u32) -> u64 {
     pending.size.saturating_sub(start).min(pending.part_size)
 }
 
-async fn save(shared: &Arc<Shared>, pending: &PendingUpload) -> Result<(), ClientError> {
-    let store = Arc::clone(&shared.store);
+async fn save(ctx: &Context, pending: &PendingUpload) -> Result<(), ClientError> {
     let pending = pending.clone();
-    blocking(move || store.save_pending_upload(&pending)).await
+    ctx.store
+        .run(move |s| s.save_pending_upload(&pending))
+        .await
 }
 
 /// PUTs `len` bytes of the file from `start` to a signed URL, streaming and reporting
 /// progress; answers the ETag.
 async fn put_range(
-    shared: &Arc<Shared>,
+    ctx: &Context,
     url: &str,
     path: &Path,
     start: u64,
@@ -327,11 +292,10 @@ async fn put_range(
                 }
             }
         });
-    let request = shared.session.api().put_signed_stream(
-        url,
-        reqwest::Body::wrap_stream(chunks.boxed()),
-        len,
-    );
+    let request =
+        ctx.session
+            .api()
+            .put_signed_stream(url, reqwest::Body::wrap_stream(chunks.boxed()), len);
     tokio::pin!(request);
     loop {
         tokio::select! {
@@ -348,7 +312,7 @@ async fn put_range(
 
 /// Counts bytes and publishes progress events.
 struct Progress<'a> {
-    shared: &'a Arc<Shared>,
+    ctx: &'a Context,
     id: String,
     name: String,
     sent: u64,
@@ -357,9 +321,9 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     /// Starts reporting an upload of `total` bytes of which `sent` are already through.
-    fn new(shared: &'a Arc<Shared>, id: &str, name: &str, sent: u64, total: u64) -> Self {
+    fn new(ctx: &'a Context, id: &str, name: &str, sent: u64, total: u64) -> Self {
         let progress = Progress {
-            shared,
+            ctx,
             id: id.to_owned(),
             name: name.to_owned(),
             sent,
@@ -375,7 +339,7 @@ impl<'a> Progress<'a> {
     }
 
     fn emit(&self, state: UploadState) {
-        self.shared.emit(CoreEvent::Upload {
+        self.ctx.emit(CoreEvent::Upload {
             progress: UploadProgress {
                 id: self.id.clone(),
                 name: self.name.clone(),

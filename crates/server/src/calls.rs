@@ -19,11 +19,10 @@ use chatenium_api::ErrorCode;
 use livekit_api::access_token::{AccessToken, VideoGrants};
 use rusqlite::{params, Connection};
 
-use crate::chats::{self, notify, Chat};
+use crate::chats::{self, Chat};
 use crate::config::CallSettings;
 use crate::error::{ApiError, ApiResult};
-use crate::http::Ctx;
-use crate::hub::Audience;
+use crate::hub::{Audience, Origin};
 use crate::ice;
 use crate::push::{self, PushMessage};
 use crate::state::AppState;
@@ -36,11 +35,14 @@ const MAX_TOKEN_TTL_SECS: u64 = 366 * 24 * 3600;
 
 /// Row 30: ICE servers and a LiveKit token for the chat's room; members only (`notFound` for
 /// anyone else). The partner asking answers a ring of this chat.
-pub async fn access(ctx: &Ctx, query: CallAccessQuery) -> ApiResult<GetAccessResp> {
-    let caller = ctx.caller()?.userid.clone();
-    let state = ctx.state.clone();
-    let (chat, display_name) = ctx
-        .state
+pub async fn access(
+    server: &AppState,
+    origin: Origin<'_>,
+    query: CallAccessQuery,
+) -> ApiResult<GetAccessResp> {
+    let caller = origin.userid.to_owned();
+    let state = server.clone();
+    let (chat, display_name) = server
         .db
         .call({
             let caller = caller.clone();
@@ -53,7 +55,7 @@ pub async fn access(ctx: &Ctx, query: CallAccessQuery) -> ApiResult<GetAccessRes
             }
         })
         .await?;
-    let settings = &ctx.state.config.calls;
+    let settings = &server.config.calls;
     Ok(GetAccessResp {
         rtc: ice::rtc_configuration(settings, &caller),
         livekit_url: settings.livekit_url.clone(),
@@ -97,13 +99,16 @@ fn answer_ring(connection: &Connection, chat: &Chat, userid: &str) -> ApiResult<
 }
 
 /// Row 31: rings the chat partner. Only a member of the chat may (`notChatPartner` otherwise).
-pub async fn invite(ctx: &Ctx, body: InvitePartnerReq) -> ApiResult<GenericSuccessBody> {
-    let caller = ctx.caller()?.userid.clone();
-    let state = ctx.state.clone();
-    let rang_at = ctx.state.clock.tick();
+pub async fn invite(
+    server: &AppState,
+    origin: Origin<'_>,
+    body: InvitePartnerReq,
+) -> ApiResult<GenericSuccessBody> {
+    let caller = origin.userid.to_owned();
+    let state = server.clone();
+    let rang_at = server.clock.tick();
     let ring_id = crate::ids::new_id();
-    let (chat, from, devices) = ctx
-        .state
+    let (chat, from, devices) = server
         .db
         .call({
             let (caller, ring_id) = (caller.clone(), ring_id.clone());
@@ -138,15 +143,17 @@ pub async fn invite(ctx: &Ctx, body: InvitePartnerReq) -> ApiResult<GenericSucce
         from: from.clone(),
         rang_at,
     });
-    notify(ctx, from_ref(&partner), &caller, &event);
+    server
+        .hub
+        .fan_out(Audience::users(from_ref(&partner)), &event, Some(origin));
     let message = PushMessage {
         userid: partner,
         title: from.display_name,
         body: "Incoming call".to_owned(),
         frame: event.to_frame(Some(&caller)),
     };
-    ctx.state.push.send_to_devices(devices, message).await;
-    schedule_ring_end(ctx.state.clone(), chat, ring_id);
+    server.push.send_to_devices(devices, message).await;
+    schedule_ring_end(server.clone(), chat, ring_id);
     Ok(GenericSuccessBody::new("Partner invited"))
 }
 
@@ -181,7 +188,7 @@ fn schedule_ring_end(state: AppState, chat: Chat, ring_id: String) {
                 });
                 state
                     .hub
-                    .send(Audience::users(&chat.members(), None), &event, None);
+                    .fan_out(Audience::users(&chat.members()), &event, None);
             }
             Ok(false) => {}
             Err(error) => tracing::error!(detail = ?error.detail, "a ring could not end"),

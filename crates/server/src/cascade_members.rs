@@ -11,7 +11,7 @@ use rusqlite::{params, Connection};
 
 use crate::cascades::{self, Row};
 use crate::error::{ensure, ApiResult};
-use crate::hub::{Audience, Hub};
+use crate::hub::{Audience, Hub, Origin};
 use crate::state::AppState;
 use crate::users;
 
@@ -187,33 +187,32 @@ impl Farewell {
     /// Tells the remaining members: owned cascades are deleted, the user left the others, and
     /// their messages are gone (to the connections following the cascade's threads).
     pub fn announce(self, hub: &Hub, userid: &str) {
-        let sender = Some(userid);
+        let origin = Some(Origin {
+            userid,
+            connection: None,
+        });
         for (cascade_id, members) in self.owned {
             let event = ServerEvent::CascadeDeleted(CascadeRef { cascade_id });
-            hub.send(Audience::users(&members, None), &event, sender);
+            hub.fan_out(Audience::users(&members), &event, origin);
         }
         for (cascade_id, members) in self.left {
             let event = ServerEvent::MemberLeft(MemberChange {
                 cascade_id,
                 userid: userid.to_owned(),
             });
-            hub.send(Audience::users(&members, None), &event, sender);
+            hub.fan_out(Audience::users(&members), &event, origin);
         }
         for ((cascade_id, thread_id), msgids) in self.messages {
             let Some(members) = self.audiences.get(&cascade_id) else {
                 continue;
             };
-            let audience = Audience {
-                users: members,
-                cascade: Some(&cascade_id),
-                except: None,
-            };
+            let audience = Audience::following(members, &cascade_id);
             let event = ServerEvent::DeletedThreadMessage(DeletedThreadMessages {
                 cascade_id: cascade_id.clone(),
                 thread_id,
                 msgids,
             });
-            hub.send(audience, &event, sender);
+            hub.fan_out(audience, &event, origin);
         }
     }
 }

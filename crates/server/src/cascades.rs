@@ -1,10 +1,10 @@
 //! Cascades: the stored cascade and its invite, who is a member with which role, the cascade as
-//! each member sees it, discovery cards, and how its events reach its members.
+//! each member sees it, discovery cards, and announcing a change to every member in their own view.
 //!
 //! Every member has a row in `cascade_members`, the owner too (role `owner`), so "is a member"
 //! is one lookup. A caller who is not a member gets `notFound` for everything inside a cascade,
 //! the same answer as for a cascade that does not exist. Joining, leaving, kicking and bans
-//! live in [`crate::cascade_members`]; threads in [`crate::threads`].
+//! live in `cascade_members.rs`; threads in `threads.rs`.
 
 use chatenium_api::schemas::cascade::{
     Cascade, CascadeMember, CascadeRole, DiscoveryCascade, Invite,
@@ -16,8 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::clock::unix_now;
 use crate::error::{ensure, ApiError, ApiResult};
-use crate::http::Ctx;
-use crate::hub::Audience;
+use crate::hub::{Audience, Hub, Origin};
 use crate::state::AppState;
 use crate::storage::{Access, Storage};
 use crate::uploads::Rules;
@@ -458,49 +457,13 @@ pub fn optional_text(text: Option<&str>, max: usize) -> ApiResult<Option<String>
     Ok(Some(text.to_owned()))
 }
 
-/// Tells `users`' connections of a change the caller made. `cascade` narrows delivery to the
-/// connections subscribed to it (thread events); cascade membership events pass `None`. The
-/// connection that made the change (`X-WS-ID`) is left out only among the caller's own, so
-/// naming someone else's connection cannot keep the news from it.
-pub fn notify(
-    ctx: &Ctx,
-    users: &[String],
-    cascade: Option<&str>,
-    caller: &str,
-    event: &ServerEvent,
-) {
-    let (own, others): (Vec<String>, Vec<String>) =
-        users.iter().cloned().partition(|user| user == caller);
-    let hub = &ctx.state.hub;
-    let sender = Some(caller);
-    let except = None;
-    hub.send(
-        Audience {
-            users: &others,
-            cascade,
-            except,
-        },
-        event,
-        sender,
-    );
-    let except = ctx.ws_id();
-    hub.send(
-        Audience {
-            users: &own,
-            cascade,
-            except,
-        },
-        event,
-        sender,
-    );
-}
-
 /// Sends `cascadeChanged` to every member, each with their own view.
-pub fn announce_change(ctx: &Ctx, shown: &Shown, caller: &str) {
+pub fn announce_change(hub: &Hub, shown: &Shown, origin: Origin<'_>) {
     for member in shown.member_ids() {
         if let Some(view) = shown.for_member(&member) {
             let event = ServerEvent::CascadeChanged(view);
-            notify(ctx, std::slice::from_ref(&member), None, caller, &event);
+            let audience = Audience::users(std::slice::from_ref(&member));
+            hub.fan_out(audience, &event, Some(origin));
         }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! A challenge names its factors when it is registered; a factor's credential (a 6-digit code,
 //! or for a password reset's e-mail a long token) is made when requested and stored hashed.
-//! The HTTP side (rate limits, delivery) is in `routes::auth`; this module is the database side.
+//! The HTTP side (rate limits, delivery) is in the auth routes; this module is the database side.
 
 use chatenium_api::schemas::auth::{
     Challenge, ChallengeDataOverride, ChallengePurpose, Factor, FactorKind, RegisterAuthAttemptReq,
@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::clock::unix_now;
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::ids::new_id;
-use crate::routes::auth::{exists, identity_column};
+use crate::users::{self, Identity};
 use crate::validate;
 
 mod credentials;
@@ -138,14 +138,9 @@ fn plan(connection: &Connection, request: &RegisterAuthAttemptReq) -> ApiResult<
             .map(str::trim)
             .filter(|identity| !identity.is_empty())
             .ok_or_else(|| ApiError::bad_request("this purpose needs an identity"))?;
-        let sql = format!(
-            "SELECT id, email, phone FROM users WHERE {} = ?1",
-            identity_column(identity)
-        );
-        connection
-            .query_row(&sql, [identity], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?
-            .ok_or_else(|| ErrorCode::UserNotFound.into())
+        let found = users::addresses_by_identity(connection, identity)?;
+        let account = found.ok_or(ErrorCode::UserNotFound)?;
+        Ok((account.userid, account.email, account.phone))
     };
     match request.purpose {
         ChallengePurpose::SignIn
@@ -226,7 +221,7 @@ fn ensure_absent(value: Option<&str>) -> ApiResult<()> {
 /// A valid e-mail address no account has.
 fn new_email(connection: &Connection, email: &str) -> ApiResult<String> {
     validate::email(email)?;
-    let taken = exists(connection, "SELECT 1 FROM users WHERE email = ?1", email)?;
+    let taken = users::is_taken(connection, Identity::Email, email)?;
     ensure(!taken, ErrorCode::EmailTaken)?;
     Ok(email.to_owned())
 }
@@ -234,7 +229,7 @@ fn new_email(connection: &Connection, email: &str) -> ApiResult<String> {
 /// A valid phone number no account has.
 fn new_phone(connection: &Connection, phone: &str) -> ApiResult<String> {
     validate::phone(phone)?;
-    let taken = exists(connection, "SELECT 1 FROM users WHERE phone = ?1", phone)?;
+    let taken = users::is_taken(connection, Identity::Phone, phone)?;
     ensure(!taken, ErrorCode::PhoneTaken)?;
     Ok(phone.to_owned())
 }

@@ -7,14 +7,12 @@
 
 use chatenium_api::schemas::common::Timestamp;
 use chatenium_api::schemas::contacts::{Contact, LatestMessage};
-use chatenium_api::ws::ServerEvent;
+use chatenium_api::schemas::dm::{Attachment, Message};
 use chatenium_api::ErrorCode;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{ensure, ApiResult};
-use crate::http::Ctx;
-use crate::hub::Audience;
-use crate::messages;
+use crate::messages::{self, Conversation, Log, Stored};
 use crate::state::AppState;
 use crate::users::public_user;
 
@@ -45,12 +43,39 @@ impl Chat {
     }
 }
 
-/// Tells `users`' live connections of a change `sender` made, except the connection that made
-/// it (its `X-WS-ID`), which knows already.
-pub fn notify(ctx: &Ctx, users: &[String], sender: &str, event: &ServerEvent) {
-    ctx.state
-        .hub
-        .send(Audience::users(users, ctx.ws_id()), event, Some(sender));
+/// A chat's messages are in `messages`, and each one is seen once the member who did not write it
+/// has read up to it.
+impl Conversation for Chat {
+    const LOG: Log = Log {
+        messages: "messages",
+        files: "message_files",
+        conversation: "chat_id",
+        parent: None,
+        seen: "EXISTS (SELECT 1 FROM chat_members s \
+               WHERE s.chat_id = m.chat_id AND s.user_id <> m.author AND s.last_read_seq >= m.seq)",
+    };
+    type View = Message;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn view(&self, message: Stored, files: Vec<Attachment>) -> Message {
+        Message {
+            reply_to: message.reply_snippet(),
+            msgid: message.id,
+            chatid: message.conversation_id,
+            author: message.author,
+            message: message.body,
+            sent_at: message.sent,
+            is_edited: message.edited,
+            seen: message.seen,
+            pinned: message.pinned_by.is_some(),
+            reply_to_id: message.reply_to_id,
+            files,
+            client_key: message.client_key,
+        }
+    }
 }
 
 const CHAT_COLUMNS: &str = "id, user_a, user_b, requested_by, accepted, created_at, created_i";
@@ -212,7 +237,7 @@ fn contact_and_activity(
         params![chat.id, partner, last_read],
         |row| row.get(0),
     )?;
-    let latest = messages::latest(connection, &chat.id)?;
+    let latest = messages::latest(connection, chat)?;
     let activity = latest.as_ref().map_or(chat.created, |m| m.sent);
     let contact = Contact {
         chatid: chat.id.clone(),

@@ -31,8 +31,8 @@ use crate::chats::{self, Chat};
 use crate::error::{ApiError, ApiResult};
 use crate::messages::{self, NewMessage};
 use crate::passwords;
-use crate::routes::auth::{insert_user, NewUser};
 use crate::state::AppState;
+use crate::users::{insert_user, NewUser};
 
 /// The password of every demo account.
 pub const PASSWORD: &str = "demo-password";
@@ -282,7 +282,7 @@ fn ensure_conversation(
         Some(chat) => (chat, false),
         None => (chats::create(connection, state, requester, partner)?, true),
     };
-    if conversation.lines.is_empty() || messages::latest(connection, &chat.id)?.is_some() {
+    if conversation.lines.is_empty() || messages::latest(connection, &chat)?.is_some() {
         return Ok((made_contact, 0));
     }
     let transaction = connection.transaction()?;

@@ -18,6 +18,7 @@ use chatenium_api::{Auth, Endpoint, ErrorCode, Method, Payload, WS_ID_HEADER};
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
+use crate::hub::Origin;
 use crate::sessions::{self, Caller};
 use crate::state::AppState;
 
@@ -40,6 +41,15 @@ impl Ctx {
 
     pub fn ws_id(&self) -> Option<&str> {
         self.ws_id.as_deref()
+    }
+
+    /// The caller as the author of a change, for [`crate::hub::Hub::fan_out`]: the connection
+    /// that made it is not told.
+    pub fn origin(&self) -> ApiResult<Origin<'_>> {
+        Ok(Origin {
+            userid: &self.caller()?.userid,
+            connection: self.ws_id(),
+        })
     }
 }
 

@@ -35,22 +35,37 @@ pub struct Hub {
 }
 
 /// Who an event goes to.
+#[derive(Clone, Copy)]
 pub struct Audience<'a> {
     pub users: &'a [String],
     /// Only connections subscribed to this cascade (thread events).
     pub cascade: Option<&'a str>,
-    /// The connection that made the change (its `X-WS-ID`): it already knows.
-    pub except: Option<&'a str>,
 }
 
 impl<'a> Audience<'a> {
-    pub fn users(users: &'a [String], except: Option<&'a str>) -> Self {
+    /// Every connection of these users.
+    pub fn users(users: &'a [String]) -> Self {
         Self {
             users,
             cascade: None,
-            except,
         }
     }
+
+    /// The connections of these users that follow the cascade's threads.
+    pub fn following(users: &'a [String], cascade_id: &'a str) -> Self {
+        Self {
+            users,
+            cascade: Some(cascade_id),
+        }
+    }
+}
+
+/// Who made a change: their userid goes in the frame's `sender`, and the connection that made
+/// it (its `X-WS-ID`) is not told, as it knows already.
+#[derive(Clone, Copy)]
+pub struct Origin<'a> {
+    pub userid: &'a str,
+    pub connection: Option<&'a str>,
 }
 
 impl Hub {
@@ -81,17 +96,23 @@ impl Hub {
         }
     }
 
-    /// Delivers `event` to every connection of the audience. `sender` is the userid put in
-    /// the frame's `sender` field.
-    pub fn send(&self, audience: Audience<'_>, event: &ServerEvent, sender: Option<&str>) {
-        let text = event.to_frame(sender).to_text();
+    /// Delivers `event` to every connection of the audience, but the connection that made the
+    /// change. That connection is left out only among its author's own, so an `X-WS-ID` naming
+    /// someone else's connection cannot keep the news from it. `origin` is `None` for what the
+    /// server itself did (a ring or a transfer timing out): everyone hears, without a sender.
+    pub fn fan_out(&self, audience: Audience<'_>, event: &ServerEvent, origin: Option<Origin<'_>>) {
+        let text = event.to_frame(origin.map(|o| o.userid)).to_text();
+        let except = origin.and_then(|o| o.connection.map(|connection| (o.userid, connection)));
         let mut users = self.lock();
         for userid in audience.users {
             let Some(connections) = users.get_mut(userid) else {
                 continue;
             };
+            let skipped = except
+                .filter(|(author, _)| author == userid)
+                .map(|(_, connection)| connection);
             connections.retain(|connection| {
-                if Some(connection.id.as_str()) == audience.except {
+                if Some(connection.id.as_str()) == skipped {
                     return true;
                 }
                 if let Some(cascade) = audience.cascade {
@@ -170,7 +191,11 @@ mod tests {
         let hub = Hub::default();
         let (first, mut first_rx) = hub.register("u", "s1");
         let (_, mut second_rx) = hub.register("u", "s2");
-        hub.send(Audience::users(&["u".into()], Some(&first)), &event(), None);
+        let origin = Origin {
+            userid: "u",
+            connection: Some(&first),
+        };
+        hub.fan_out(Audience::users(&["u".into()]), &event(), Some(origin));
         assert!(first_rx.try_recv().is_err());
         assert!(
             matches!(second_rx.try_recv(), Ok(Outbound::Frame(text)) if text.contains("contactDeleted"))
@@ -178,14 +203,26 @@ mod tests {
     }
 
     #[test]
+    fn naming_someone_elses_connection_does_not_keep_the_event_from_it() {
+        let hub = Hub::default();
+        let (theirs, mut their_rx) = hub.register("v", "s");
+        let origin = Origin {
+            userid: "u",
+            connection: Some(&theirs),
+        };
+        hub.fan_out(Audience::users(&["v".into()]), &event(), Some(origin));
+        assert!(matches!(their_rx.try_recv(), Ok(Outbound::Frame(_))));
+    }
+
+    #[test]
     fn a_connection_that_stops_reading_is_dropped_not_buffered_forever() {
         let hub = Hub::default();
         let (_, _stalled) = hub.register("u", "s");
         for _ in 0..QUEUE_CAPACITY {
-            hub.send(Audience::users(&["u".into()], None), &event(), None);
+            hub.fan_out(Audience::users(&["u".into()]), &event(), None);
         }
         assert_eq!(hub.connection_count("u"), 1);
-        hub.send(Audience::users(&["u".into()], None), &event(), None);
+        hub.fan_out(Audience::users(&["u".into()]), &event(), None);
         assert_eq!(hub.connection_count("u"), 0);
     }
 

@@ -30,7 +30,6 @@ pub mod routes;
 pub mod sessions;
 pub mod state;
 pub mod storage;
-pub mod thread_messages;
 pub mod threads;
 pub mod timers;
 pub mod transfers;

@@ -1,16 +1,16 @@
-//! A direct chat's messages: the rules a text and its attachments follow, and the SQL that
-//! stores, reads, edits, deletes and pins them. Messages are ordered by `seq` (1, 2, ... per
-//! chat; deletions leave gaps), and a page counts from the newest, as the contract's paging
-//! says. [`view`] turns a stored row into the contract's [`Message`].
+//! The message log of every conversation. A direct chat's messages and a thread's are the same
+//! record kept in two pairs of tables; a [`Log`] names a pair, and a [`Conversation`] (a
+//! direct chat or a thread) says which log it uses and how the contract shows its
+//! messages. Here are the rules a text and its attachments follow, and the SQL that stores,
+//! reads, edits, deletes and pins messages. Messages are ordered by `seq` (1, 2, ... per
+//! conversation; deletions leave gaps), and a page counts from the newest, as the contract's
+//! paging says. [`view`] turns a stored row into the contract's message.
 
 use chatenium_api::schemas::common::Timestamp;
-use chatenium_api::schemas::dm::{
-    Attachment, Message, DEFAULT_PAGE_SIZE, MAX_MESSAGE_CHARS, MAX_PAGE_SIZE,
-};
+use chatenium_api::schemas::dm::{Attachment, DEFAULT_PAGE_SIZE, MAX_MESSAGE_CHARS, MAX_PAGE_SIZE};
 use chatenium_api::ErrorCode;
-use rusqlite::{params, Connection, Params};
+use rusqlite::{params, params_from_iter, Connection, Params, ToSql};
 
-use crate::chats::Chat;
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::files;
 use crate::state::AppState;
@@ -22,11 +22,44 @@ pub const REPLY_SNIPPET_CHARS: usize = 100;
 /// The longest idempotency key a client may send.
 pub const MAX_CLIENT_KEY_CHARS: usize = 128;
 
+/// The tables one kind of conversation keeps its messages in.
+pub struct Log {
+    /// One row per message.
+    pub messages: &'static str,
+    /// Each message's attachments, by `message_id` and `position`.
+    pub files: &'static str,
+    /// The column of `messages` naming the conversation.
+    pub conversation: &'static str,
+    /// A column of `messages` that repeats the conversation's parent (a thread's cascade).
+    pub parent: Option<&'static str>,
+    /// SQL over the message `m`: someone besides its author has read it.
+    pub seen: &'static str,
+}
+
+/// A conversation with a message log: a direct chat or a thread.
+pub trait Conversation {
+    /// Where its messages are.
+    const LOG: Log;
+    /// A message as the contract shows it.
+    type View;
+
+    fn id(&self) -> &str;
+
+    /// The value of [`Log::parent`] for this conversation's messages.
+    fn parent_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// The stored message, one of this conversation's, as the contract shows it.
+    fn view(&self, message: Stored, files: Vec<Attachment>) -> Self::View;
+}
+
 /// A message as stored.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub id: String,
-    pub chat_id: String,
+    /// The chat or thread it belongs to.
+    pub conversation_id: String,
     pub seq: i64,
     pub author: String,
     pub body: String,
@@ -38,24 +71,42 @@ pub struct Stored {
     pub client_key: Option<String>,
     pub pinned_by: Option<String>,
     pub pinned_at: Option<Timestamp>,
-    /// The member who is not the author has read it.
+    /// Someone besides the author has read it (direct chats keep read marks; threads do not).
     pub seen: bool,
 }
 
-/// Every query reads these columns, so that [`stored_from_row`] reads every row alike.
-const SELECT: &str =
-    "SELECT m.id, m.chat_id, m.seq, m.author, m.body, m.sent_t, m.sent_i, m.edited, \
-     m.reply_to_id, r.body, m.client_key, m.pinned_by, m.pinned_t, m.pinned_i, \
-     EXISTS (SELECT 1 FROM chat_members s \
-             WHERE s.chat_id = m.chat_id AND s.user_id <> m.author AND s.last_read_seq >= m.seq) \
-     FROM messages m LEFT JOIN messages r ON r.id = m.reply_to_id AND r.chat_id = m.chat_id";
+impl Stored {
+    /// What a reply shows of the message it answers.
+    pub fn reply_snippet(&self) -> Option<String> {
+        self.reply_body
+            .as_ref()
+            .map(|body| body.chars().take(REPLY_SNIPPET_CHARS).collect())
+    }
+}
+
+/// Every query reads these columns, so that [`stored_from_row`] reads every row alike; a reply
+/// shows its original only from the same conversation.
+fn select_sql(log: &Log) -> String {
+    let Log {
+        messages,
+        conversation,
+        seen,
+        ..
+    } = log;
+    format!(
+        "SELECT m.id, m.{conversation}, m.seq, m.author, m.body, m.sent_t, m.sent_i, m.edited, \
+         m.reply_to_id, r.body, m.client_key, m.pinned_by, m.pinned_t, m.pinned_i, {seen} \
+         FROM {messages} m \
+         LEFT JOIN {messages} r ON r.id = m.reply_to_id AND r.{conversation} = m.{conversation}"
+    )
+}
 
 fn stored_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     let pinned_t: Option<i64> = row.get(12)?;
     let pinned_i: Option<u32> = row.get(13)?;
     Ok(Stored {
         id: row.get(0)?,
-        chat_id: row.get(1)?,
+        conversation_id: row.get(1)?,
         seq: row.get(2)?,
         author: row.get(3)?,
         body: row.get(4)?,
@@ -70,85 +121,128 @@ fn stored_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     })
 }
 
-fn select(connection: &Connection, tail: &str, params: impl Params) -> ApiResult<Vec<Stored>> {
-    let mut statement = connection.prepare_cached(&format!("{SELECT} {tail}"))?;
+/// The rows of `log` that `tail` (a `WHERE` over `m`, perhaps ordered and limited) selects.
+fn select(
+    connection: &Connection,
+    log: &Log,
+    tail: &str,
+    params: impl Params,
+) -> ApiResult<Vec<Stored>> {
+    let mut statement = connection.prepare_cached(&format!("{} {tail}", select_sql(log)))?;
     let rows = statement
         .query_map(params, stored_from_row)?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
-/// A message of `chat`; a message of another chat is `notFound` like one that does not exist.
-pub fn find(connection: &Connection, chat: &Chat, msgid: &str) -> ApiResult<Stored> {
+/// A message of the conversation; one of another is `notFound` like one that does not exist.
+pub fn find<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    msgid: &str,
+) -> ApiResult<Stored> {
+    let tail = format!("WHERE m.{} = ?1 AND m.id = ?2", C::LOG.conversation);
     select(
         connection,
-        "WHERE m.chat_id = ?1 AND m.id = ?2",
-        params![chat.id, msgid],
+        &C::LOG,
+        &tail,
+        params![conversation.id(), msgid],
     )?
     .pop()
     .ok_or_else(|| ErrorCode::NotFound.into())
 }
 
-/// The message `author` sent with this idempotency key, in whichever chat.
-pub fn by_client_key(
+/// The message `author` sent with this idempotency key, in whichever conversation of the kind.
+pub fn by_client_key<C: Conversation>(
     connection: &Connection,
     author: &str,
     client_key: &str,
 ) -> ApiResult<Option<Stored>> {
-    Ok(select(
-        connection,
-        "WHERE m.author = ?1 AND m.client_key = ?2",
-        params![author, client_key],
-    )?
-    .pop())
+    let tail = "WHERE m.author = ?1 AND m.client_key = ?2";
+    Ok(select(connection, &C::LOG, tail, params![author, client_key])?.pop())
 }
 
-/// The newest message of a chat.
-pub fn latest(connection: &Connection, chatid: &str) -> ApiResult<Option<Stored>> {
-    Ok(select(
-        connection,
-        "WHERE m.chat_id = ?1 ORDER BY m.seq DESC LIMIT 1",
-        [chatid],
-    )?
-    .pop())
+/// The newest message of the conversation.
+pub fn latest<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+) -> ApiResult<Option<Stored>> {
+    let tail = format!(
+        "WHERE m.{} = ?1 ORDER BY m.seq DESC LIMIT 1",
+        C::LOG.conversation
+    );
+    Ok(select(connection, &C::LOG, &tail, [conversation.id()])?.pop())
 }
 
 /// `limit` messages starting `from` the newest (0 is the newest), returned oldest first.
-pub fn page(connection: &Connection, chat: &Chat, from: u32, limit: u32) -> ApiResult<Vec<Stored>> {
+pub fn page<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    from: u32,
+    limit: u32,
+) -> ApiResult<Vec<Stored>> {
+    let tail = format!(
+        "WHERE m.{} = ?1 ORDER BY m.seq DESC LIMIT ?2 OFFSET ?3",
+        C::LOG.conversation
+    );
     let mut rows = select(
         connection,
-        "WHERE m.chat_id = ?1 ORDER BY m.seq DESC LIMIT ?2 OFFSET ?3",
-        params![chat.id, limit, from],
+        &C::LOG,
+        &tail,
+        params![conversation.id(), limit, from],
     )?;
     rows.reverse();
     Ok(rows)
 }
 
 /// At most `limit` messages sent after message `seq`, oldest first.
-pub fn after(connection: &Connection, chat: &Chat, seq: i64, limit: u32) -> ApiResult<Vec<Stored>> {
+pub fn after<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    seq: i64,
+    limit: u32,
+) -> ApiResult<Vec<Stored>> {
+    let tail = format!(
+        "WHERE m.{} = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3",
+        C::LOG.conversation
+    );
     select(
         connection,
-        "WHERE m.chat_id = ?1 AND m.seq > ?2 ORDER BY m.seq LIMIT ?3",
-        params![chat.id, seq, limit],
+        &C::LOG,
+        &tail,
+        params![conversation.id(), seq, limit],
     )
 }
 
-/// How many messages of the chat are newer than message `seq`: its number from the newest.
-pub fn newer_count(connection: &Connection, chat: &Chat, seq: i64) -> ApiResult<u32> {
+/// How many messages of the conversation are newer than message `seq`: its number from the
+/// newest.
+pub fn newer_count<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    seq: i64,
+) -> ApiResult<u32> {
+    let Log {
+        messages,
+        conversation: column,
+        ..
+    } = C::LOG;
     Ok(connection.query_row(
-        "SELECT COUNT(*) FROM messages WHERE chat_id = ?1 AND seq > ?2",
-        params![chat.id, seq],
+        &format!("SELECT COUNT(*) FROM {messages} WHERE {column} = ?1 AND seq > ?2"),
+        params![conversation.id(), seq],
         |row| row.get(0),
     )?)
 }
 
-/// The chat's pinned messages, the most recently pinned first.
-pub fn pinned(connection: &Connection, chat: &Chat) -> ApiResult<Vec<Stored>> {
-    select(
-        connection,
-        "WHERE m.chat_id = ?1 AND m.pinned_by IS NOT NULL ORDER BY m.pinned_t DESC, m.pinned_i DESC",
-        [&chat.id],
-    )
+/// The conversation's pinned messages, the most recently pinned first.
+pub fn pinned<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+) -> ApiResult<Vec<Stored>> {
+    let tail = format!(
+        "WHERE m.{} = ?1 AND m.pinned_by IS NOT NULL ORDER BY m.pinned_t DESC, m.pinned_i DESC",
+        C::LOG.conversation
+    );
+    select(connection, &C::LOG, &tail, [conversation.id()])
 }
 
 /// The page size a query asks for: the default when it names none, [`MAX_PAGE_SIZE`] at most
@@ -224,55 +318,111 @@ pub struct NewMessage<'a> {
     pub sent: Timestamp,
 }
 
-/// Stores a message as the chat's newest (`seq` one past the largest) with its attachments in
-/// order, and answers its id.
-pub fn insert(connection: &Connection, chat: &Chat, new: &NewMessage<'_>) -> ApiResult<String> {
+/// Stores a message as the conversation's newest (`seq` one past the largest) with its
+/// attachments in order, and answers its id.
+pub fn insert<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    new: &NewMessage<'_>,
+) -> ApiResult<String> {
+    let Log {
+        messages,
+        files,
+        conversation: column,
+        parent,
+        ..
+    } = C::LOG;
     let id = crate::ids::new_id();
     let seq: i64 = connection.query_row(
-        "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE chat_id = ?1",
-        [&chat.id],
+        &format!("SELECT COALESCE(MAX(seq), 0) + 1 FROM {messages} WHERE {column} = ?1"),
+        [conversation.id()],
         |row| row.get(0),
     )?;
+    let mut columns = vec![
+        "id",
+        column,
+        "seq",
+        "author",
+        "body",
+        "sent_t",
+        "sent_i",
+        "reply_to_id",
+        "client_key",
+    ];
+    let conversation_id = conversation.id();
+    let mut values: Vec<&dyn ToSql> = vec![
+        &id,
+        &conversation_id,
+        &seq,
+        &new.author,
+        &new.body,
+        &new.sent.t,
+        &new.sent.i,
+        &new.reply_to_id,
+        &new.client_key,
+    ];
+    let parent_id = conversation.parent_id();
+    if let Some(parent) = parent {
+        columns.push(parent);
+        values.push(&parent_id);
+    }
+    let placeholders: Vec<String> = (1..=values.len()).map(|n| format!("?{n}")).collect();
     connection.execute(
-        "INSERT INTO messages (id, chat_id, seq, author, body, sent_t, sent_i, reply_to_id, client_key) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            id,
-            chat.id,
-            seq,
-            new.author,
-            new.body,
-            new.sent.t,
-            new.sent.i,
-            new.reply_to_id,
-            new.client_key
-        ],
+        &format!(
+            "INSERT INTO {messages} ({}) VALUES ({})",
+            columns.join(", "),
+            placeholders.join(", ")
+        ),
+        params_from_iter(values),
     )?;
     for (position, file_id) in new.file_ids.iter().enumerate() {
         connection.execute(
-            "INSERT INTO message_files (message_id, file_id, position) VALUES (?1, ?2, ?3)",
+            &format!("INSERT INTO {files} (message_id, file_id, position) VALUES (?1, ?2, ?3)"),
             params![id, file_id, position as i64],
         )?;
     }
     Ok(id)
 }
 
-pub fn edit(connection: &Connection, message: &Stored, body: &str) -> ApiResult<()> {
+pub fn edit<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    message: &Stored,
+    body: &str,
+) -> ApiResult<()> {
+    let Log {
+        messages,
+        conversation: column,
+        ..
+    } = C::LOG;
     connection.execute(
-        "UPDATE messages SET body = ?2, edited = 1 WHERE id = ?1",
-        params![message.id, body],
+        &format!("UPDATE {messages} SET body = ?3, edited = 1 WHERE id = ?1 AND {column} = ?2"),
+        params![message.id, conversation.id(), body],
     )?;
     Ok(())
 }
 
-pub fn delete(connection: &Connection, message: &Stored) -> ApiResult<()> {
-    connection.execute("DELETE FROM messages WHERE id = ?1", [&message.id])?;
+pub fn delete<C: Conversation>(
+    connection: &Connection,
+    conversation: &C,
+    message: &Stored,
+) -> ApiResult<()> {
+    let Log {
+        messages,
+        conversation: column,
+        ..
+    } = C::LOG;
+    connection.execute(
+        &format!("DELETE FROM {messages} WHERE id = ?1 AND {column} = ?2"),
+        params![message.id, conversation.id()],
+    )?;
     Ok(())
 }
 
 /// Pins the message as `by` did at `at`, or unpins it (`None`).
-pub fn set_pin(
+pub fn set_pin<C: Conversation>(
     connection: &Connection,
+    conversation: &C,
     message: &Stored,
     pin: Option<(&str, Timestamp)>,
 ) -> ApiResult<()> {
@@ -280,75 +430,75 @@ pub fn set_pin(
         Some((by, at)) => (Some(by), Some(at.t), Some(at.i)),
         None => (None, None, None),
     };
+    let Log {
+        messages,
+        conversation: column,
+        ..
+    } = C::LOG;
     connection.execute(
-        "UPDATE messages SET pinned_by = ?2, pinned_t = ?3, pinned_i = ?4 WHERE id = ?1",
-        params![message.id, by, t, i],
+        &format!(
+            "UPDATE {messages} SET pinned_by = ?3, pinned_t = ?4, pinned_i = ?5 \
+             WHERE id = ?1 AND {column} = ?2"
+        ),
+        params![message.id, conversation.id(), by, t, i],
     )?;
     Ok(())
 }
 
-/// Whether the message has attachments (an edit may then blank its text).
-pub fn has_files(connection: &Connection, message: &Stored) -> ApiResult<bool> {
+/// Whether the message has attachments (an edit may then blank its text). The conversation
+/// only names the log the message is in.
+pub fn has_files<C: Conversation>(
+    connection: &Connection,
+    _conversation: &C,
+    message: &Stored,
+) -> ApiResult<bool> {
     Ok(connection.query_row(
-        "SELECT EXISTS (SELECT 1 FROM message_files WHERE message_id = ?1)",
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE message_id = ?1)",
+            C::LOG.files
+        ),
         [&message.id],
         |row| row.get(0),
     )?)
 }
 
 /// The stored message as the contract shows it, with fresh download URLs for its files.
-pub fn view(connection: &Connection, state: &AppState, message: Stored) -> ApiResult<Message> {
-    let files = attachments(connection, state, &message.id)?;
-    Ok(Message {
-        msgid: message.id,
-        chatid: message.chat_id,
-        author: message.author,
-        message: message.body,
-        sent_at: message.sent,
-        is_edited: message.edited,
-        seen: message.seen,
-        pinned: message.pinned_by.is_some(),
-        reply_to_id: message.reply_to_id,
-        reply_to: message
-            .reply_body
-            .map(|body| body.chars().take(REPLY_SNIPPET_CHARS).collect()),
-        files,
-        client_key: message.client_key,
-    })
-}
-
-pub fn views(
+pub fn view<C: Conversation>(
     connection: &Connection,
     state: &AppState,
+    conversation: &C,
+    message: Stored,
+) -> ApiResult<C::View> {
+    let files = attachments(connection, state, &C::LOG, &message.id)?;
+    Ok(conversation.view(message, files))
+}
+
+pub fn views<C: Conversation>(
+    connection: &Connection,
+    state: &AppState,
+    conversation: &C,
     messages: Vec<Stored>,
-) -> ApiResult<Vec<Message>> {
+) -> ApiResult<Vec<C::View>> {
     messages
         .into_iter()
-        .map(|message| view(connection, state, message))
+        .map(|message| view(connection, state, conversation, message))
         .collect()
 }
 
+/// A message's files as attachments with fresh download URLs, in their order.
 fn attachments(
     connection: &Connection,
     state: &AppState,
+    log: &Log,
     message_id: &str,
 ) -> ApiResult<Vec<Attachment>> {
     let file_ids: Vec<String> = connection
-        .prepare_cached(
-            "SELECT file_id FROM message_files WHERE message_id = ?1 ORDER BY position",
-        )?
+        .prepare_cached(&format!(
+            "SELECT file_id FROM {} WHERE message_id = ?1 ORDER BY position",
+            log.files
+        ))?
         .query_map([message_id], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    shown_files(connection, state, file_ids)
-}
-
-/// A message's files as attachments with fresh download URLs, in the given order; shared by
-/// direct and thread messages.
-pub fn shown_files(
-    connection: &Connection,
-    state: &AppState,
-    file_ids: Vec<String>,
-) -> ApiResult<Vec<Attachment>> {
     let url_ttl = state.config.signed_url_ttl_secs as i64;
     let mut shown = Vec::with_capacity(file_ids.len());
     for file_id in file_ids {

@@ -19,8 +19,8 @@ use crate::clock::unix_now;
 use crate::config::OAuthProvider;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
-use crate::routes::auth::{exists, insert_user, NewUser};
 use crate::state::AppState;
+use crate::users::{insert_user, is_taken, Identity, NewUser};
 use crate::validate;
 
 /// After this long, cached keys are fetched again even when they know the token's `kid`, so
@@ -257,7 +257,7 @@ fn free_username(connection: &Connection, email: &str) -> ApiResult<String> {
     if base.chars().count() < 3 {
         base.push_str("_user");
     }
-    let taken = |name: &str| exists(connection, "SELECT 1 FROM users WHERE username = ?1", name);
+    let taken = |name: &str| is_taken(connection, Identity::Username, name);
     if !taken(&base)? {
         return Ok(base);
     }

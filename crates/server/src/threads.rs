@@ -1,14 +1,58 @@
 //! A cascade's threads: a tree whose roots have no parent. A thread is looked up within its
-//! cascade only, so a thread id named with another cascade is `notFound`.
+//! cascade only, so a thread id named with another cascade is `notFound`. A thread is a
+//! [`Conversation`]: its messages are kept by [`crate::messages`], as a direct chat's are.
 
 use chatenium_api::schemas::cascade::CascadeRole;
 use chatenium_api::schemas::common::Timestamp;
-use chatenium_api::schemas::thread::Thread;
+use chatenium_api::schemas::dm::Attachment;
+use chatenium_api::schemas::thread::{Thread, ThreadMessage, ThreadMessageAttachment};
 use chatenium_api::ErrorCode;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::cascades::{self, moderates};
 use crate::error::ApiResult;
+use crate::messages::{Conversation, Log, Stored};
+
+/// A thread's messages are in `thread_messages`, each with its cascade for discovery's counts;
+/// threads keep no read marks, so no message is `seen`.
+impl Conversation for Thread {
+    const LOG: Log = Log {
+        messages: "thread_messages",
+        files: "thread_message_files",
+        conversation: "thread_id",
+        parent: Some("cascade_id"),
+        seen: "0",
+    };
+    type View = ThreadMessage;
+
+    fn id(&self) -> &str {
+        &self.thread_id
+    }
+
+    fn parent_id(&self) -> Option<&str> {
+        Some(&self.cascade_id)
+    }
+
+    fn view(&self, message: Stored, files: Vec<Attachment>) -> ThreadMessage {
+        ThreadMessage {
+            reply_to: message.reply_snippet(),
+            msgid: message.id,
+            cascade_id: self.cascade_id.clone(),
+            thread_id: message.conversation_id,
+            author: message.author,
+            message: message.body,
+            sent_at: message.sent,
+            is_edited: message.edited,
+            pinned: message.pinned_by.is_some(),
+            reply_to_id: message.reply_to_id,
+            files: files
+                .into_iter()
+                .map(|attachment| ThreadMessageAttachment { attachment })
+                .collect(),
+            client_key: message.client_key,
+        }
+    }
+}
 
 /// The longest description a thread may have.
 pub const MAX_DESCRIPTION_CHARS: usize = 1024;

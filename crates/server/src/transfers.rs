@@ -28,11 +28,9 @@ use chatenium_api::ws::{ServerEvent, TransferCandidate, TransferRef, TransferSdp
 use chatenium_api::ErrorCode;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::chats::notify;
 use crate::clock::unix_now;
 use crate::error::{ensure, ApiResult};
-use crate::http::Ctx;
-use crate::hub::Audience;
+use crate::hub::{Audience, Origin};
 use crate::ice;
 use crate::state::AppState;
 use crate::timers;
@@ -258,16 +256,19 @@ fn signaling_transfer(
 // ---- The endpoints ----
 
 /// Row 48: offers a file to a contact.
-pub async fn start(ctx: &Ctx, body: StartNewReq) -> ApiResult<StartNewResp> {
-    let caller = ctx.caller()?.userid.clone();
+pub async fn start(
+    server: &AppState,
+    origin: Origin<'_>,
+    body: StartNewReq,
+) -> ApiResult<StartNewResp> {
+    let caller = origin.userid.to_owned();
     ensure(body.userid != caller, ErrorCode::BadRequest)?;
     check_file(&body.file)?;
-    let settings = &ctx.state.config.calls;
+    let settings = &server.config.calls;
     let expires_at = timers::from_now(settings.transfer_ttl_secs);
     let transfer_id = crate::ids::new_id();
-    let state = ctx.state.clone();
-    let from = ctx
-        .state
+    let state = server.clone();
+    let from = server
         .db
         .call({
             let (caller, body, transfer_id) = (caller.clone(), body.clone(), transfer_id.clone());
@@ -299,7 +300,7 @@ pub async fn start(ctx: &Ctx, body: StartNewReq) -> ApiResult<StartNewResp> {
             }
         })
         .await?;
-    schedule_expiry(ctx.state.clone(), transfer_id.clone(), expires_at);
+    schedule_expiry(server.clone(), transfer_id.clone(), expires_at);
     let request = ServerEvent::TransferRequest(chatenium_api::ws::TransferRequest {
         transfer_id: transfer_id.clone(),
         from,
@@ -309,7 +310,11 @@ pub async fn start(ctx: &Ctx, body: StartNewReq) -> ApiResult<StartNewResp> {
         },
         expires_at,
     });
-    notify(ctx, from_ref(&body.userid), &caller, &request);
+    server.hub.fan_out(
+        Audience::users(from_ref(&body.userid)),
+        &request,
+        Some(origin),
+    );
     Ok(StartNewResp {
         transfer_id,
         rtc: ice::rtc_configuration(settings, &caller),
@@ -318,10 +323,13 @@ pub async fn start(ctx: &Ctx, body: StartNewReq) -> ApiResult<StartNewResp> {
 }
 
 /// Row 49: the receiver accepts; the sender may now send the offer.
-pub async fn accept(ctx: &Ctx, body: TransferIdReq) -> ApiResult<RTCConfiguration> {
-    let caller = ctx.caller()?.userid.clone();
-    let transfer = ctx
-        .state
+pub async fn accept(
+    server: &AppState,
+    origin: Origin<'_>,
+    body: TransferIdReq,
+) -> ApiResult<RTCConfiguration> {
+    let caller = origin.userid.to_owned();
+    let transfer = server
         .db
         .call({
             let caller = caller.clone();
@@ -340,17 +348,22 @@ pub async fn accept(ctx: &Ctx, body: TransferIdReq) -> ApiResult<RTCConfiguratio
         })
         .await?;
     let event = ServerEvent::TransferAccepted(transfer.reference());
-    notify(ctx, &transfer.parties(), &caller, &event);
-    Ok(ice::rtc_configuration(&ctx.state.config.calls, &caller))
+    server
+        .hub
+        .fan_out(Audience::users(&transfer.parties()), &event, Some(origin));
+    Ok(ice::rtc_configuration(&server.config.calls, &caller))
 }
 
 /// Row 50: the receiver declines. The sender may call the transfer off through this endpoint
 /// too, and either party may end an accepted transfer with it; the other party gets
 /// `transferDeclined` in every case, and the transfer answers `transferExpired` from then on.
-pub async fn decline(ctx: &Ctx, body: TransferIdReq) -> ApiResult<GenericSuccessBody> {
-    let caller = ctx.caller()?.userid.clone();
-    let transfer = ctx
-        .state
+pub async fn decline(
+    server: &AppState,
+    origin: Origin<'_>,
+    body: TransferIdReq,
+) -> ApiResult<GenericSuccessBody> {
+    let caller = origin.userid.to_owned();
+    let transfer = server
         .db
         .call({
             let caller = caller.clone();
@@ -363,69 +376,81 @@ pub async fn decline(ctx: &Ctx, body: TransferIdReq) -> ApiResult<GenericSuccess
         })
         .await?;
     let event = ServerEvent::TransferDeclined(transfer.reference());
-    notify(ctx, &transfer.parties(), &caller, &event);
+    server
+        .hub
+        .fan_out(Audience::users(&transfer.parties()), &event, Some(origin));
     Ok(GenericSuccessBody::new("Transfer declined"))
 }
 
 /// Row 51: the sender's offer SDP, relayed to the receiver.
-pub async fn offer(ctx: &Ctx, body: RTCSendOfferReq) -> ApiResult<GenericSuccessBody> {
+pub async fn offer(
+    server: &AppState,
+    origin: Origin<'_>,
+    body: RTCSendOfferReq,
+) -> ApiResult<GenericSuccessBody> {
     check_sdp(&body.sdp)?;
-    let (caller, transfer) = signaling(ctx, &body.transfer_id, Some(Role::Sender)).await?;
+    let transfer = signaling(server, origin, &body.transfer_id, Some(Role::Sender)).await?;
     let event = ServerEvent::TransferOffer(TransferSdp {
         transfer_id: transfer.id.clone(),
         sdp: body.sdp,
     });
-    relay(ctx, &transfer, &caller, &event);
+    relay(server, origin, &transfer, &event);
     Ok(GenericSuccessBody::new("Offer sent"))
 }
 
 /// Row 52: the receiver's answer SDP, relayed to the sender.
-pub async fn answer(ctx: &Ctx, body: RTCSendAnswerReq) -> ApiResult<GenericSuccessBody> {
+pub async fn answer(
+    server: &AppState,
+    origin: Origin<'_>,
+    body: RTCSendAnswerReq,
+) -> ApiResult<GenericSuccessBody> {
     check_sdp(&body.sdp)?;
-    let (caller, transfer) = signaling(ctx, &body.transfer_id, Some(Role::Receiver)).await?;
+    let transfer = signaling(server, origin, &body.transfer_id, Some(Role::Receiver)).await?;
     let event = ServerEvent::TransferAnswer(TransferSdp {
         transfer_id: transfer.id.clone(),
         sdp: body.sdp,
     });
-    relay(ctx, &transfer, &caller, &event);
+    relay(server, origin, &transfer, &event);
     Ok(GenericSuccessBody::new("Answer sent"))
 }
 
 /// Row 53: an ICE candidate of either party, relayed to the other.
-pub async fn candidate(ctx: &Ctx, body: RTCSendCandidateReq) -> ApiResult<GenericSuccessBody> {
+pub async fn candidate(
+    server: &AppState,
+    origin: Origin<'_>,
+    body: RTCSendCandidateReq,
+) -> ApiResult<GenericSuccessBody> {
     check_candidate(&body)?;
-    let (caller, transfer) = signaling(ctx, &body.transfer_id, None).await?;
+    let transfer = signaling(server, origin, &body.transfer_id, None).await?;
     let event = ServerEvent::TransferCandidate(TransferCandidate {
         transfer_id: transfer.id.clone(),
         candidate: body.candidate,
         sdp_mid: body.sdp_mid,
         sdp_m_line_index: body.sdp_m_line_index,
     });
-    relay(ctx, &transfer, &caller, &event);
+    relay(server, origin, &transfer, &event);
     Ok(GenericSuccessBody::new("Candidate sent"))
 }
 
 async fn signaling(
-    ctx: &Ctx,
+    server: &AppState,
+    origin: Origin<'_>,
     transfer_id: &str,
     side: Option<Role>,
-) -> ApiResult<(String, Transfer)> {
-    let caller = ctx.caller()?.userid.clone();
-    let transfer = ctx
-        .state
+) -> ApiResult<Transfer> {
+    let (caller, transfer_id) = (origin.userid.to_owned(), transfer_id.to_owned());
+    server
         .db
-        .call({
-            let (caller, transfer_id) = (caller.clone(), transfer_id.to_owned());
-            move |c| signaling_transfer(c, &transfer_id, &caller, side)
-        })
-        .await?;
-    Ok((caller, transfer))
+        .call(move |c| signaling_transfer(c, &transfer_id, &caller, side))
+        .await
 }
 
 /// Signaling goes to the other party only.
-fn relay(ctx: &Ctx, transfer: &Transfer, caller: &str, event: &ServerEvent) {
-    let other = transfer.other_party(caller).to_owned();
-    notify(ctx, from_ref(&other), caller, event);
+fn relay(server: &AppState, origin: Origin<'_>, transfer: &Transfer, event: &ServerEvent) {
+    let other = transfer.other_party(origin.userid).to_owned();
+    server
+        .hub
+        .fan_out(Audience::users(from_ref(&other)), event, Some(origin));
 }
 
 // ---- Expiry ----
@@ -443,7 +468,7 @@ fn schedule_expiry(state: AppState, transfer_id: String, expires_at: i64) {
                 let event = ServerEvent::TransferExpired(transfer.reference());
                 state
                     .hub
-                    .send(Audience::users(&transfer.parties(), None), &event, None);
+                    .fan_out(Audience::users(&transfer.parties()), &event, None);
             }
             Ok(None) => {}
             Err(error) => tracing::error!(detail = ?error.detail, "a transfer could not expire"),

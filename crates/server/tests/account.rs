@@ -36,55 +36,6 @@ fn with_token(auth: &SuccessfulAuthResp) -> As<'_> {
     }
 }
 
-/// Runs one SQL statement on the server's database: test setup and inspection only.
-async fn sql(server: &TestServer, statement: &str, values: Vec<String>) -> usize {
-    let statement = statement.to_owned();
-    server
-        .server
-        .state()
-        .db
-        .call(move |c| Ok(c.execute(&statement, rusqlite::params_from_iter(values))?))
-        .await
-        .unwrap()
-}
-
-async fn count(server: &TestServer, query: &str, value: &str) -> i64 {
-    let (query, value) = (query.to_owned(), value.to_owned());
-    server
-        .server
-        .state()
-        .db
-        .call(move |c| Ok(c.query_row(&query, [value], |row| row.get(0))?))
-        .await
-        .unwrap()
-}
-
-/// Makes two users chat partners. Setup only: the contacts endpoints are another change's,
-/// so the chat rows are written straight into the database.
-async fn make_partners(server: &TestServer, a: &User, b: &User) -> String {
-    let chatid = format!("chat{}{}", a.username, b.username);
-    let (low, high) = if a.userid < b.userid {
-        (&a.userid, &b.userid)
-    } else {
-        (&b.userid, &a.userid)
-    };
-    sql(
-        server,
-        "INSERT INTO chats (id, user_a, user_b, requested_by, accepted, created_at) VALUES (?1, ?2, ?3, ?2, 1, 0)",
-        vec![chatid.clone(), low.clone(), high.clone()],
-    )
-    .await;
-    for user in [a, b] {
-        sql(
-            server,
-            "INSERT INTO chat_members (chat_id, user_id) VALUES (?1, ?2)",
-            vec![chatid.clone(), user.userid.clone()],
-        )
-        .await;
-    }
-    chatid
-}
-
 #[tokio::test]
 async fn every_account_endpoint_needs_a_token() {
     let server = TestServer::start().await;
@@ -201,10 +152,10 @@ async fn push_tokens_are_kept_on_the_calling_session() {
         .await
         .unwrap();
     let with_fcm = "SELECT COUNT(*) FROM sessions WHERE fcm_token = 'fcm-1' AND os = ?1";
-    assert_eq!(count(&server, with_fcm, "android").await, 1);
-    assert_eq!(count(&server, with_fcm, "test").await, 0);
+    assert_eq!(server.count(with_fcm, &["android"]).await, 1);
+    assert_eq!(server.count(with_fcm, &["test"]).await, 0);
     let with_apns = "SELECT COUNT(*) FROM sessions WHERE apns_token = 'apns-1' AND os = ?1";
-    assert_eq!(count(&server, with_apns, "test").await, 1);
+    assert_eq!(server.count(with_apns, &["test"]).await, 1);
 
     // The device moves to the other session: it is no longer the first one's.
     server
@@ -217,8 +168,8 @@ async fn push_tokens_are_kept_on_the_calling_session() {
         )
         .await
         .unwrap();
-    assert_eq!(count(&server, with_fcm, "android").await, 0);
-    assert_eq!(count(&server, with_fcm, "test").await, 1);
+    assert_eq!(server.count(with_fcm, &["android"]).await, 0);
+    assert_eq!(server.count(with_fcm, &["test"]).await, 1);
 
     for bad in ["", "   ", "has space", &"x".repeat(5000)] {
         server
@@ -244,14 +195,10 @@ async fn push_tokens_are_kept_on_the_calling_session() {
 #[tokio::test]
 async fn a_profile_change_reaches_partners_and_other_connections_but_not_its_own() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let carl = server.register("carl").await;
-    make_partners(&server, &anna, &bela).await;
-    let mut anna_here = server.socket(&anna.token).await;
-    let mut anna_there = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
-    let mut carl_socket = server.socket(&carl.token).await;
+    let [anna, bela, carl] = server.users(["anna", "bela", "carl"]).await;
+    server.befriend(&anna, &bela).await;
+    let [mut anna_here, mut anna_there, mut bela_socket, mut carl_socket] =
+        server.sockets([&anna, &anna, &bela, &carl]).await;
 
     let changed = server
         .call::<ChangeUsername>(
@@ -368,8 +315,7 @@ async fn usernames_and_display_names_are_checked() {
 #[tokio::test]
 async fn a_logged_out_session_stops_at_once_and_the_other_keeps_working() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let phone = sign_in(&server, &anna).await;
     let mut phone_socket = server.socket(&phone.access_token).await;
     let mut desk_socket = server.socket(&anna.token).await;
@@ -431,12 +377,12 @@ async fn a_logged_out_session_stops_at_once_and_the_other_keeps_working() {
         .await;
     // Its refresh token went with it too.
     assert_eq!(
-        count(
-            &server,
-            "SELECT COUNT(*) FROM tokens WHERE session_id = ?1",
-            &phone_session.session_id
-        )
-        .await,
+        server
+            .count(
+                "SELECT COUNT(*) FROM tokens WHERE session_id = ?1",
+                &[&phone_session.session_id]
+            )
+            .await,
         0
     );
 
@@ -465,14 +411,14 @@ async fn gif_saving_is_toggled() {
     let server = TestServer::start().await;
     let anna = server.register("anna").await;
     let saving = "SELECT gif_save FROM users WHERE id = ?1";
-    assert_eq!(count(&server, saving, &anna.userid).await, 1);
+    assert_eq!(server.count(saving, &[&anna.userid]).await, 1);
     for enabled in [false, true, false] {
         server
             .call::<ToggleGifSave>(anna.auth(), &(), &ToggleGifReq { enabled })
             .await
             .unwrap();
         assert_eq!(
-            count(&server, saving, &anna.userid).await,
+            server.count(saving, &[&anna.userid]).await,
             i64::from(enabled)
         );
     }
@@ -500,11 +446,9 @@ fn image(size: u64) -> FileMetadata {
 #[tokio::test]
 async fn an_uploaded_profile_picture_becomes_the_pfp_and_is_announced() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    make_partners(&server, &anna, &bela).await;
-    let mut anna_socket = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    server.befriend(&anna, &bela).await;
+    let [mut anna_socket, mut bela_socket] = server.sockets([&anna, &bela]).await;
 
     let register = |files: Vec<FileMetadata>| S3PresignedFileReq { files };
     let pdf = FileMetadata {
@@ -554,12 +498,12 @@ async fn an_uploaded_profile_picture_becomes_the_pfp_and_is_announced() {
     let pfp = profile.pfp.clone().expect("a profile picture URL");
     assert_eq!(server.get_bytes(&pfp).await.unwrap(), picture);
     assert_eq!(
-        count(
-            &server,
-            "SELECT COUNT(*) FROM users WHERE pfp_file_id = ?1",
-            &upload[0].file_id
-        )
-        .await,
+        server
+            .count(
+                "SELECT COUNT(*) FROM users WHERE pfp_file_id = ?1",
+                &[&upload[0].file_id]
+            )
+            .await,
         1
     );
     let announced = bela_socket.drain().await;
@@ -619,9 +563,8 @@ async fn a_non_image_upload_cannot_become_the_pfp() {
 #[tokio::test]
 async fn deleting_an_account_takes_the_user_its_files_and_its_sessions() {
     let server = TestServer::start_with(|config| config.multipart_part_size = 1024).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let chatid = make_partners(&server, &anna, &bela).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
 
     // A complete upload and a multipart one with a part sent.
     let single = server
@@ -734,10 +677,12 @@ async fn deleting_an_account_takes_the_user_its_files_and_its_sessions() {
             "SELECT COUNT(*) FROM {table} WHERE {} = ?1",
             if table == "files" { "owner" } else { "user_id" }
         );
-        assert_eq!(count(&server, &query, &anna.userid).await, 0, "{table}");
+        assert_eq!(server.count(&query, &[&anna.userid]).await, 0, "{table}");
     }
     assert_eq!(
-        count(&server, "SELECT COUNT(*) FROM chats WHERE id = ?1", &chatid).await,
+        server
+            .count("SELECT COUNT(*) FROM chats WHERE id = ?1", &[&chatid])
+            .await,
         0
     );
     assert!(!storage.file_path(&single.file_id).exists());
@@ -763,39 +708,38 @@ async fn deleting_an_account_takes_the_user_its_files_and_its_sessions() {
 /// endpoints are another change's; this change only spends challenges.
 async fn verified_challenge(server: &TestServer, user: &User, purpose: &str) -> String {
     let id = format!("challenge{}{purpose}", user.username);
-    sql(
-        server,
-        "INSERT INTO challenges (id, purpose, user_id, required, created_at, expires_at) VALUES (?1, ?2, ?3, 1, ?4, ?5)",
-        vec![
-            id.clone(),
-            purpose.into(),
-            user.userid.clone(),
-            unix_now().to_string(),
-            (unix_now() + 600).to_string(),
-        ],
-    )
-    .await;
-    sql(
-        server,
-        "INSERT INTO challenge_factors (challenge_id, kind, target, verified) VALUES (?1, 'email', ?2, 1)",
-        vec![id.clone(), user.email.clone()],
-    )
-    .await;
+    server
+        .execute(
+            "INSERT INTO challenges (id, purpose, user_id, required, created_at, expires_at) VALUES (?1, ?2, ?3, 1, ?4, ?5)",
+            &[
+                &id,
+                purpose,
+                &user.userid,
+                &unix_now().to_string(),
+                &(unix_now() + 600).to_string(),
+            ],
+        )
+        .await;
+    server
+        .execute(
+            "INSERT INTO challenge_factors (challenge_id, kind, target, verified) VALUES (?1, 'email', ?2, 1)",
+            &[&id, &user.email],
+        )
+        .await;
     id
 }
 
 #[tokio::test]
 async fn a_passwordless_account_is_deleted_with_its_own_challenge() {
     let server = TestServer::start().await;
-    let carl = server.register("carl").await;
-    let dora = server.register("dora").await;
+    let [carl, dora] = server.users(["carl", "dora"]).await;
     // Setup: passwordless registration is another change's, so the password is taken away here.
-    sql(
-        &server,
-        "UPDATE users SET password_hash = NULL WHERE id = ?1",
-        vec![carl.userid.clone()],
-    )
-    .await;
+    server
+        .execute(
+            "UPDATE users SET password_hash = NULL WHERE id = ?1",
+            &[&carl.userid],
+        )
+        .await;
     let doras = verified_challenge(&server, &dora, "deleteAccount").await;
     let sign_in_purpose = verified_challenge(&server, &carl, "signIn").await;
     let carls = verified_challenge(&server, &carl, "deleteAccount").await;
@@ -825,21 +769,15 @@ async fn a_passwordless_account_is_deleted_with_its_own_challenge() {
         .await
         .unwrap();
     assert_eq!(
-        count(
-            &server,
-            "SELECT COUNT(*) FROM users WHERE id = ?1",
-            &carl.userid
-        )
-        .await,
+        server
+            .count("SELECT COUNT(*) FROM users WHERE id = ?1", &[&carl.userid])
+            .await,
         0
     );
     assert_eq!(
-        count(
-            &server,
-            "SELECT COUNT(*) FROM users WHERE id = ?1",
-            &dora.userid
-        )
-        .await,
+        server
+            .count("SELECT COUNT(*) FROM users WHERE id = ?1", &[&dora.userid])
+            .await,
         1
     );
 }

@@ -572,8 +572,7 @@ async fn five_wrong_codes_use_the_code_up() {
 #[tokio::test]
 async fn requesting_and_trying_codes_is_rate_limited_per_target() {
     let server = TestServer::start_with(|config| config.rate_limits.codes = 2).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let challenge = register_challenge(&server, ChallengePurpose::SignIn, Some("anna"), None, None)
         .await
         .unwrap();
@@ -842,8 +841,7 @@ async fn a_password_reset_changes_the_password_and_ends_every_session() {
 #[tokio::test]
 async fn changing_the_email_and_phone_needs_a_challenge_for_the_new_address() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let new_email = "anna.new@example.test";
     for (email, phone, code) in [
         (Some(bela.email.as_str()), None, ErrorCode::EmailTaken),
@@ -1190,8 +1188,7 @@ async fn google_sign_in_creates_an_account_once_and_caches_the_keys() {
 async fn a_verified_email_links_the_existing_account() {
     let jwks = Jwks::serve(vec![jwk(PROVIDER_KEY, "k1")]).await;
     let server = oauth_server(&jwks).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let linked = server
         .call::<GoogleOAuth>(
             As::default(),

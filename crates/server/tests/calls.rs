@@ -33,13 +33,6 @@ async fn server_with(ring_timeout_secs: u64) -> TestServer {
     .await
 }
 
-/// `one` and `other` share a chat (`one` asked, `other` replied).
-async fn befriend(server: &TestServer, one: &User, other: &User) -> String {
-    let chatid = server.add_contact(one, other).await.chatid;
-    server.send_text(other.auth(), &chatid, "hello").await;
-    chatid
-}
-
 fn chat(chatid: &str) -> CallAccessQuery {
     CallAccessQuery {
         chatid: chatid.to_owned(),
@@ -78,11 +71,9 @@ async fn access(server: &TestServer, who: &User, chatid: &str) -> GetAccessResp 
 #[tokio::test]
 async fn members_get_a_livekit_token_for_the_chats_room() {
     let server = server_with(45).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    let chatid = befriend(&server, &anna, &bela).await;
-    befriend(&server, &anna, &cili).await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
+    server.befriend(&anna, &cili).await;
     let verifier = TokenVerifier::with_api_key(LIVEKIT_KEY, LIVEKIT_SECRET);
 
     for member in [&anna, &bela] {
@@ -132,11 +123,9 @@ async fn members_get_a_livekit_token_for_the_chats_room() {
 #[tokio::test]
 async fn inviting_rings_the_partner_live_and_on_their_devices() {
     let server = server_with(45).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    let chatid = befriend(&server, &anna, &bela).await;
-    befriend(&server, &anna, &cili).await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
+    server.befriend(&anna, &cili).await;
     // bela has a phone (FCM) signed in and a tablet (APNS) on another session.
     server
         .call::<RegisterFcmToken>(
@@ -166,10 +155,7 @@ async fn inviting_rings_the_partner_live_and_on_their_devices() {
         )
         .await
         .unwrap();
-    let mut anna_sockets = [
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-    ];
+    let mut anna_sockets = server.sockets([&anna, &anna]).await;
     let mut bela_sockets = [
         server.socket(&bela.token).await,
         server.socket(&tablet).await,
@@ -270,11 +256,9 @@ async fn inviting_rings_the_partner_live_and_on_their_devices() {
 #[tokio::test]
 async fn a_ring_nobody_answers_ends_for_both_members() {
     let server = server_with(1).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let chatid = befriend(&server, &anna, &bela).await;
-    let mut anna_socket = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
+    let [mut anna_socket, mut bela_socket] = server.sockets([&anna, &bela]).await;
 
     server
         .call::<InvitePartner>(anna.auth(), &(), &invite(&chatid))
@@ -303,9 +287,8 @@ async fn a_ring_nobody_answers_ends_for_both_members() {
 #[tokio::test]
 async fn the_partner_joining_answers_the_ring() {
     let server = server_with(45).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let chatid = befriend(&server, &anna, &bela).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
 
     server
         .call::<InvitePartner>(anna.auth(), &(), &invite(&chatid))
@@ -338,9 +321,8 @@ async fn turn_credentials_from_call_access_allocate_a_relay_on_coturn() {
         config.calls.turn_secret = Some(coturn.secret.clone());
     })
     .await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let chatid = befriend(&server, &anna, &bela).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
 
     let granted = access(&server, &anna, &chatid).await;
     let [stun_server, turn] = granted.rtc.ice_servers.as_slice() else {

@@ -11,8 +11,9 @@ use chatenium_api::schemas::thread::ThreadQuery;
 use chatenium_api::schemas::upload::{FileMetadata, S3PresignedFileReq};
 use chatenium_api::ws::{CascadeRef, DeletedThreadMessages, MemberChange, ServerEvent};
 use chatenium_api::*;
-use common::cascade::{new_cascade, subscribe, thread_request};
+use common::cascade::{new_cascade, thread_request};
 use common::chat::drain_all;
+use common::fixture::subscribe;
 use common::{As, TestServer, User};
 
 fn cascade_id(id: &str) -> CascadeIdReq {
@@ -93,11 +94,8 @@ async fn cascades_of(server: &TestServer, user: &User) -> Vec<Cascade> {
 #[tokio::test]
 async fn a_cascade_is_created_with_its_picture_owner_and_invite() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let mut a0 = server.socket(&anna.token).await;
-    let mut a1 = server.socket(&anna.token).await;
-    let mut b0 = server.socket(&bela.token).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let [mut a0, mut a1, mut b0] = server.sockets([&anna, &anna, &bela]).await;
 
     // Row 54: one image, within the picture's limits.
     let register = |files: Vec<FileMetadata>| S3PresignedFileReq { files };
@@ -276,15 +274,8 @@ async fn a_cascade_is_created_with_its_picture_owner_and_invite() {
 async fn invites_admit_until_they_expire_or_run_out() {
     let server = TestServer::start().await;
     let anna = server.register("anna").await;
-    let [bela, cili, dora, ede] = [
-        server.register("bela").await,
-        server.register("cili").await,
-        server.register("dora").await,
-        server.register("ede").await,
-    ];
-    let mut a0 = server.socket(&anna.token).await;
-    let mut b0 = server.socket(&bela.token).await;
-    let mut b1 = server.socket(&bela.token).await;
+    let [bela, cili, dora, ede] = server.users(["bela", "cili", "dora", "ede"]).await;
+    let [mut a0, mut b0, mut b1] = server.sockets([&anna, &bela, &bela]).await;
     let cascade = server
         .call::<CreateCascade>(
             anna.auth(),
@@ -481,9 +472,7 @@ async fn invites_admit_until_they_expire_or_run_out() {
 #[tokio::test]
 async fn public_cascades_are_joined_and_discovered_with_insights() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let quiet = server.create_cascade(&anna, "Quiet", true).await;
     let private = server.create_cascade(&anna, "Private", false).await;
     let busy = server.create_cascade(&bela, "Busy", true).await;
@@ -602,10 +591,7 @@ async fn public_cascades_are_joined_and_discovered_with_insights() {
 
 /// anna owns a cascade; bela is its admin; cili and dora are members.
 async fn moderated_cascade(server: &TestServer) -> (Cascade, [User; 4]) {
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    let dora = server.register("dora").await;
+    let [anna, bela, cili, dora] = server.users(["anna", "bela", "cili", "dora"]).await;
     let cascade = server.cascade_with(&anna, &[&bela, &cili, &dora]).await;
     server
         .set_role(&cascade.cascade_id, &bela, CascadeRole::Admin)
@@ -619,9 +605,7 @@ async fn kicks_and_bans_follow_roles() {
     let (cascade, [anna, bela, cili, dora]) = moderated_cascade(&server).await;
     let id = cascade.cascade_id.as_str();
     let code = cascade.invite.clone().unwrap().code;
-    let ede = server.register("ede").await;
-    let eva = server.register("eva").await;
-    let admin2 = server.register("admin2").await;
+    let [ede, eva, admin2] = server.users(["ede", "eva", "admin2"]).await;
     server.join_with_invite(&admin2, &code).await;
     server.set_role(id, &admin2, CascadeRole::Admin).await;
 
@@ -764,10 +748,7 @@ async fn a_kicked_member_stops_receiving_thread_events_at_once() {
     let (cascade, [anna, bela, cili, _dora]) = moderated_cascade(&server).await;
     let id = cascade.cascade_id.as_str();
     let thread = server.start_thread(anna.auth(), id, None, "General").await;
-    let mut a0 = server.socket(&anna.token).await;
-    let mut b0 = server.socket(&bela.token).await;
-    let mut c0 = server.socket(&cili.token).await;
-    let mut c1 = server.socket(&cili.token).await;
+    let [mut a0, mut b0, mut c0, mut c1] = server.sockets([&anna, &bela, &cili, &cili]).await;
     for socket in [&mut a0, &mut b0, &mut c0] {
         subscribe(socket, &[id]).await;
     }
@@ -857,10 +838,7 @@ async fn members_leave_and_the_owner_deletes() {
     server
         .send_tm(cili.auth(), id, &sub.thread_id, "in the sub-thread")
         .await;
-    let mut a0 = server.socket(&anna.token).await;
-    let mut c0 = server.socket(&cili.token).await;
-    let mut c1 = server.socket(&cili.token).await;
-    let mut d0 = server.socket(&dora.token).await;
+    let [mut a0, mut c0, mut c1, mut d0] = server.sockets([&anna, &cili, &cili, &dora]).await;
     subscribe(&mut c1, &[id]).await;
 
     server
@@ -920,7 +898,7 @@ async fn members_leave_and_the_owner_deletes() {
     }
     for table in ["cascade_members", "threads", "thread_messages"] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE cascade_id = '{id}'");
-        assert_eq!(server.count(&sql).await, 0, "{table}");
+        assert_eq!(server.count(&sql, &[]).await, 0, "{table}");
     }
     server
         .refused::<LeaveOrDeleteCascade>(anna.auth(), &(), &cascade_id(id), ErrorCode::NotFound)
@@ -933,11 +911,8 @@ async fn renames_and_visibility_reach_each_member_in_their_own_view() {
     let (cascade, [anna, bela, cili, _dora]) = moderated_cascade(&server).await;
     let id = cascade.cascade_id.as_str();
     let ede = server.register("ede").await;
-    let mut a0 = server.socket(&anna.token).await;
-    let mut b0 = server.socket(&bela.token).await;
-    let mut b1 = server.socket(&bela.token).await;
-    let mut c0 = server.socket(&cili.token).await;
-    let mut e0 = server.socket(&ede.token).await;
+    let [mut a0, mut b0, mut b1, mut c0, mut e0] =
+        server.sockets([&anna, &bela, &bela, &cili, &ede]).await;
     let rename = |name: &str| EditNameReq {
         cascade_id: id.to_owned(),
         name: name.to_owned(),
@@ -1025,8 +1000,7 @@ async fn renames_and_visibility_reach_each_member_in_their_own_view() {
 #[tokio::test]
 async fn a_parents_threads_are_for_members() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let cascade = server.cascade_with(&anna, &[&bela]).await;
     let other = server.create_cascade(&bela, "Other", true).await;
     let id = cascade.cascade_id.as_str();
@@ -1089,12 +1063,9 @@ async fn a_parents_threads_are_for_members() {
 #[tokio::test]
 async fn profile_changes_reach_cascade_co_members() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     server.cascade_with(&anna, &[&bela]).await;
-    let mut b0 = server.socket(&bela.token).await;
-    let mut c0 = server.socket(&cili.token).await;
+    let [mut b0, mut c0] = server.sockets([&bela, &cili]).await;
 
     let changed = server
         .call::<ChangeDisplayName>(
@@ -1113,9 +1084,7 @@ async fn profile_changes_reach_cascade_co_members() {
 #[tokio::test]
 async fn deleting_an_account_takes_its_cascades_memberships_and_thread_messages() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     // anna owns a cascade with nested threads; she is a member of bela's and wrote there.
     let owned = server.cascade_with(&anna, &[&bela]).await;
     let root = server
@@ -1161,8 +1130,7 @@ async fn deleting_an_account_takes_its_cascades_memberships_and_thread_messages(
     server
         .join_with_invite(&cili, &owned.invite.clone().unwrap().code)
         .await;
-    let mut b0 = server.socket(&bela.token).await;
-    let mut b1 = server.socket(&bela.token).await;
+    let [mut b0, mut b1] = server.sockets([&bela, &bela]).await;
     subscribe(&mut b1, &[&belas.cascade_id]).await;
 
     server
@@ -1221,7 +1189,7 @@ async fn deleting_an_account_takes_its_cascades_memberships_and_thread_messages(
             anna.userid
         ),
     ] {
-        assert_eq!(server.count(&sql).await, 0, "{sql}");
+        assert_eq!(server.count(&sql, &[]).await, 0, "{sql}");
     }
     let bans = server
         .call::<GetBans>(bela.auth(), &bans_of(&belas.cascade_id), &())

@@ -14,16 +14,9 @@ use common::{As, TestServer};
 #[tokio::test]
 async fn adding_a_contact_sends_the_partner_a_request() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let (mut a1, mut a2) = (
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-    );
-    let (mut b1, mut b2) = (
-        server.socket(&bela.token).await,
-        server.socket(&bela.token).await,
-    );
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let [mut a1, mut a2] = server.sockets([&anna, &anna]).await;
+    let [mut b1, mut b2] = server.sockets([&bela, &bela]).await;
 
     let request = AddContactReq {
         userid: bela.userid.clone(),
@@ -64,8 +57,7 @@ async fn adding_a_contact_sends_the_partner_a_request() {
 #[tokio::test]
 async fn adding_is_refused_with_the_real_services_codes() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let add = |userid: &str| AddContactReq {
         userid: userid.to_owned(),
     };
@@ -126,10 +118,7 @@ async fn adding_is_refused_with_the_real_services_codes() {
 #[tokio::test]
 async fn the_list_is_ordered_by_the_last_message() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    let dora = server.register("dora").await;
+    let [anna, bela, cili, dora] = server.users(["anna", "bela", "cili", "dora"]).await;
     let with_bela = server.add_contact(&anna, &bela).await.chatid;
     let with_cili = server.add_contact(&anna, &cili).await.chatid;
     let with_dora = server.add_contact(&dora, &anna).await.chatid;
@@ -175,14 +164,10 @@ async fn the_list_is_ordered_by_the_last_message() {
 #[tokio::test]
 async fn a_request_is_accepted_by_the_partners_reply() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let chatid = server.add_contact(&anna, &bela).await.chatid;
     let mut a1 = server.socket(&anna.token).await;
-    let (mut b1, mut b2) = (
-        server.socket(&bela.token).await,
-        server.socket(&bela.token).await,
-    );
+    let [mut b1, mut b2] = server.sockets([&bela, &bela]).await;
 
     // The requester writing again does not accept for the partner.
     server.send_text(anna.auth(), &chatid, "hello?").await;
@@ -221,9 +206,7 @@ async fn a_request_is_accepted_by_the_partners_reply() {
 #[tokio::test]
 async fn unread_counts_and_muting_are_each_members_own() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let chatid = server.add_contact(&anna, &bela).await.chatid;
     for text in ["one", "two", "three"] {
         server.send_text(bela.auth(), &chatid, text).await;
@@ -237,10 +220,7 @@ async fn unread_counts_and_muting_are_each_members_own() {
     assert_eq!(server.contacts(&anna).await[0].notifications, 0);
     assert_eq!(server.contacts(&bela).await[0].notifications, 1);
 
-    let (mut a1, mut a2) = (
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-    );
+    let [mut a1, mut a2] = server.sockets([&anna, &anna]).await;
     let mut b1 = server.socket(&bela.token).await;
     let mute = |muted: bool| SetMuteReq {
         chatid: chatid.clone(),
@@ -285,20 +265,12 @@ async fn unread_counts_and_muting_are_each_members_own() {
 #[tokio::test]
 async fn deleting_a_contact_removes_the_chat_for_both() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let chatid = server.add_contact(&anna, &bela).await.chatid;
     server.send_text(anna.auth(), &chatid, "hello").await;
     server.send_text(bela.auth(), &chatid, "hi").await;
-    let (mut a1, mut a2) = (
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-    );
-    let (mut b1, mut b2) = (
-        server.socket(&bela.token).await,
-        server.socket(&bela.token).await,
-    );
+    let [mut a1, mut a2] = server.sockets([&anna, &anna]).await;
+    let [mut b1, mut b2] = server.sockets([&bela, &bela]).await;
     let delete = DeleteContactReq {
         chatid: chatid.clone(),
     };

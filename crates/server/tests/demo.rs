@@ -41,22 +41,12 @@ async fn everything_seen_by(server: &TestServer, user: &User) -> Vec<(Contact, V
     seen
 }
 
-async fn count(server: &TestServer, table: &'static str) -> i64 {
-    server
-        .server
-        .state()
-        .db
-        .call(move |c| Ok(c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?))
-        .await
-        .expect("a count")
-}
-
 async fn counts(server: &TestServer) -> [i64; 4] {
     [
-        count(server, "users").await,
-        count(server, "chats").await,
-        count(server, "messages").await,
-        count(server, "chat_members").await,
+        server.count("SELECT COUNT(*) FROM users", &[]).await,
+        server.count("SELECT COUNT(*) FROM chats", &[]).await,
+        server.count("SELECT COUNT(*) FROM messages", &[]).await,
+        server.count("SELECT COUNT(*) FROM chat_members", &[]).await,
     ]
 }
 
@@ -192,8 +182,8 @@ async fn an_account_that_is_not_the_demo_s_stops_seeding() {
     let refused = demo::seed(server.server.state()).await;
     assert!(matches!(&refused, Err(DemoError::Clash(_))), "{refused:?}");
     // Nothing was added, and anna's own password still works.
-    assert_eq!(count(&server, "users").await, 1);
-    assert_eq!(count(&server, "chats").await, 0);
+    assert_eq!(server.count("SELECT COUNT(*) FROM users", &[]).await, 1);
+    assert_eq!(server.count("SELECT COUNT(*) FROM chats", &[]).await, 0);
     server
         .sign_in("anna", &anna.password)
         .await

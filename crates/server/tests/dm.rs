@@ -17,8 +17,7 @@ use common::{As, Socket, TestServer, User};
 
 /// Two users with a chat between them (`anna` asked `bela`).
 async fn pair(server: &TestServer) -> (User, User, String) {
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let chatid = server.add_contact(&anna, &bela).await.chatid;
     (anna, bela, chatid)
 }
@@ -79,15 +78,9 @@ async fn only_others_hear(sockets: &mut [Socket; 4], maker: usize, expected: Ser
 #[tokio::test]
 async fn every_change_reaches_every_connection_but_the_one_that_made_it() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     // 0 and 1 are anna's connections, 2 and 3 bela's.
-    let mut sockets = [
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-        server.socket(&bela.token).await,
-        server.socket(&bela.token).await,
-    ];
+    let mut sockets = server.sockets([&anna, &anna, &bela, &bela]).await;
 
     // Contact request: the partner sees the caller, the caller's other connection the partner.
     let mine = server

@@ -101,8 +101,7 @@ async fn comment(server: &TestServer, author: &User, picture: &Picture, text: &s
 #[tokio::test]
 async fn uploaded_pictures_download_intact_in_the_creators_gallery() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let first = image_bytes(1, 70_000);
     let second = image_bytes(2, 1234);
 
@@ -204,8 +203,7 @@ async fn uploaded_pictures_download_intact_in_the_creators_gallery() {
 #[tokio::test]
 async fn picture_uploads_take_only_images_within_the_limits() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let register = |files: Vec<FileMetadata>| S3PresignedFileReq { files };
     let pdf = FileMetadata {
         mime: "application/pdf".into(),
@@ -311,9 +309,7 @@ async fn picture_uploads_take_only_images_within_the_limits() {
 #[tokio::test]
 async fn a_like_counts_once_per_user() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let picture = server
         .picture(&anna, None, "Cat", image_bytes(4, 500))
         .await;
@@ -361,8 +357,7 @@ async fn a_like_counts_once_per_user() {
 #[tokio::test]
 async fn only_the_owner_edits_and_deletes_a_picture() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let picture = server
         .picture(&anna, None, "Draft", image_bytes(5, 300))
         .await;
@@ -519,7 +514,7 @@ async fn only_the_owner_edits_and_deletes_a_picture() {
     for table in ["picture_likes", "picture_comments"] {
         let query = format!("SELECT COUNT(*) FROM {table} WHERE picture_id = ?1");
         assert_eq!(
-            server.count_where(&query, &picture.picture_id).await,
+            server.count(&query, &[&picture.picture_id]).await,
             0,
             "{table}"
         );
@@ -542,10 +537,7 @@ async fn only_the_owner_edits_and_deletes_a_picture() {
 #[tokio::test]
 async fn discovery_shows_recent_and_most_liked_pictures_of_participants() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    let dora = server.register("dora").await;
+    let [anna, bela, cili, dora] = server.users(["anna", "bela", "cili", "dora"]).await;
     let old = server
         .picture(&anna, None, "Old", image_bytes(6, 100))
         .await;
@@ -634,9 +626,7 @@ async fn discovery_shows_recent_and_most_liked_pictures_of_participants() {
 #[tokio::test]
 async fn comments_are_edited_by_their_author_and_deleted_by_author_or_owner() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let picture = server
         .picture(&anna, None, "Lake", image_bytes(9, 100))
         .await;
@@ -751,8 +741,7 @@ async fn comments_are_edited_by_their_author_and_deleted_by_author_or_owner() {
 #[tokio::test]
 async fn albums_count_their_pictures_and_show_the_newest_as_cover() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
 
     for name in ["", "   ", &"n".repeat(65), "tab\there"] {
         server
@@ -925,9 +914,7 @@ async fn albums_count_their_pictures_and_show_the_newest_as_cover() {
 #[tokio::test]
 async fn creators_are_followed_once_and_show_their_counts() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     let album = create_album(&server, &anna, "Trips").await;
     server
         .picture(&anna, Some(&album.album_id), "One", image_bytes(13, 50))
@@ -1118,8 +1105,7 @@ async fn bad_bodies_and_queries_are_bad_requests() {
 #[tokio::test]
 async fn deleting_an_account_takes_its_gallery_and_its_marks_on_others() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let album = create_album(&server, &anna, "Mine").await;
     let annas = server
         .picture(&anna, Some(&album.album_id), "Anna's", image_bytes(15, 400))
@@ -1215,6 +1201,6 @@ async fn deleting_an_account_takes_its_gallery_and_its_marks_on_others() {
             &annas.picture_id,
         ),
     ] {
-        assert_eq!(server.count_where(query, value).await, 0, "{query}");
+        assert_eq!(server.count(query, &[value]).await, 0, "{query}");
     }
 }

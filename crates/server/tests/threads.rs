@@ -12,8 +12,9 @@ use chatenium_api::ws::{
     DeletedThreadMessages, EditedThreadMessage, ServerEvent, ThreadPinChange, ThreadRef,
 };
 use chatenium_api::*;
-use common::cascade::{subscribe, thread_request, tm_page, tm_text};
+use common::cascade::{thread_request, tm_page, tm_text};
 use common::chat::drain_all;
+use common::fixture::subscribe;
 use common::{As, Socket, TestServer, User};
 
 fn ids(messages: &[ThreadMessage]) -> Vec<String> {
@@ -93,10 +94,7 @@ fn update(thread: &Thread, name: Option<&str>, description: Option<&str>) -> Upd
 
 /// anna owns a cascade with a thread; bela is its admin, cili and dora members.
 async fn community(server: &TestServer) -> ([User; 4], Thread) {
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    let dora = server.register("dora").await;
+    let [anna, bela, cili, dora] = server.users(["anna", "bela", "cili", "dora"]).await;
     let cascade = server.cascade_with(&anna, &[&bela, &cili, &dora]).await;
     server
         .set_role(&cascade.cascade_id, &bela, CascadeRole::Admin)
@@ -133,14 +131,9 @@ async fn thread_events_reach_every_subscribed_connection_but_the_one_that_made_t
     let outsider = server.register("outsider").await;
     // 0, 1: anna's; 2, 3: bela's (3 does not follow the cascade); 4: cili's; 5: an outsider's,
     // subscribed to an id it has no business with.
-    let mut sockets = [
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-        server.socket(&bela.token).await,
-        server.socket(&bela.token).await,
-        server.socket(&cili.token).await,
-        server.socket(&outsider.token).await,
-    ];
+    let mut sockets = server
+        .sockets([&anna, &anna, &bela, &bela, &cili, &outsider])
+        .await;
     for index in [0, 1, 2, 4, 5] {
         subscribe(&mut sockets[index], &[&cascade_id]).await;
     }
@@ -525,10 +518,10 @@ async fn threads_are_started_updated_and_closed_with_everything_under_them() {
             "SELECT COUNT(*) FROM thread_messages WHERE thread_id = '{}'",
             gone.thread_id
         );
-        assert_eq!(server.count(&sql).await, 0);
+        assert_eq!(server.count(&sql, &[]).await, 0);
     }
     let sql = format!("SELECT COUNT(*) FROM thread_message_files WHERE file_id = '{photo}'");
-    assert_eq!(server.count(&sql).await, 0);
+    assert_eq!(server.count(&sql, &[]).await, 0);
     assert_eq!(
         server
             .tm_messages(&anna, &page(&general, None, None))

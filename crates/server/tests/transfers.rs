@@ -48,13 +48,6 @@ async fn with_ice(edit: impl FnOnce(&mut chatenium_server::Config)) -> TestServe
     .await
 }
 
-/// `one` and `other` have each other as contacts: `one` asked, `other` accepted by replying.
-async fn befriend(server: &TestServer, one: &User, other: &User) -> String {
-    let chatid = server.add_contact(one, other).await.chatid;
-    server.send_text(other.auth(), &chatid, "hello").await;
-    chatid
-}
-
 /// `user` as `viewer` sees them.
 async fn public(server: &TestServer, viewer: &User, user: &User) -> PublicUserData {
     server
@@ -140,21 +133,13 @@ fn assert_ice_for(rtc: &RTCConfiguration, user: &User) {
 #[tokio::test]
 async fn a_transfer_is_offered_accepted_and_signaled_between_its_two_parties_only() {
     let server = with_ice(|_| {}).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    befriend(&server, &anna, &bela).await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
+    server.befriend(&anna, &bela).await;
     // cili is a contact of both, but no party to the transfer.
-    befriend(&server, &anna, &cili).await;
-    befriend(&server, &bela, &cili).await;
+    server.befriend(&anna, &cili).await;
+    server.befriend(&bela, &cili).await;
     // 0 and 1 are anna's connections, 2 and 3 bela's, 4 cili's.
-    let mut sockets = [
-        server.socket(&anna.token).await,
-        server.socket(&anna.token).await,
-        server.socket(&bela.token).await,
-        server.socket(&bela.token).await,
-        server.socket(&cili.token).await,
-    ];
+    let mut sockets = server.sockets([&anna, &anna, &bela, &bela, &cili]).await;
 
     // Row 48: the receiver's connections are offered the file.
     let started = server
@@ -351,14 +336,11 @@ async fn a_transfer_is_offered_accepted_and_signaled_between_its_two_parties_onl
 #[tokio::test]
 async fn only_mutual_contacts_can_start_a_transfer() {
     let server = with_ice(|_| {}).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
     // anna asked cili, who never replied: a request is not a contact yet, either way round.
     server.add_contact(&anna, &cili).await;
-    befriend(&server, &anna, &bela).await;
-    let mut bela_socket = server.socket(&bela.token).await;
-    let mut cili_socket = server.socket(&cili.token).await;
+    server.befriend(&anna, &bela).await;
+    let [mut bela_socket, mut cili_socket] = server.sockets([&bela, &cili]).await;
 
     server
         .refused::<StartTransfer>(anna.auth(), &(), &to(&anna), ErrorCode::BadRequest)
@@ -420,11 +402,9 @@ async fn only_mutual_contacts_can_start_a_transfer() {
 #[tokio::test]
 async fn a_decline_by_either_party_ends_the_transfer_for_both() {
     let server = with_ice(|_| {}).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    befriend(&server, &anna, &bela).await;
-    let mut anna_socket = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    server.befriend(&anna, &bela).await;
+    let [mut anna_socket, mut bela_socket] = server.sockets([&anna, &bela]).await;
 
     // The receiver declines a pending transfer: the sender hears.
     let first = server
@@ -485,13 +465,10 @@ async fn a_decline_by_either_party_ends_the_transfer_for_both() {
 #[tokio::test]
 async fn a_transfer_nobody_accepts_expires_for_both_parties() {
     let server = with_ice(|config| config.calls.transfer_ttl_secs = 1).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    let cili = server.register("cili").await;
-    befriend(&server, &anna, &bela).await;
-    let mut anna_socket = server.socket(&anna.token).await;
-    let mut bela_socket = server.socket(&bela.token).await;
-    let mut cili_socket = server.socket(&cili.token).await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
+    server.befriend(&anna, &bela).await;
+    let [mut anna_socket, mut bela_socket, mut cili_socket] =
+        server.sockets([&anna, &bela, &cili]).await;
 
     let started = server
         .call::<StartTransfer>(anna.auth(), &(), &to(&bela))
@@ -533,9 +510,8 @@ async fn a_transfer_nobody_accepts_expires_for_both_parties() {
 #[tokio::test]
 async fn oversized_or_malformed_signaling_is_refused_with_a_4xx() {
     let server = with_ice(|_| {}).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
-    befriend(&server, &anna, &bela).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    server.befriend(&anna, &bela).await;
     let tid = server
         .call::<StartTransfer>(anna.auth(), &(), &to(&bela))
         .await

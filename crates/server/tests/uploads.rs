@@ -407,8 +407,7 @@ async fn completing_before_the_bytes_arrived_is_incomplete() {
 #[tokio::test]
 async fn an_upload_belongs_to_its_uploader() {
     let server = TestServer::start().await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let upload = register_one(&server, &anna, 10).await;
     server
         .put_bytes(&upload.upload_url, random_bytes(10))
@@ -553,8 +552,7 @@ async fn a_multipart_upload_through_signed_urls_downloads_intact() {
 #[tokio::test]
 async fn multipart_completion_checks_every_part() {
     let server = TestServer::start_with(|config| config.multipart_part_size = PART).await;
-    let anna = server.register("anna").await;
-    let bela = server.register("bela").await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
     let bytes = random_bytes(PART * 5 / 2);
     let upload = register_multipart(&server, &anna, &bytes).await;
     let url = |part: u32| upload.parts[part as usize - 1].upload_url.clone();

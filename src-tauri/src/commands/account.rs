@@ -98,6 +98,15 @@ pub async fn delete_account(
     Ok(state.device.sign_out(signed_in.client, true).await?)
 }
 
+/// Opens the system's file manager at the app's log folder, for a user who wants to send it.
+#[tauri::command]
+#[specta::specta]
+pub fn open_log_folder(state: State<'_, AppState>) -> CommandResult<()> {
+    crate::logs::open_folder(&state.log_dir).map_err(|e| CommandError::Local {
+        detail: e.to_string(),
+    })
+}
+
 /// Keeps the shell's and the device's copy of the profile current.
 async fn remember(state: &AppState, user: PublicUserData) -> CommandResult<PublicUserData> {
     let mut signed_in = state.signed_in.write().await;

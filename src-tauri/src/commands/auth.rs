@@ -225,7 +225,8 @@ async fn install(
             ..Default::default()
         });
     }
-    crate::events::forward(app.clone(), client.events());
+    tracing::info!(user = %user.userid, "signed in");
+    crate::events::forward(app.clone(), client.events(), user.userid.clone());
     let previous = state
         .signed_in
         .write()

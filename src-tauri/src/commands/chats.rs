@@ -3,6 +3,7 @@
 
 use chatenium_api::schemas::contacts::Contact;
 use chatenium_api::schemas::dm::{Attachment, PinnedMessage};
+use chatenium_core::attention::Conversation;
 use tauri::State;
 
 use crate::dto::TimelineEntry;
@@ -46,6 +47,7 @@ pub async fn open_chat(
     chatid: String,
 ) -> CommandResult<Vec<TimelineEntry>> {
     let items = state.client().await?.open_timeline(&chatid).await?;
+    state.show(Conversation::chat(chatid));
     Ok(items.into_iter().map(TimelineEntry::from).collect())
 }
 
@@ -53,6 +55,7 @@ pub async fn open_chat(
 #[specta::specta]
 pub async fn close_chat(state: State<'_, AppState>, chatid: String) -> CommandResult<()> {
     state.client().await?.close_timeline(&chatid);
+    state.hide(&Conversation::chat(chatid));
     Ok(())
 }
 

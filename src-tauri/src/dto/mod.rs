@@ -92,7 +92,12 @@ impl From<TimelineItem> for TimelineEntry {
             TimelineItem::Pending { outgoing } => TimelineEntry::Pending {
                 pending: PendingMessage {
                     client_key: outgoing.client_key,
-                    chatid: outgoing.chatid,
+                    // A direct chat's timeline holds only its own chat's sends.
+                    chatid: outgoing
+                        .conversation
+                        .chatid()
+                        .unwrap_or_default()
+                        .to_owned(),
                     text: outgoing.text,
                     reply_to_id: outgoing.reply_to_id,
                     file_ids: outgoing.file_ids,

@@ -1,7 +1,9 @@
 // The one door between the UI and Rust. Components receive a `Backend` and never import Tauri,
 // so the same UI runs in the Tauri window, in a plain browser against the in-memory test
 // backend (./memory), and in unit tests. Every type that Rust owns comes from the generated
-// `../bindings`; the `_Serialize` variants are what Rust sends.
+// `../bindings`; the `_Serialize` variants are what Rust sends. The commands themselves are not
+// written here again: `Backend` is derived from the generated `commands` (`CommandMethods`), so
+// a command added in Rust is a `Backend` method as soon as the bindings are regenerated.
 import type {
   AppInfo_Serialize,
   Attachment_Serialize,
@@ -18,11 +20,13 @@ import type {
   PendingMessage_Serialize,
   PinnedMessage_Serialize,
   PublicUserData_Serialize,
+  RegisterForm_Deserialize,
   SessionV3,
   TimelineEntry_Serialize,
   TransferEntry,
   TransferPhase,
   UploadProgress,
+  commands,
 } from "../bindings";
 
 export type AppInfo = AppInfo_Serialize;
@@ -48,13 +52,7 @@ export type {
   UploadProgress,
 };
 
-export interface RegisterForm {
-  username: string;
-  displayName: string;
-  email: string;
-  phone: string | null;
-  password: string;
-}
+export type RegisterForm = RegisterForm_Deserialize;
 
 export type Unsubscribe = () => void;
 
@@ -71,82 +69,39 @@ export interface BackendEvents {
   transfer(handler: (transfer: TransferEntry) => void): Promise<Unsubscribe>;
 }
 
-export interface Backend {
-  /** Version, contract size and the server this app talks to. */
-  appInfo(): Promise<AppInfo>;
-  setLanguage(language: string): Promise<void>;
-  /** Which server to use from the next start; `null` for the built-in one. */
-  setServerUrl(url: string | null): Promise<void>;
+/** The generated commands as the UI calls them. */
+type Commands = typeof commands;
 
-  signInMethods(identity: string): Promise<AuthMethods>;
-  usernameAvailable(username: string): Promise<boolean>;
-  emailAvailable(email: string): Promise<boolean>;
-  signInWithPassword(identity: string, password: string): Promise<User>;
-  startChallenge(
-    purpose: ChallengePurpose,
-    identity: string | null,
-    newEmail: string | null,
-    newPhone: string | null,
-  ): Promise<Challenge>;
-  requestCode(challengeId: string, kind: FactorKind): Promise<void>;
-  verifyCode(challengeId: string, kind: FactorKind, code: string): Promise<Challenge>;
-  signInWithChallenge(identity: string, challengeId: string): Promise<User>;
-  register(form: RegisterForm): Promise<User>;
-  registerPasswordless(username: string, displayName: string, challengeId: string): Promise<User>;
-  resetPassword(challengeId: string, token: string, password: string): Promise<void>;
-  /** The account signed in last time, if its tokens are still in the keyring. */
-  resumeSession(): Promise<User | null>;
-  signOut(): Promise<void>;
+/** What a command answers once settled: the data of an `ok`, `void` for a command that answers
+ * nothing; an `error` is thrown as a `BackendError` instead. */
+type Data<Outcome> = Outcome extends { status: "ok"; data: infer T }
+  ? [T] extends [null]
+    ? void
+    : T
+  : Outcome extends { status: "error" }
+    ? never
+    : Outcome;
+type Settled<Answer> = Answer extends Promise<infer Outcome> ? Promise<Data<Outcome>> : Answer;
 
-  chatList(): Promise<Contact[]>;
-  addContact(identity: string): Promise<Contact>;
-  deleteContact(chatid: string): Promise<void>;
-  setMuted(chatid: string, muted: boolean): Promise<void>;
-  openChat(chatid: string): Promise<TimelineEntry[]>;
-  closeChat(chatid: string): Promise<void>;
-  markRead(chatid: string): Promise<void>;
-  /** Older messages arrive as a `pushFront` diff; answers how many (0: the beginning). */
-  loadOlder(chatid: string): Promise<number>;
-  /** The timeline resets to the page holding the message. */
-  jumpToMessage(chatid: string, msgid: string): Promise<void>;
-  /** After a jump far back, the next newer messages arrive as diffs; answers how many (0: the
-   * timeline shows the newest and follows live messages again). */
-  loadNewer(chatid: string): Promise<number>;
-  sendMessage(chatid: string, text: string, replyToId: string | null, fileIds: string[]): Promise<string>;
-  /** A refused message goes back into the outbox, in its place. */
-  retrySend(chatid: string, clientKey: string): Promise<void>;
-  /** A refused message leaves the outbox and the timeline. */
-  discardSend(chatid: string, clientKey: string): Promise<void>;
-  editMessage(chatid: string, msgid: string, text: string): Promise<void>;
-  deleteMessages(chatid: string, msgids: string[]): Promise<void>;
-  setPinned(chatid: string, msgid: string, pinned: boolean): Promise<void>;
-  pinnedMessages(chatid: string): Promise<PinnedMessage[]>;
+/** Commands the `Backend` offers only through a method of its own (the staging commands are
+ * `stageFile`, which also sends the raw chunks). */
+export const WRAPPED_COMMANDS = ["beginStaging"] as const;
+
+/** Every command of `bindings.ts` as a `Backend` method: the same name and parameters,
+ * answering the data or throwing the typed error. */
+export type CommandMethods = {
+  [Name in Exclude<keyof Commands, (typeof WRAPPED_COMMANDS)[number]>]: (
+    ...args: Parameters<Commands[Name]>
+  ) => Settled<ReturnType<Commands[Name]>>;
+};
+
+export interface Backend extends Omit<CommandMethods, "changeProfilePicture"> {
+  /** A picture's bytes as the page has them (the command takes them as a JSON array). */
+  changeProfilePicture(name: string, bytes: Uint8Array): Promise<User>;
   /** Hands a picked, dropped or pasted file to Rust in chunks (a page cannot name a path);
    * answers the staged id that `uploadAttachment` or `sendFileDirectly` takes. `onProgress`
    * hears how many bytes are across. */
   stageFile(file: Blob, name: string, onProgress?: (bytes: number) => void): Promise<string>;
-  /** Drops a staged file nobody will use. */
-  discardStaged(stageId: string): Promise<void>;
-  /** Uploads a staged file as an attachment; progress arrives through `on.upload`. */
-  uploadAttachment(stageId: string): Promise<Attachment>;
-
-  /** Offers a staged file to `userid` peer-to-peer; answers the transfer's id. */
-  sendFileDirectly(userid: string, stageId: string): Promise<string>;
-  /** Accepts an offered file into the download folder. */
-  acceptTransfer(transferId: string): Promise<void>;
-  declineTransfer(transferId: string): Promise<void>;
-  cancelTransfer(transferId: string): Promise<void>;
-  /** Opens the system's file manager at a received file. */
-  showReceivedFile(transferId: string): Promise<void>;
-
-  changeUsername(username: string): Promise<User>;
-  changeDisplayName(displayName: string): Promise<User>;
-  changeEmail(email: string, challengeId: string): Promise<void>;
-  changePhone(phone: string, challengeId: string): Promise<void>;
-  changeProfilePicture(name: string, bytes: Uint8Array): Promise<User>;
-  sessions(): Promise<SessionV3[]>;
-  logOutSession(sessionId: string): Promise<void>;
-  deleteAccount(password: string | null, challengeId: string | null): Promise<void>;
 
   on: BackendEvents;
 }

@@ -1,8 +1,10 @@
 // An in-memory `Backend`: a tiny fake server in the page. It lets the real UI run in a plain
 // browser (the hostile-text test in real Chromium) and in unit tests, with no Rust at all.
 // It keeps the same promises as the real one: snapshots, then diffs through `on`.
+import { commands } from "../bindings";
 import {
   BackendError,
+  WRAPPED_COMMANDS,
   type Attachment,
   type Backend,
   type Challenge,
@@ -25,7 +27,15 @@ interface Account {
   email: string;
 }
 
-export interface MemoryBackend extends Backend {
+/** What the fake implements: each member is checked against `Backend`'s signature (derived
+ * from the generated bindings), so a command it implements cannot drift from Rust's. A command
+ * it does not implement (one added in Rust and not needed by a test) is filled in by
+ * `withEveryCommand` and refuses. */
+type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile"> & TestHooks;
+
+export interface MemoryBackend extends Backend, TestHooks {}
+
+interface TestHooks {
   /** Test hooks: a partner writes `text` into the chat with `partner` (created if needed). */
   deliver(partner: string, text: string, files?: Attachment[]): Message;
   /** Signs a user in without the forms. */
@@ -165,7 +175,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     }
   };
 
-  const backend: MemoryBackend = {
+  const backend = withEveryCommand({
     accounts,
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
@@ -500,7 +510,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       me = found.user;
       return structuredClone(me);
     },
-  };
+  });
   const uploads = new Map<string, Attachment>();
   const staged = new Map<string, { name: string; bytes: Uint8Array }>();
   let refusal: ErrorCode | null = null;
@@ -523,6 +533,17 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     emitTransfer({ ...current, phase, byPeer });
   }
   return backend;
+}
+
+/** `implemented`, with every command of the bindings it lacks answering a local error. */
+function withEveryCommand(implemented: MemoryImplementation): MemoryBackend {
+  const members = implemented as unknown as Record<string, unknown>;
+  for (const name of Object.keys(commands)) {
+    if (name in members || (WRAPPED_COMMANDS as readonly string[]).includes(name)) continue;
+    members[name] = () =>
+      Promise.reject(new BackendError({ kind: "local", detail: `${name} is not in the in-memory backend` }));
+  }
+  return implemented as MemoryBackend;
 }
 
 /** The browser-test build's backend, reachable by a test driver as `window.chateniumTest`. */

@@ -5,6 +5,7 @@
 use chatenium_api::schemas::common::{PublicUserData, Timestamp};
 use chatenium_api::schemas::contacts::{Contact, LatestMessage};
 use chatenium_api::schemas::dm::Message;
+use chatenium_api::schemas::thread::ThreadMessage;
 
 use super::{OutgoingMessage, Store};
 
@@ -18,6 +19,24 @@ pub fn message(chatid: &str, msgid: &str, t: i64, i: u32) -> Message {
         sent_at: Timestamp::new(t, i),
         is_edited: false,
         seen: false,
+        pinned: false,
+        reply_to_id: None,
+        reply_to: None,
+        files: vec![],
+        client_key: None,
+    }
+}
+
+/// A thread message fixture, in thread `t` of cascade `k`.
+pub fn thread_message(msgid: &str, t: i64) -> ThreadMessage {
+    ThreadMessage {
+        msgid: msgid.into(),
+        cascade_id: "k".into(),
+        thread_id: "t".into(),
+        author: "u1".into(),
+        message: format!("text of {msgid}"),
+        sent_at: Timestamp::new(t, 0),
+        is_edited: false,
         pinned: false,
         reply_to_id: None,
         reply_to: None,
@@ -51,7 +70,7 @@ pub fn contact(chatid: &str, t: Option<i64>) -> Contact {
 fn outgoing(client_key: &str) -> OutgoingMessage {
     OutgoingMessage {
         client_key: client_key.into(),
-        chatid: "c1".into(),
+        conversation: crate::conversation::ConversationId::dm("c1"),
         text: format!("queued {client_key}"),
         reply_to_id: None,
         file_ids: vec![],
@@ -237,7 +256,7 @@ pub fn threads_and_pictures_are_kept_per_parent(store: &dyn Store) {
 
 pub fn interrupted_uploads_are_kept_until_removed(store: &dyn Store) {
     use chatenium_api::schemas::upload::{CompletedPart, PresignedPart};
-    let mut upload = crate::uploads::PendingUpload {
+    let mut upload = super::PendingUpload {
         id: "u1".into(),
         path: "/tmp/big.bin".into(),
         name: "big.bin".into(),
@@ -283,6 +302,71 @@ pub fn sync_cursors_are_kept_per_chat_until_the_chat_goes(store: &dyn Store) {
     assert_eq!(store.sync_cursor("c2").unwrap(), Some(After("m7".into())));
 }
 
+pub fn thread_messages_page_edit_pin_and_go_like_direct_ones(store: &dyn Store) {
+    let mut elsewhere = thread_message("x1", 5);
+    elsewhere.thread_id = "other".into();
+    store
+        .upsert_thread_messages(&[
+            thread_message("m3", 3),
+            thread_message("m1", 1),
+            thread_message("m2", 2),
+            elsewhere,
+        ])
+        .unwrap();
+    let ids = |messages: Vec<ThreadMessage>| -> Vec<String> {
+        messages.into_iter().map(|m| m.msgid).collect()
+    };
+    assert_eq!(
+        ids(store.latest_thread_messages("k", "t", 2).unwrap()),
+        ["m2", "m3"]
+    );
+    assert_eq!(
+        ids(store
+            .thread_messages_before("k", "t", Timestamp::new(3, 0), 10)
+            .unwrap()),
+        ["m1", "m2"]
+    );
+    assert!(store
+        .edit_thread_message("k", "t", "m2", "changed")
+        .unwrap());
+    assert!(store.set_thread_pinned("k", "t", "m2", true).unwrap());
+    assert!(!store.edit_thread_message("k", "other", "m2", "no").unwrap());
+    let m2 = store.latest_thread_messages("k", "t", 2).unwrap().remove(0);
+    assert_eq!(
+        (m2.message.as_str(), m2.is_edited, m2.pinned),
+        ("changed", true, true)
+    );
+    store
+        .remove_thread_messages("k", "t", &["m1".into(), "m3".into()])
+        .unwrap();
+    assert_eq!(
+        ids(store.latest_thread_messages("k", "t", 10).unwrap()),
+        ["m2"]
+    );
+    assert_eq!(
+        ids(store.latest_thread_messages("k", "other", 10).unwrap()),
+        ["x1"]
+    );
+}
+
+pub fn the_outbox_keeps_each_send_s_conversation(store: &dyn Store) {
+    use crate::conversation::ConversationId;
+    let mut to_thread = outgoing("k2");
+    to_thread.conversation = ConversationId::thread("k", "t");
+    store.enqueue(&outgoing("k1")).unwrap();
+    store.enqueue(&to_thread).unwrap();
+    let queued: Vec<ConversationId> = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.conversation)
+        .collect();
+    assert_eq!(
+        queued,
+        [ConversationId::dm("c1"), ConversationId::thread("k", "t")]
+    );
+}
+
 #[macro_export]
 #[doc(hidden)]
 macro_rules! store_conformance_tests {
@@ -324,6 +408,16 @@ macro_rules! store_conformance_tests {
                 $crate::store::conformance::sync_cursors_are_kept_per_chat_until_the_chat_goes(
                     &fresh(),
                 );
+            }
+            #[test]
+            fn thread_messages_page_edit_pin_and_go_like_direct_ones() {
+                $crate::store::conformance::thread_messages_page_edit_pin_and_go_like_direct_ones(
+                    &fresh(),
+                );
+            }
+            #[test]
+            fn the_outbox_keeps_each_send_s_conversation() {
+                $crate::store::conformance::the_outbox_keeps_each_send_s_conversation(&fresh());
             }
             #[test]
             fn the_outbox_keeps_order_and_each_key_once() {

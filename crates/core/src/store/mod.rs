@@ -15,10 +15,13 @@ use chatenium_api::schemas::contacts::Contact;
 use chatenium_api::schemas::dm::Message;
 use chatenium_api::schemas::pictures::Picture;
 use chatenium_api::schemas::thread::{Thread, ThreadMessage};
+use chatenium_api::schemas::upload::{CompletedPart, PresignedPart};
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 pub use sqlite::SqliteStore;
 
+use crate::conversation::ConversationId;
 use crate::error::ClientError;
 
 pub type StoreResult<T> = Result<T, ClientError>;
@@ -29,7 +32,9 @@ pub type StoreResult<T> = Result<T, ClientError>;
 #[serde(rename_all = "camelCase")]
 pub struct OutgoingMessage {
     pub client_key: String,
-    pub chatid: String,
+    /// Where it goes; flat in the JSON (`chatid`, or `cascadeId` and `threadId`).
+    #[serde(flatten)]
+    pub conversation: ConversationId,
     pub text: String,
     pub reply_to_id: Option<String>,
     pub file_ids: Vec<String>,
@@ -37,6 +42,21 @@ pub struct OutgoingMessage {
     pub queued_at: Timestamp,
     /// Why the server refused it for good; `None` while it is still to be sent.
     pub failure: Option<String>,
+}
+
+/// A multipart upload in flight, as the store keeps it for resuming.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingUpload {
+    pub id: String,
+    pub path: PathBuf,
+    pub name: String,
+    pub size: u64,
+    pub file_id: String,
+    pub upload_id: String,
+    pub part_size: u64,
+    pub parts: Vec<PresignedPart>,
+    pub done: Vec<CompletedPart>,
 }
 
 /// How far a chat is synced (see [`Store::sync_cursor`]).
@@ -95,8 +115,8 @@ pub trait Store: Send + Sync {
     fn dequeue(&self, client_key: &str) -> StoreResult<()>;
 
     // Interrupted multipart uploads, for resuming.
-    fn save_pending_upload(&self, upload: &crate::uploads::PendingUpload) -> StoreResult<()>;
-    fn pending_uploads(&self) -> StoreResult<Vec<crate::uploads::PendingUpload>>;
+    fn save_pending_upload(&self, upload: &PendingUpload) -> StoreResult<()>;
+    fn pending_uploads(&self) -> StoreResult<Vec<PendingUpload>>;
     fn remove_pending_upload(&self, id: &str) -> StoreResult<()>;
 
     // Cascades, threads and pictures (metadata only).
@@ -110,12 +130,42 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<()>;
     fn threads(&self, cascade_id: &str, parent_id: Option<&str>) -> StoreResult<Vec<Thread>>;
     fn upsert_thread_messages(&self, messages: &[ThreadMessage]) -> StoreResult<()>;
+    /// The newest `limit` messages of a thread, oldest first.
     fn latest_thread_messages(
         &self,
         cascade_id: &str,
         thread_id: &str,
         limit: u32,
     ) -> StoreResult<Vec<ThreadMessage>>;
+    /// Up to `limit` messages of a thread sent before `before`, oldest first.
+    fn thread_messages_before(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ThreadMessage>>;
+    /// `false` when the message is not cached.
+    fn edit_thread_message(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        msgid: &str,
+        text: &str,
+    ) -> StoreResult<bool>;
+    fn remove_thread_messages(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        msgids: &[String],
+    ) -> StoreResult<()>;
+    fn set_thread_pinned(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        msgid: &str,
+        pinned: bool,
+    ) -> StoreResult<bool>;
     fn upsert_pictures(&self, pictures: &[Picture]) -> StoreResult<()>;
     /// A creator's pictures in an album (or in none), newest first.
     fn pictures(&self, owner: &str, album_id: Option<&str>) -> StoreResult<Vec<Picture>>;

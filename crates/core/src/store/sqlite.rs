@@ -146,6 +146,31 @@ fn update_message(
     Ok(true)
 }
 
+/// Loads a cached thread message, lets `change` edit it, and stores it back.
+fn update_thread_message(
+    connection: &Connection,
+    cascade_id: &str,
+    thread_id: &str,
+    msgid: &str,
+    change: impl FnOnce(&mut ThreadMessage),
+) -> StoreResult<bool> {
+    let json: Option<String> = connection
+        .query_row(
+            "SELECT json FROM thread_messages WHERE msgid = ?1 AND cascade_id = ?2 AND thread_id = ?3",
+            [msgid, cascade_id, thread_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(json) = json else { return Ok(false) };
+    let mut message: ThreadMessage = from_json(&json)?;
+    change(&mut message);
+    connection.execute(
+        "UPDATE thread_messages SET json = ?1 WHERE msgid = ?2",
+        params![to_json(&message)?, msgid],
+    )?;
+    Ok(true)
+}
+
 impl SqliteStore {
     /// A queued message's failure, set or cleared; its place in the queue stays.
     fn set_failure(&self, client_key: &str, reason: Option<&str>) -> StoreResult<()> {
@@ -342,7 +367,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn save_pending_upload(&self, upload: &crate::uploads::PendingUpload) -> StoreResult<()> {
+    fn save_pending_upload(&self, upload: &super::PendingUpload) -> StoreResult<()> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO pending_uploads (id, json) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
@@ -352,7 +377,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn pending_uploads(&self) -> StoreResult<Vec<crate::uploads::PendingUpload>> {
+    fn pending_uploads(&self) -> StoreResult<Vec<super::PendingUpload>> {
         self.with(|c| query_json(c, "SELECT json FROM pending_uploads ORDER BY id", []))
     }
 
@@ -445,6 +470,70 @@ impl Store for SqliteStore {
         })?;
         newest_first.reverse();
         Ok(newest_first)
+    }
+
+    fn thread_messages_before(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ThreadMessage>> {
+        let mut newest_first: Vec<ThreadMessage> = self.with(|c| {
+            query_json(
+                c,
+                "SELECT json FROM thread_messages WHERE cascade_id = ?1 AND thread_id = ?2
+                 AND (sent_t < ?3 OR (sent_t = ?3 AND sent_i < ?4))
+                 ORDER BY sent_t DESC, sent_i DESC LIMIT ?5",
+                params![cascade_id, thread_id, before.t, before.i, limit],
+            )
+        })?;
+        newest_first.reverse();
+        Ok(newest_first)
+    }
+
+    fn edit_thread_message(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        msgid: &str,
+        text: &str,
+    ) -> StoreResult<bool> {
+        self.with(|c| {
+            update_thread_message(c, cascade_id, thread_id, msgid, |m| {
+                m.message = text.to_owned();
+                m.is_edited = true;
+            })
+        })
+    }
+
+    fn remove_thread_messages(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        msgids: &[String],
+    ) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            for msgid in msgids {
+                transaction.execute(
+                    "DELETE FROM thread_messages WHERE cascade_id = ?1 AND thread_id = ?2 AND msgid = ?3",
+                    [cascade_id, thread_id, msgid],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })
+    }
+
+    fn set_thread_pinned(
+        &self,
+        cascade_id: &str,
+        thread_id: &str,
+        msgid: &str,
+        pinned: bool,
+    ) -> StoreResult<bool> {
+        self.with(|c| update_thread_message(c, cascade_id, thread_id, msgid, |m| m.pinned = pinned))
     }
 
     fn upsert_pictures(&self, pictures: &[Picture]) -> StoreResult<()> {

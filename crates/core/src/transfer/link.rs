@@ -13,8 +13,8 @@ use webrtc::peer_connection::{RTCIceCandidateInit, RTCPeerConnectionState};
 
 use super::peer::{Link, LinkEvent};
 use super::protocol::Control;
+use super::TransferHub;
 use super::{Signal, TransferState};
-use crate::client::Shared;
 use crate::error::ClientError;
 
 /// How one connection ended.
@@ -34,7 +34,7 @@ pub enum Step {
 }
 
 /// Relays a local candidate to the peer, or reports the connection's end.
-pub async fn on_link_event(shared: &Shared, id: &str, event: Option<LinkEvent>) -> Step {
+pub async fn on_link_event(hub: &TransferHub, id: &str, event: Option<LinkEvent>) -> Step {
     match event {
         Some(LinkEvent::Candidate(candidate)) => {
             let body = RTCSendCandidateReq {
@@ -44,7 +44,8 @@ pub async fn on_link_event(shared: &Shared, id: &str, event: Option<LinkEvent>) 
                 sdp_m_line_index: candidate.sdp_mline_index,
             };
             // A candidate that does not arrive only narrows the paths ICE can try.
-            if let Err(error) = shared
+            if let Err(error) = hub
+                .context
                 .session
                 .call::<SendTransferCandidate>(&(), &body)
                 .await

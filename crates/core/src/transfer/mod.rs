@@ -30,15 +30,14 @@ use chatenium_api::schemas::transfer::{StartNewReq, TransferIdReq};
 use chatenium_api::schemas::upload::FileMetadata;
 use chatenium_api::ws::{ServerEvent, TransferRequest};
 use chatenium_api::{AcceptTransfer, DeclineTransfer, StartTransfer};
-use serde::Serialize;
 use tokio::sync::mpsc;
 use webrtc::peer_connection::RTCIceCandidateInit;
 
-use crate::client::Shared;
+use crate::context::Context;
 use crate::error::ClientError;
 use crate::events::CoreEvent;
 
-pub use progress::TransferProgress;
+pub use crate::payloads::{TransferDirection, TransferProgress, TransferState, TransferUpdate};
 
 /// How transfers connect. The defaults suit a desktop: every interface, any path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,88 +61,6 @@ impl Default for TransferSettings {
             sctp_mtu: None,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum TransferDirection {
-    Outgoing,
-    Incoming,
-}
-
-/// A transfer's state, as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "state",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum TransferState {
-    /// Incoming: a contact offers a file; accept or decline it.
-    Offered {
-        from_name: String,
-        expires_at: i64,
-    },
-    /// Outgoing: waiting for the receiver to accept.
-    Waiting,
-    /// Setting up the WebRTC connection.
-    Connecting,
-    Transferring {
-        progress: TransferProgress,
-    },
-    /// The connection dropped at `offset` verified bytes; connecting again to resume there.
-    Reconnecting {
-        offset: u64,
-    },
-    /// The receiver checks the file's SHA-256.
-    Verifying,
-    /// Done and verified. For the receiver, `path` is where the file was saved.
-    Completed {
-        path: Option<String>,
-        sha256: String,
-    },
-    /// Incoming: accepted on another of this user's devices.
-    AcceptedElsewhere,
-    Declined,
-    /// Called off; `by_peer` when the other party did it.
-    Cancelled {
-        by_peer: bool,
-    },
-    /// Nobody accepted in time.
-    Expired,
-    Failed {
-        reason: String,
-    },
-}
-
-impl TransferState {
-    /// Nothing more will happen to the transfer.
-    pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            TransferState::Completed { .. }
-                | TransferState::AcceptedElsewhere
-                | TransferState::Declined
-                | TransferState::Cancelled { .. }
-                | TransferState::Expired
-                | TransferState::Failed { .. }
-        )
-    }
-}
-
-/// One change of one transfer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TransferUpdate {
-    pub transfer_id: String,
-    pub direction: TransferDirection,
-    /// The other party's userid.
-    pub peer: String,
-    /// The name the sender gave the file (not yet sanitized: the UI escapes what it shows).
-    pub name: String,
-    pub size: u64,
-    #[serde(flatten)]
-    pub state: TransferState,
 }
 
 /// What a transfer's task hears: relayed signaling and the user's decisions.
@@ -189,6 +106,22 @@ enum Entry {
     Offered(TransferRequest),
     /// A task runs the transfer.
     Running(mpsc::UnboundedSender<Signal>),
+}
+
+/// What transfers need of the engine ([`Context`]: the session and the event sink) and the
+/// transfers of this client.
+pub(crate) struct TransferHub {
+    pub context: Arc<Context>,
+    pub transfers: Transfers,
+}
+
+impl TransferHub {
+    pub fn new(context: Arc<Context>) -> TransferHub {
+        TransferHub {
+            context,
+            transfers: Transfers::default(),
+        }
+    }
 }
 
 /// The transfers of one client.
@@ -241,8 +174,8 @@ impl Transfers {
 
 /// The live-sync hook: a transfer event from the server, routed to its transfer. Never waits
 /// on a transfer, so the socket keeps being read.
-pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
-    let transfers = &shared.transfers;
+pub(crate) fn on_server_event(hub: &TransferHub, event: ServerEvent) {
+    let transfers = &hub.transfers;
     match event {
         ServerEvent::TransferRequest(request) => {
             let ticket = Ticket {
@@ -258,27 +191,24 @@ pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
             transfers
                 .entries()
                 .insert(request.transfer_id.clone(), Entry::Offered(request));
-            shared.emit(ticket.update(state));
+            hub.context.emit(ticket.update(state));
         }
         // Accepted on another device of this user: this one stops offering it.
         ServerEvent::TransferAccepted(r) => route(
-            shared,
+            hub,
             &r.transfer_id,
             Signal::Accepted,
             TransferState::AcceptedElsewhere,
         ),
         ServerEvent::TransferDeclined(r) => route(
-            shared,
+            hub,
             &r.transfer_id,
             Signal::Declined,
             TransferState::Cancelled { by_peer: true },
         ),
-        ServerEvent::TransferExpired(r) => route(
-            shared,
-            &r.transfer_id,
-            Signal::Expired,
-            TransferState::Expired,
-        ),
+        ServerEvent::TransferExpired(r) => {
+            route(hub, &r.transfer_id, Signal::Expired, TransferState::Expired)
+        }
         ServerEvent::TransferOffer(sdp) => {
             transfers.signal(&sdp.transfer_id, Signal::Offer(sdp.sdp));
         }
@@ -300,29 +230,29 @@ pub(crate) fn on_server_event(shared: &Arc<Shared>, event: ServerEvent) {
 
 /// Hands `signal` to the transfer's task; an offer this device has not answered ends in
 /// `otherwise` instead.
-fn route(shared: &Arc<Shared>, id: &str, signal: Signal, otherwise: TransferState) {
-    if !shared.transfers.signal(id, signal) {
-        end_offer(shared, id, otherwise);
+fn route(hub: &TransferHub, id: &str, signal: Signal, otherwise: TransferState) {
+    if !hub.transfers.signal(id, signal) {
+        end_offer(hub, id, otherwise);
     }
 }
 
 /// An offer this device did not answer is over.
-fn end_offer(shared: &Arc<Shared>, id: &str, state: TransferState) {
-    if let Some(request) = shared.transfers.take_offer(id) {
+fn end_offer(hub: &TransferHub, id: &str, state: TransferState) {
+    if let Some(request) = hub.transfers.take_offer(id) {
         let ticket = Ticket {
             id: request.transfer_id,
             direction: TransferDirection::Incoming,
             peer: request.from.userid,
             file: request.file,
         };
-        shared.emit(ticket.update(state));
+        hub.context.emit(ticket.update(state));
     }
 }
 
 /// Offers the file at `path` to the contact `userid`; answers the transfer's id. The rest
 /// happens in the background and is reported as events.
 pub(crate) async fn send_file(
-    shared: &Arc<Shared>,
+    hub: &Arc<TransferHub>,
     userid: &str,
     path: &Path,
 ) -> Result<String, ClientError> {
@@ -347,7 +277,8 @@ pub(crate) async fn send_file(
         width: None,
         height: None,
     };
-    let started = shared
+    let started = hub
+        .context
         .session
         .call::<StartTransfer>(
             &(),
@@ -364,28 +295,27 @@ pub(crate) async fn send_file(
         file,
     };
     let (tx, rx) = mpsc::unbounded_channel();
-    shared
-        .transfers
+    hub.transfers
         .entries()
         .insert(ticket.id.clone(), Entry::Running(tx));
     let job = send::Job {
         ticket,
         path: path.to_owned(),
         rtc: started.rtc,
-        settings: shared.transfers.settings(),
+        settings: hub.transfers.settings(),
     };
-    tokio::spawn(send::run(Arc::clone(shared), job, rx));
+    tokio::spawn(send::run(Arc::clone(hub), job, rx));
     Ok(started.transfer_id)
 }
 
 /// Accepts an offered file into `folder`; fails without accepting when the folder lacks the
 /// space for it.
 pub(crate) async fn accept(
-    shared: &Arc<Shared>,
+    hub: &Arc<TransferHub>,
     id: &str,
     folder: &Path,
 ) -> Result<(), ClientError> {
-    let request = shared
+    let request = hub
         .transfers
         .take_offer(id)
         .ok_or_else(|| ClientError::Storage(format!("no offered transfer {id}")))?;
@@ -406,8 +336,7 @@ pub(crate) async fn accept(
     };
     if let Some(reason) = refusal {
         // Still offered: the user may free space or pick another folder.
-        shared
-            .transfers
+        hub.transfers
             .entries()
             .insert(id.to_owned(), Entry::Offered(request));
         return Err(ClientError::Storage(reason));
@@ -420,17 +349,16 @@ pub(crate) async fn accept(
     };
     // Registered before accepting: the sender's offer may arrive before the reply does.
     let (tx, rx) = mpsc::unbounded_channel();
-    shared
-        .transfers
+    hub.transfers
         .entries()
         .insert(id.to_owned(), Entry::Running(tx));
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    let rtc = match shared.session.call::<AcceptTransfer>(&(), &body).await {
+    let rtc = match hub.context.session.call::<AcceptTransfer>(&(), &body).await {
         Ok(rtc) => rtc,
         Err(error) => {
-            shared.transfers.finished(id);
+            hub.transfers.finished(id);
             return Err(error);
         }
     };
@@ -438,48 +366,56 @@ pub(crate) async fn accept(
         ticket,
         folder: folder.to_owned(),
         rtc,
-        settings: shared.transfers.settings(),
+        settings: hub.transfers.settings(),
     };
-    tokio::spawn(receive::run(Arc::clone(shared), job, rx));
+    tokio::spawn(receive::run(Arc::clone(hub), job, rx));
     Ok(())
 }
 
 /// Declines an offered file.
-pub(crate) async fn decline(shared: &Arc<Shared>, id: &str) -> Result<(), ClientError> {
-    let request = shared
+pub(crate) async fn decline(hub: &Arc<TransferHub>, id: &str) -> Result<(), ClientError> {
+    let request = hub
         .transfers
         .take_offer(id)
         .ok_or_else(|| ClientError::Storage(format!("no offered transfer {id}")))?;
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    shared.session.call::<DeclineTransfer>(&(), &body).await?;
+    hub.context
+        .session
+        .call::<DeclineTransfer>(&(), &body)
+        .await?;
     let ticket = Ticket {
         id: id.to_owned(),
         direction: TransferDirection::Incoming,
         peer: request.from.userid,
         file: request.file,
     };
-    shared.emit(ticket.update(TransferState::Declined));
+    hub.context.emit(ticket.update(TransferState::Declined));
     Ok(())
 }
 
 /// Cancels a running transfer from either side; false when there is none by that id.
-pub(crate) fn cancel(shared: &Arc<Shared>, id: &str) -> bool {
-    shared.transfers.signal(id, Signal::Cancel)
+pub(crate) fn cancel(hub: &Arc<TransferHub>, id: &str) -> bool {
+    hub.transfers.signal(id, Signal::Cancel)
 }
 
-pub(crate) fn interrupt(shared: &Arc<Shared>, id: &str) -> bool {
-    shared.transfers.signal(id, Signal::Interrupt)
+pub(crate) fn interrupt(hub: &Arc<TransferHub>, id: &str) -> bool {
+    hub.transfers.signal(id, Signal::Interrupt)
 }
 
 /// Tells the server the transfer is over, so it relays nothing more for it. Best effort: the
 /// transfer is over for this side whatever the server says.
-async fn end_on_server(shared: &Shared, id: &str) {
+async fn end_on_server(hub: &TransferHub, id: &str) {
     let body = TransferIdReq {
         transfer_id: id.to_owned(),
     };
-    if let Err(error) = shared.session.call::<DeclineTransfer>(&(), &body).await {
+    if let Err(error) = hub
+        .context
+        .session
+        .call::<DeclineTransfer>(&(), &body)
+        .await
+    {
         tracing::debug!(%error, "ending a transfer on the server");
     }
 }

@@ -3,23 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use crate::payloads::TransferProgress;
 
 /// At most this many progress events per second and transfer.
 const REPORT_EVERY: Duration = Duration::from_millis(250);
 /// The rate is measured over about this long, so it follows changes but does not jitter.
 const RATE_WINDOW: Duration = Duration::from_secs(2);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TransferProgress {
-    /// Bytes the receiver has written and hashed.
-    pub bytes: u64,
-    pub total: u64,
-    pub bytes_per_sec: u64,
-    /// `None` until there is a rate to go by.
-    pub secs_left: Option<u64>,
-}
 
 pub struct Meter {
     total: u64,

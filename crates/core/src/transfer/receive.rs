@@ -21,8 +21,8 @@ use super::link::{self, Outcome, Step};
 use super::peer::{read_channel, ChannelEvent, Link};
 use super::progress::Meter;
 use super::protocol::{Control, ACK_EVERY_BYTES};
+use super::TransferHub;
 use super::{end_on_server, names, temp_path, Signal, Ticket, TransferSettings, TransferState};
-use crate::client::Shared;
 
 /// Free space kept beyond the file's size when accepting.
 pub(crate) const SPACE_MARGIN: u64 = 1024 * 1024;
@@ -40,14 +40,14 @@ pub(crate) struct Job {
 }
 
 pub(crate) async fn run(
-    shared: Arc<Shared>,
+    hub: Arc<TransferHub>,
     job: Job,
     mut signals: mpsc::UnboundedReceiver<Signal>,
 ) {
     let ticket = job.ticket.clone();
     let temp = temp_path(&job.folder, &ticket.id);
     let state = match Sink::create(&temp) {
-        Ok(mut sink) => transfer(&shared, &job, &mut signals, &mut sink).await,
+        Ok(mut sink) => transfer(&hub, &job, &mut signals, &mut sink).await,
         Err(error) => TransferState::Failed {
             reason: format!("{}: {error}", temp.display()),
         },
@@ -55,11 +55,11 @@ pub(crate) async fn run(
     if !matches!(state, TransferState::Completed { .. }) {
         let _ = std::fs::remove_file(&temp);
         if state != (TransferState::Cancelled { by_peer: true }) {
-            end_on_server(&shared, &ticket.id).await;
+            end_on_server(&hub, &ticket.id).await;
         }
     }
-    shared.transfers.finished(&ticket.id);
-    shared.emit(ticket.update(state));
+    hub.transfers.finished(&ticket.id);
+    hub.context.emit(ticket.update(state));
 }
 
 /// How one connection ended, for the receiver.
@@ -70,13 +70,13 @@ enum LinkEnd {
 }
 
 async fn transfer(
-    shared: &Arc<Shared>,
+    hub: &Arc<TransferHub>,
     job: &Job,
     signals: &mut mpsc::UnboundedReceiver<Signal>,
     sink: &mut Sink,
 ) -> TransferState {
     let ticket = &job.ticket;
-    shared.emit(ticket.update(TransferState::Connecting));
+    hub.context.emit(ticket.update(TransferState::Connecting));
     let mut offer = None;
     loop {
         let sdp = match offer.take() {
@@ -86,12 +86,12 @@ async fn transfer(
                 Err(state) => return state,
             },
         };
-        match one_link(shared, job, signals, sink, sdp).await {
+        match one_link(hub, job, signals, sink, sdp).await {
             LinkEnd::Outcome(Outcome::Over(state)) => return state,
             LinkEnd::Outcome(Outcome::Lost) => {}
             LinkEnd::NewOffer(sdp) => offer = Some(sdp),
         }
-        shared.emit(ticket.update(TransferState::Reconnecting {
+        hub.context.emit(ticket.update(TransferState::Reconnecting {
             offset: sink.written,
         }));
     }
@@ -123,7 +123,7 @@ async fn next_offer(
 }
 
 async fn one_link(
-    shared: &Arc<Shared>,
+    hub: &Arc<TransferHub>,
     job: &Job,
     signals: &mut mpsc::UnboundedReceiver<Signal>,
     sink: &mut Sink,
@@ -159,7 +159,12 @@ async fn one_link(
         transfer_id: ticket.id.clone(),
         sdp,
     };
-    if let Err(error) = shared.session.call::<SendTransferAnswer>(&(), &body).await {
+    if let Err(error) = hub
+        .context
+        .session
+        .call::<SendTransferAnswer>(&(), &body)
+        .await
+    {
         return LinkEnd::Outcome(link::refused(error));
     }
 
@@ -171,7 +176,7 @@ async fn one_link(
     let over = |state| LinkEnd::Outcome(Outcome::Over(state));
     loop {
         tokio::select! {
-            event = link.events.recv() => match link::on_link_event(shared, &ticket.id, event).await {
+            event = link.events.recv() => match link::on_link_event(hub, &ticket.id, event).await {
                 Step::Continue => {}
                 Step::Lost => return lost,
                 Step::Channel(arrived) => {
@@ -215,19 +220,19 @@ async fn one_link(
                             link::say(channel, &Control::Ack { offset: sink.written }).await;
                         }
                         if let Some(progress) = meter.record(sink.written) {
-                            shared.emit(ticket.update(TransferState::Transferring { progress }));
+                            hub.context.emit(ticket.update(TransferState::Transferring { progress }));
                         }
                     }
                     Some(ChannelEvent::Text(text)) => match Control::decode(&text) {
                         Ok(Control::Meta { transfer_id, size, .. }) if transfer_id == ticket.id && size == ticket.file.size && !started => {
                             started = true;
                             link::say(channel, &Control::Resume { offset: sink.written }).await;
-                            shared.emit(ticket.update(TransferState::Transferring {
+                            hub.context.emit(ticket.update(TransferState::Transferring {
                                 progress: meter.progress(sink.written),
                             }));
                         }
                         Ok(Control::End { sha256 }) if started && sink.written == ticket.file.size => {
-                            shared.emit(ticket.update(TransferState::Verifying));
+                            hub.context.emit(ticket.update(TransferState::Verifying));
                             let state = finish(job, sink, channel, sha256).await;
                             if matches!(state, TransferState::Completed { .. }) {
                                 linger(channel_events.as_mut()).await;

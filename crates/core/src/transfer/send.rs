@@ -21,8 +21,8 @@ use super::link::{self, Outcome, Step};
 use super::peer::{read_channel, ChannelEvent, Link};
 use super::progress::Meter;
 use super::protocol::{self, Control};
+use super::TransferHub;
 use super::{end_on_server, Signal, Ticket, TransferSettings, TransferState};
-use crate::client::Shared;
 
 /// Connections in a row that may fail without any byte getting through before the transfer
 /// fails for good.
@@ -38,31 +38,31 @@ pub(crate) struct Job {
 }
 
 pub(crate) async fn run(
-    shared: Arc<Shared>,
+    hub: Arc<TransferHub>,
     job: Job,
     mut signals: mpsc::UnboundedReceiver<Signal>,
 ) {
     let ticket = job.ticket.clone();
-    let state = transfer(&shared, &job, &mut signals).await;
+    let state = transfer(&hub, &job, &mut signals).await;
     if !matches!(
         state,
         TransferState::Cancelled { by_peer: true }
             | TransferState::Declined
             | TransferState::Expired
     ) {
-        end_on_server(&shared, &ticket.id).await;
+        end_on_server(&hub, &ticket.id).await;
     }
-    shared.transfers.finished(&ticket.id);
-    shared.emit(ticket.update(state));
+    hub.transfers.finished(&ticket.id);
+    hub.context.emit(ticket.update(state));
 }
 
 async fn transfer(
-    shared: &Arc<Shared>,
+    hub: &Arc<TransferHub>,
     job: &Job,
     signals: &mut mpsc::UnboundedReceiver<Signal>,
 ) -> TransferState {
     let ticket = &job.ticket;
-    shared.emit(ticket.update(TransferState::Waiting));
+    hub.context.emit(ticket.update(TransferState::Waiting));
     loop {
         match signals.recv().await {
             Some(Signal::Accepted) => break,
@@ -82,9 +82,9 @@ async fn transfer(
     let mut barren = 0;
     let mut acked_before = 0;
     loop {
-        shared.emit(ticket.update(TransferState::Connecting));
+        hub.context.emit(ticket.update(TransferState::Connecting));
         let mut acked = acked_before;
-        let outcome = one_link(shared, job, signals, &mut hash, &mut sha256, &mut acked).await;
+        let outcome = one_link(hub, job, signals, &mut hash, &mut sha256, &mut acked).await;
         match outcome {
             Outcome::Over(state) => return state,
             Outcome::Lost => {
@@ -95,7 +95,8 @@ async fn transfer(
                         reason: "the connection to the receiver failed".into(),
                     };
                 }
-                shared.emit(ticket.update(TransferState::Reconnecting { offset: acked }));
+                hub.context
+                    .emit(ticket.update(TransferState::Reconnecting { offset: acked }));
                 match link::pause(signals, crate::backoff::delay(barren)).await {
                     Some(state) => return state,
                     None => continue,
@@ -106,7 +107,7 @@ async fn transfer(
 }
 
 async fn one_link(
-    shared: &Arc<Shared>,
+    hub: &Arc<TransferHub>,
     job: &Job,
     signals: &mut mpsc::UnboundedReceiver<Signal>,
     hash: &mut Option<JoinHandle<std::io::Result<String>>>,
@@ -147,7 +148,12 @@ async fn one_link(
         transfer_id: ticket.id.clone(),
         sdp,
     };
-    if let Err(error) = shared.session.call::<SendTransferOffer>(&(), &body).await {
+    if let Err(error) = hub
+        .context
+        .session
+        .call::<SendTransferOffer>(&(), &body)
+        .await
+    {
         return link::refused(error);
     }
 
@@ -158,7 +164,7 @@ async fn one_link(
     loop {
         tokio::select! {
             event = link.events.recv() => {
-                if let Step::Lost = link::on_link_event(shared, &ticket.id, event).await {
+                if let Step::Lost = link::on_link_event(hub, &ticket.id, event).await {
                     return Outcome::Lost;
                 }
             }
@@ -198,7 +204,7 @@ async fn one_link(
                     Ok(Control::Resume { offset }) if offset <= ticket.file.size && pump.is_none() => {
                         *acked = offset;
                         meter = Meter::new(ticket.file.size, offset);
-                        shared.emit(ticket.update(TransferState::Transferring {
+                        hub.context.emit(ticket.update(TransferState::Transferring {
                             progress: meter.progress(offset),
                         }));
                         pump = Some(Pump::start(&job.path, offset, chunk_size, Arc::clone(&channel)));
@@ -206,7 +212,7 @@ async fn one_link(
                     Ok(Control::Ack { offset }) if offset >= *acked && offset <= ticket.file.size => {
                         *acked = offset;
                         if let Some(progress) = meter.record(offset) {
-                            shared.emit(ticket.update(TransferState::Transferring { progress }));
+                            hub.context.emit(ticket.update(TransferState::Transferring { progress }));
                         }
                     }
                     Ok(Control::Done { sha256: theirs }) if Some(&theirs) == sha256.as_ref() => {

@@ -1,6 +1,6 @@
 //! Picture galleries (rows 80 to 97): creators and their followers, pictures and their likes,
 //! comments, albums and discovery. The SQL lives here, one module per kind of object; the
-//! handlers in [`crate::routes::pictures`] only bind it to the contract.
+//! handlers in `routes/pictures.rs` only bind it to the contract.
 //!
 //! Who may do what: a gallery is public to every signed-in user, who may read any creator's
 //! pictures, albums and comments, like pictures and comment on them. Only a picture's or an

@@ -17,9 +17,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::cascade_members::{self, Farewell};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
-use crate::hub::Audience;
+use crate::hub::{Audience, Origin};
 use crate::state::AppState;
 use crate::uploads::{self, Rules, StoredBytes};
+use crate::users::Identity;
 use crate::{challenges, passwords, sessions, users, validate};
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
@@ -93,20 +94,7 @@ async fn change_username(ctx: Ctx, _: (), body: ChangeUsernameReq) -> ApiResult<
         .state
         .db
         .call(move |c| {
-            // Usernames compare without case, so a user may change only the case of theirs.
-            let taken = c
-                .query_row(
-                    "SELECT 1 FROM users WHERE username = ?1 AND id <> ?2",
-                    params![body.username, userid],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            ensure(!taken, ErrorCode::UsernameTaken)?;
-            c.execute(
-                "UPDATE users SET username = ?1 WHERE id = ?2",
-                params![body.username, userid],
-            )?;
+            users::set_identity(c, &userid, Identity::Username, &body.username)?;
             profile_and_partners(&state, c, &userid)
         })
         .await?;
@@ -125,10 +113,7 @@ async fn change_display_name(
         .state
         .db
         .call(move |c| {
-            c.execute(
-                "UPDATE users SET display_name = ?1 WHERE id = ?2",
-                params![body.display_name.trim(), userid],
-            )?;
+            users::set_display_name(c, &userid, &body.display_name)?;
             profile_and_partners(&state, c, &userid)
         })
         .await?;
@@ -158,13 +143,14 @@ fn profile_and_partners(state: &AppState, c: &Connection, userid: &str) -> ApiRe
 fn announce_profile(ctx: &Ctx, changed: Changed) -> PublicUserData {
     let Changed { user, audience } = changed;
     let event = ServerEvent::ProfileChanged(user.clone());
-    let sender = Some(user.userid.as_str());
+    let origin = Origin {
+        userid: &user.userid,
+        connection: ctx.ws_id(),
+    };
     let hub = &ctx.state.hub;
-    hub.send(Audience::users(&audience, None), &event, sender);
-    // Excepted only among the user's own connections: an `X-WS-ID` naming someone else's
-    // connection must not keep the news from it.
+    hub.fan_out(Audience::users(&audience), &event, Some(origin));
     let own = std::slice::from_ref(&user.userid);
-    hub.send(Audience::users(own, ctx.ws_id()), &event, sender);
+    hub.fan_out(Audience::users(own), &event, Some(origin));
     user
 }
 
@@ -221,13 +207,7 @@ async fn toggle_gif_save(ctx: Ctx, _: (), body: ToggleGifReq) -> ApiResult<Gener
     let userid = ctx.caller()?.userid.clone();
     ctx.state
         .db
-        .call(move |c| {
-            c.execute(
-                "UPDATE users SET gif_save = ?1 WHERE id = ?2",
-                params![body.enabled, userid],
-            )?;
-            Ok(())
-        })
+        .call(move |c| users::set_gif_save(c, &userid, body.enabled))
         .await?;
     Ok(ok("GIF saving updated"))
 }
@@ -261,10 +241,7 @@ async fn complete_pfp_upload(
         .db
         .call(move |c| {
             uploads::complete_single(&state, c, &userid, &body.file_id, Rules::PROFILE_PICTURE)?;
-            c.execute(
-                "UPDATE users SET pfp_file_id = ?1 WHERE id = ?2",
-                params![body.file_id, userid],
-            )?;
+            users::set_picture(c, &userid, &body.file_id)?;
             profile_and_partners(&state, c, &userid)
         })
         .await?;
@@ -287,11 +264,12 @@ async fn delete_account(ctx: Ctx, _: (), body: DeleteAccountReq) -> ApiResult<Ge
     gone.cascades.announce(hub, &userid);
     for (partner, chatid) in gone.chats {
         let event = ServerEvent::ContactDeleted(ChatRef { chatid });
-        hub.send(
-            Audience::users(std::slice::from_ref(&partner), None),
-            &event,
-            Some(&userid),
-        );
+        let origin = Origin {
+            userid: &userid,
+            connection: None,
+        };
+        let audience = Audience::users(std::slice::from_ref(&partner));
+        hub.fan_out(audience, &event, Some(origin));
     }
     for session_id in gone.sessions {
         hub.revoke_session(&session_id);
@@ -306,18 +284,13 @@ async fn prove_identity(ctx: &Ctx, userid: &str, body: DeleteAccountReq) -> ApiR
         let userid = userid.to_owned();
         ctx.state
             .db
-            .call(move |c| {
-                let found = c
-                    .query_row(
-                        "SELECT password_hash FROM users WHERE id = ?1",
-                        [&userid],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
-                // Gone since the token was checked: deleted by another of its sessions.
-                found.ok_or_else(|| ErrorCode::Unauthorized.into())
-            })
-            .await?
+            .call(move |c| users::password_hash(c, &userid))
+            .await
+            // Gone since the token was checked: deleted by another of its sessions.
+            .map_err(|error| match error.code {
+                ErrorCode::NotFound => ErrorCode::Unauthorized.into(),
+                _ => error,
+            })?
     };
     match (body.password, body.challenge_id) {
         (Some(password), _) => {

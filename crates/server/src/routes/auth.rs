@@ -1,7 +1,14 @@
 //! Auth (rows 2 to 16): availability, registration, sign-in, the token pair, challenges,
-//! password reset and OAuth. Handlers check input and limits; the work is in `sessions`,
-//! `challenges` and `oauth`.
+//! password reset and OAuth. Handlers check input and limits; the work is in `users`,
+//! `sessions`, `challenges` and `oauth`.
 
+use crate::error::{ensure, ApiError, ApiResult};
+use crate::http::{add, Ctx};
+use crate::oauth::{self, Provider};
+use crate::state::AppState;
+use crate::users::{self, Identity};
+use crate::validate;
+use crate::{challenges, passwords, sessions};
 use axum::Router;
 use chatenium_api::schemas::auth::*;
 use chatenium_api::schemas::common::GenericSuccessBody;
@@ -10,15 +17,6 @@ use chatenium_api::{
     PasswordlessRegister, RefreshTokenPair, Register, RegisterChallenge, RequestFactorCredential,
     RotateTokenPair, SignIn, SignInMethods, UsernameAvailability, VerifyFactor,
 };
-use rusqlite::{params, OptionalExtension};
-
-use crate::clock::unix_now;
-use crate::error::{ensure, ApiError, ApiResult};
-use crate::http::{add, Ctx};
-use crate::oauth::{self, Provider};
-use crate::state::AppState;
-use crate::validate::{self, IdentityKind};
-use crate::{challenges, ids, passwords, sessions};
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
     let router = add::<UsernameAvailability, _, _>(router, username_availability);
@@ -47,13 +45,7 @@ async fn username_availability(
     let taken = ctx
         .state
         .db
-        .call(move |c| {
-            exists(
-                c,
-                "SELECT 1 FROM users WHERE username = ?1",
-                &query.username,
-            )
-        })
+        .call(move |c| users::is_taken(c, Identity::Username, &query.username))
         .await?;
     Ok(DataAvailabilityResp { available: !taken })
 }
@@ -63,7 +55,7 @@ async fn email_availability(ctx: Ctx, query: EmailQuery, _: ()) -> ApiResult<Dat
     let taken = ctx
         .state
         .db
-        .call(move |c| exists(c, "SELECT 1 FROM users WHERE email = ?1", &query.email))
+        .call(move |c| users::is_taken(c, Identity::Email, &query.email))
         .await?;
     Ok(DataAvailabilityResp { available: !taken })
 }
@@ -84,14 +76,14 @@ async fn register(ctx: Ctx, _: (), body: RegisterReq) -> ApiResult<SuccessfulAut
     ctx.state
         .db
         .call(move |c| {
-            let user = NewUser {
+            let user = users::NewUser {
                 username: &body.username,
                 display_name: &body.display_name,
                 email: Some(&body.email),
                 phone: body.phone.as_deref(),
                 password_hash: Some(&password_hash),
             };
-            let userid = insert_user(c, &user)?;
+            let userid = users::insert_user(c, &user)?;
             sessions::start(&state, c, &userid, &body.os, &body.language)
         })
         .await
@@ -105,7 +97,7 @@ async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<SuccessfulAuthRe
     )?;
     let found = ctx.state.db.call({
         let identity = identity.clone();
-        move |c| find_by_identity(c, &identity)
+        move |c| users::find_by_identity(c, &identity)
     });
     let (userid, password_hash) = found.await?.ok_or(ErrorCode::UserNotFound)?;
     match (&body.password, &body.challenge_id) {
@@ -141,22 +133,7 @@ async fn sign_in_methods(ctx: Ctx, query: IdentityQuery, _: ()) -> ApiResult<Aut
     let identity = query.identity.trim().to_owned();
     ctx.state
         .db
-        .call(move |c| {
-            let sql = format!(
-                "SELECT password_hash IS NOT NULL, email IS NOT NULL, phone IS NOT NULL
-                 FROM users WHERE {} = ?1",
-                identity_column(&identity)
-            );
-            c.query_row(&sql, [&identity], |row| {
-                Ok(AuthMethods {
-                    password: row.get(0)?,
-                    email: row.get(1)?,
-                    sms: row.get(2)?,
-                })
-            })
-            .optional()?
-            .ok_or_else(|| ErrorCode::UserNotFound.into())
-        })
+        .call(move |c| users::sign_in_methods(c, &identity))
         .await
 }
 
@@ -165,7 +142,7 @@ async fn fetch_user_id(ctx: Ctx, query: IdentityQuery, _: ()) -> ApiResult<GetId
     let (userid, _) = ctx
         .state
         .db
-        .call(move |c| find_by_identity(c, &identity))
+        .call(move |c| users::find_by_identity(c, &identity))
         .await?
         .ok_or(ErrorCode::UserNotFound)?;
     Ok(GetIdFromIdentityResp { userid })
@@ -192,14 +169,14 @@ async fn passwordless_register(
                 ChallengePurpose::Register,
                 None,
             )?;
-            let user = NewUser {
+            let user = users::NewUser {
                 username: &body.username,
                 display_name: &body.display_name,
                 email: proven.override_email.as_deref(),
                 phone: proven.override_phone.as_deref(),
                 password_hash: None,
             };
-            let userid = insert_user(&transaction, &user)?;
+            let userid = users::insert_user(&transaction, &user)?;
             challenges::mark_spent(&transaction, &body.challenge_id)?;
             transaction.commit()?;
             sessions::start(&state, c, &userid, &body.os, &body.language)
@@ -339,10 +316,7 @@ async fn password_reset(ctx: Ctx, _: (), body: PasswordResetReq) -> ApiResult<Ge
             let userid = proven
                 .user_id
                 .ok_or_else(|| ApiError::internal("a reset challenge without its user"))?;
-            transaction.execute(
-                "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-                params![password_hash, userid],
-            )?;
+            users::set_password_hash(&transaction, &userid, &password_hash)?;
             challenges::mark_spent(&transaction, &challenge_id)?;
             transaction.commit()?;
             sessions::end_all(&state, c, &userid)
@@ -395,80 +369,4 @@ async fn oauth_sign_in(ctx: Ctx, request: OAuthSignIn) -> ApiResult<SuccessfulAu
             sessions::start(&state, c, &userid, &request.os, &request.language)
         })
         .await
-}
-
-/// The `users` column an identity (username, e-mail or phone) is looked up in.
-pub fn identity_column(identity: &str) -> &'static str {
-    match validate::identity_kind(identity) {
-        IdentityKind::Email => "email",
-        IdentityKind::Phone => "phone",
-        IdentityKind::Username => "username",
-    }
-}
-
-/// A user's id and password hash by username, e-mail or phone.
-pub fn find_by_identity(
-    connection: &rusqlite::Connection,
-    identity: &str,
-) -> ApiResult<Option<(String, Option<String>)>> {
-    let sql = format!(
-        "SELECT id, password_hash FROM users WHERE {} = ?1",
-        identity_column(identity)
-    );
-    Ok(connection
-        .query_row(&sql, [identity], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?)
-}
-
-pub struct NewUser<'a> {
-    pub username: &'a str,
-    pub display_name: &'a str,
-    pub email: Option<&'a str>,
-    pub phone: Option<&'a str>,
-    pub password_hash: Option<&'a str>,
-}
-
-/// Inserts a validated user; a taken username, e-mail or phone is its own error code.
-pub fn insert_user(connection: &rusqlite::Connection, user: &NewUser<'_>) -> ApiResult<String> {
-    if exists(
-        connection,
-        "SELECT 1 FROM users WHERE username = ?1",
-        user.username,
-    )? {
-        return Err(ErrorCode::UsernameTaken.into());
-    }
-    if let Some(email) = user.email {
-        ensure(
-            !exists(connection, "SELECT 1 FROM users WHERE email = ?1", email)?,
-            ErrorCode::EmailTaken,
-        )?;
-    }
-    if let Some(phone) = user.phone {
-        ensure(
-            !exists(connection, "SELECT 1 FROM users WHERE phone = ?1", phone)?,
-            ErrorCode::PhoneTaken,
-        )?;
-    }
-    let userid = ids::new_id();
-    connection.execute(
-        "INSERT INTO users (id, username, display_name, email, phone, password_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            userid,
-            user.username,
-            user.display_name.trim(),
-            user.email,
-            user.phone,
-            user.password_hash,
-            unix_now()
-        ],
-    )?;
-    Ok(userid)
-}
-
-pub fn exists(connection: &rusqlite::Connection, sql: &str, value: &str) -> ApiResult<bool> {
-    Ok(connection
-        .query_row(sql, [value], |_| Ok(()))
-        .optional()?
-        .is_some())
 }

@@ -10,9 +10,9 @@ use crate::state::AppState;
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
     let router = add::<GetCallAccess, _, _>(router, |ctx, query, _| async move {
-        calls::access(&ctx, query).await
+        calls::access(&ctx.state, ctx.origin()?, query).await
     });
     add::<InvitePartner, _, _>(router, |ctx, _, body| async move {
-        calls::invite(&ctx, body).await
+        calls::invite(&ctx.state, ctx.origin()?, body).await
     })
 }

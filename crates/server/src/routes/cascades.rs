@@ -25,10 +25,11 @@ use chatenium_api::{
 use rusqlite::Connection;
 
 use crate::cascade_members::{self, NewBan, MAX_REASON_CHARS};
-use crate::cascades::{self, notify, NewCascade, Row, Shown, CASCADE_PICTURE};
+use crate::cascades::{self, NewCascade, Row, Shown, CASCADE_PICTURE};
 use crate::clock::unix_now;
 use crate::error::{ensure, ApiResult};
 use crate::http::{add, Ctx};
+use crate::hub::Audience;
 use crate::state::AppState;
 use crate::{messages, threads, uploads};
 
@@ -106,7 +107,11 @@ async fn create(ctx: Ctx, _: (), body: CreateCascadeReq) -> ApiResult<Cascade> {
         .await?;
     // The creator's other devices list it too.
     let event = ServerEvent::CascadeChanged(cascade.clone());
-    notify(&ctx, from_ref(&caller), None, &caller, &event);
+    ctx.state.hub.fan_out(
+        Audience::users(from_ref(&caller)),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(cascade)
 }
 
@@ -159,7 +164,9 @@ async fn leave_or_delete(ctx: Ctx, _: (), body: CascadeIdReq) -> ApiResult<Gener
                 hub.unsubscribe_user(member, &cascade_id);
             }
             let event = ServerEvent::CascadeDeleted(CascadeRef { cascade_id });
-            notify(&ctx, &members, None, &caller, &event);
+            ctx.state
+                .hub
+                .fan_out(Audience::users(&members), &event, Some(ctx.origin()?));
             Ok(ok("Cascade deleted"))
         }
         Departure::Left { members } => {
@@ -169,7 +176,9 @@ async fn leave_or_delete(ctx: Ctx, _: (), body: CascadeIdReq) -> ApiResult<Gener
                 cascade_id,
                 userid: caller.clone(),
             });
-            notify(&ctx, &members, None, &caller, &event);
+            ctx.state
+                .hub
+                .fan_out(Audience::users(&members), &event, Some(ctx.origin()?));
             Ok(ok("Cascade left"))
         }
     }
@@ -210,12 +219,18 @@ async fn kick(ctx: Ctx, _: (), body: KickMemberReq) -> ApiResult<GenericSuccessB
     let kicked = ServerEvent::KickedFromCascade(CascadeRef {
         cascade_id: cascade_id.clone(),
     });
-    notify(&ctx, from_ref(&target), None, &caller, &kicked);
+    ctx.state.hub.fan_out(
+        Audience::users(from_ref(&target)),
+        &kicked,
+        Some(ctx.origin()?),
+    );
     let left = ServerEvent::MemberLeft(MemberChange {
         cascade_id,
         userid: target,
     });
-    notify(&ctx, &members, None, &caller, &left);
+    ctx.state
+        .hub
+        .fan_out(Audience::users(&members), &left, Some(ctx.origin()?));
     Ok(ok(if ban {
         "Member banned"
     } else {
@@ -333,9 +348,15 @@ fn announce_join(ctx: &Ctx, shown: &Shown, caller: &str) -> ApiResult<Cascade> {
         cascade_id: cascade.cascade_id.clone(),
         userid: caller.to_owned(),
     });
-    notify(ctx, &others, None, caller, &event);
+    ctx.state
+        .hub
+        .fan_out(Audience::users(&others), &event, Some(ctx.origin()?));
     let event = ServerEvent::CascadeChanged(cascade.clone());
-    notify(ctx, &[caller.to_owned()], None, caller, &event);
+    ctx.state.hub.fan_out(
+        Audience::users(&[caller.to_owned()]),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(cascade)
 }
 
@@ -381,7 +402,7 @@ where
             }
         })
         .await?;
-    cascades::announce_change(&ctx, &shown, &caller);
+    cascades::announce_change(&ctx.state.hub, &shown, ctx.origin()?);
     Ok(())
 }
 

@@ -13,9 +13,10 @@ use chatenium_api::schemas::contacts::{AddContactReq, Contact, DeleteContactReq,
 use chatenium_api::ws::{ChatRef, ServerEvent};
 use chatenium_api::{CreateContact, DeleteContact, GetContacts, MuteContact};
 
-use crate::chats::{self, notify};
+use crate::chats;
 use crate::error::ApiResult;
 use crate::http::{add, Ctx};
+use crate::hub::Audience;
 use crate::state::AppState;
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
@@ -52,9 +53,17 @@ async fn create_contact(ctx: Ctx, _: (), body: AddContactReq) -> ApiResult<Conta
         .await?;
     // Each side hears of the contact as that side sees it; the partner is who `mine` shows.
     let partner = from_ref(&mine.user.userid);
-    notify(&ctx, partner, &caller, &ServerEvent::ContactRequest(theirs));
+    ctx.state.hub.fan_out(
+        Audience::users(partner),
+        &ServerEvent::ContactRequest(theirs),
+        Some(ctx.origin()?),
+    );
     let event = ServerEvent::ContactRequest(mine.clone());
-    notify(&ctx, from_ref(&caller), &caller, &event);
+    ctx.state.hub.fan_out(
+        Audience::users(from_ref(&caller)),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(mine)
 }
 
@@ -75,7 +84,11 @@ async fn mute_contact(ctx: Ctx, _: (), body: SetMuteReq) -> ApiResult<GenericSuc
         })
         .await?;
     let event = ServerEvent::ContactRequest(contact);
-    notify(&ctx, from_ref(&caller), &caller, &event);
+    ctx.state.hub.fan_out(
+        Audience::users(from_ref(&caller)),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(GenericSuccessBody::new("Contact updated"))
 }
 
@@ -96,6 +109,10 @@ async fn delete_contact(ctx: Ctx, _: (), body: DeleteContactReq) -> ApiResult<Ge
     let event = ServerEvent::ContactDeleted(ChatRef {
         chatid: chat.id.clone(),
     });
-    notify(&ctx, &chat.members(), &caller, &event);
+    ctx.state.hub.fan_out(
+        Audience::users(&chat.members()),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(GenericSuccessBody::new("Contact deleted"))
 }

@@ -17,9 +17,10 @@ use chatenium_api::{
 };
 use rusqlite::Connection;
 
-use crate::chats::{self, notify, Chat};
+use crate::chats::{self, Chat};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
+use crate::hub::Audience;
 use crate::messages::{self, NewMessage};
 use crate::state::AppState;
 
@@ -64,7 +65,7 @@ fn read_page(
         }
     };
     let newest = rows.last().map(|message| message.seq);
-    let mut page = messages::views(connection, state, rows)?;
+    let mut page = messages::views(connection, state, &chat, rows)?;
     if let (true, Some(newest)) = (reads, newest) {
         chats::mark_read(connection, &chat, caller, newest)?;
         // The page was read before the mark moved: the partner's messages in it are now seen.
@@ -87,20 +88,18 @@ async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiResult<Messag
         })
         .await?;
     if sent.is_new {
-        notify(
-            &ctx,
-            &sent.chat.members(),
-            &caller,
+        ctx.state.hub.fan_out(
+            Audience::users(&sent.chat.members()),
             &ServerEvent::NewMessage(sent.message.clone()),
+            Some(ctx.origin()?),
         );
     }
     // The request turned into a conversation: both members' lists show it accepted.
     for (member, contact) in sent.accepted {
-        notify(
-            &ctx,
-            &[member],
-            &caller,
+        ctx.state.hub.fan_out(
+            Audience::users(&[member]),
             &ServerEvent::ContactRequest(contact),
+            Some(ctx.origin()?),
         );
     }
     Ok(sent.message)
@@ -123,15 +122,15 @@ fn send(
 ) -> ApiResult<Sent> {
     let chat = chats::member_chat(connection, &body.chatid, author)?;
     messages::check_client_key(&body.client_key)?;
-    if let Some(stored) = messages::by_client_key(connection, author, &body.client_key)? {
+    if let Some(stored) = messages::by_client_key::<Chat>(connection, author, &body.client_key)? {
         // A key names one send; reusing it in another chat is a client's bug, not a retry.
-        if stored.chat_id != chat.id {
+        if stored.conversation_id != chat.id {
             return Err(ApiError::bad_request(
                 "clientKey already used in another chat",
             ));
         }
         return Ok(Sent {
-            message: messages::view(connection, state, stored)?,
+            message: messages::view(connection, state, &chat, stored)?,
             chat,
             is_new: false,
             accepted: Vec::new(),
@@ -158,11 +157,8 @@ fn send(
     if accepts {
         chats::accept(&transaction, &chat)?;
     }
-    let message = messages::view(
-        &transaction,
-        state,
-        messages::find(&transaction, &chat, &msgid)?,
-    )?;
+    let stored = messages::find(&transaction, &chat, &msgid)?;
+    let message = messages::view(&transaction, state, &chat, stored)?;
     let chat = Chat {
         accepted: chat.accepted || accepts,
         ..chat
@@ -195,10 +191,11 @@ async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiResult<Messag
                 let chat = chats::member_chat(c, &body.chatid, &caller)?;
                 let stored = messages::find(c, &chat, &body.msgid)?;
                 ensure(stored.author == caller, ErrorCode::NotAuthor)?;
-                messages::check_text(&body.message, messages::has_files(c, &stored)?)?;
-                messages::edit(c, &stored, &body.message)?;
+                messages::check_text(&body.message, messages::has_files(c, &chat, &stored)?)?;
+                messages::edit(c, &chat, &stored, &body.message)?;
                 let edited = messages::find(c, &chat, &stored.id)?;
-                Ok((chat, messages::view(c, &state, edited)?))
+                let edited = messages::view(c, &state, &chat, edited)?;
+                Ok((chat, edited))
             }
         })
         .await?;
@@ -207,7 +204,11 @@ async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiResult<Messag
         msgid: message.msgid.clone(),
         message: message.message.clone(),
     });
-    notify(&ctx, &chat.members(), &caller, &event);
+    ctx.state.hub.fan_out(
+        Audience::users(&chat.members()),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(message)
 }
 
@@ -240,7 +241,7 @@ async fn delete_messages(
                 )?;
                 let transaction = c.transaction()?;
                 for message in &doomed {
-                    messages::delete(&transaction, message)?;
+                    messages::delete(&transaction, &chat, message)?;
                 }
                 chats::refresh_last_message(&transaction, &chat)?;
                 transaction.commit()?;
@@ -252,7 +253,11 @@ async fn delete_messages(
         chatid: chat.id.clone(),
         msgids,
     });
-    notify(&ctx, &chat.members(), &caller, &event);
+    ctx.state.hub.fan_out(
+        Audience::users(&chat.members()),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(GenericSuccessBody::new("Messages deleted"))
 }
 
@@ -272,7 +277,7 @@ async fn pinned_messages(ctx: Ctx, query: ChatQuery, _: ()) -> ApiResult<Vec<Pin
                 })
                 .map(|(stored, pinned_by, pinned_at)| {
                     Ok(PinnedMessage {
-                        message: messages::view(c, &state, stored)?,
+                        message: messages::view(c, &state, &chat, stored)?,
                         pinned_by,
                         pinned_at,
                     })
@@ -299,7 +304,7 @@ async fn set_pin(ctx: Ctx, body: PinMessageReq, pinned: bool) -> ApiResult<Gener
                 let changed = stored.pinned_by.is_some() != pinned;
                 if changed {
                     let pin = pinned.then(|| (caller.as_str(), state.clock.tick()));
-                    messages::set_pin(c, &stored, pin)?;
+                    messages::set_pin(c, &chat, &stored, pin)?;
                 }
                 Ok((chat, changed))
             }
@@ -311,7 +316,11 @@ async fn set_pin(ctx: Ctx, body: PinMessageReq, pinned: bool) -> ApiResult<Gener
             msgid,
             pinned,
         });
-        notify(&ctx, &chat.members(), &caller, &event);
+        ctx.state.hub.fan_out(
+            Audience::users(&chat.members()),
+            &event,
+            Some(ctx.origin()?),
+        );
     }
     Ok(GenericSuccessBody::new(if pinned {
         "Message pinned"

@@ -7,12 +7,13 @@ use chatenium_api::schemas::account::{ChangeEmailReq, ChangePhoneReq};
 use chatenium_api::schemas::auth::ChallengePurpose;
 use chatenium_api::schemas::common::GenericSuccessBody;
 use chatenium_api::{ChangeEmail, ChangePhone, ErrorCode};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use crate::challenges;
 use crate::error::{ensure, ApiResult};
 use crate::http::{add, Ctx};
 use crate::state::AppState;
+use crate::users::{self, Identity};
 use crate::validate;
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
@@ -28,7 +29,7 @@ async fn change_email(ctx: Ctx, _: (), body: ChangeEmailReq) -> ApiResult<Generi
         .call(move |c| {
             let change = Change {
                 purpose: ChallengePurpose::ChangeEmail,
-                column: Column::Email,
+                identity: Identity::Email,
                 value: &body.email,
                 challenge_id: &body.challenge_id,
             };
@@ -46,7 +47,7 @@ async fn change_phone(ctx: Ctx, _: (), body: ChangePhoneReq) -> ApiResult<Generi
         .call(move |c| {
             let change = Change {
                 purpose: ChallengePurpose::ChangePhone,
-                column: Column::Phone,
+                identity: Identity::Phone,
                 value: &body.phone,
                 challenge_id: &body.challenge_id,
             };
@@ -56,14 +57,10 @@ async fn change_phone(ctx: Ctx, _: (), body: ChangePhoneReq) -> ApiResult<Generi
     Ok(GenericSuccessBody::new("phoneChanged"))
 }
 
-enum Column {
-    Email,
-    Phone,
-}
-
 struct Change<'a> {
     purpose: ChallengePurpose,
-    column: Column,
+    /// [`Identity::Email`] or [`Identity::Phone`].
+    identity: Identity,
     value: &'a str,
     challenge_id: &'a str,
 }
@@ -74,33 +71,23 @@ impl Change<'_> {
         let transaction = connection.transaction()?;
         let proven =
             challenges::check(&transaction, self.challenge_id, self.purpose, Some(userid))?;
-        let (column, proven, taken) = match self.column {
-            Column::Email => ("email", proven.override_email, ErrorCode::EmailTaken),
-            Column::Phone => ("phone", proven.override_phone, ErrorCode::PhoneTaken),
+        let proven = match self.identity {
+            Identity::Email => proven.override_email,
+            Identity::Phone => proven.override_phone,
+            Identity::Username => None,
         };
         // A challenge that proved another address proves nothing about this one. E-mail
         // addresses compare as their column does, without case.
-        let same = |proven: &str| match self.column {
-            Column::Email => proven.eq_ignore_ascii_case(self.value),
-            Column::Phone => proven == self.value,
+        let same = |proven: &str| match self.identity {
+            Identity::Email => proven.eq_ignore_ascii_case(self.value),
+            _ => proven == self.value,
         };
         ensure(
             proven.is_some_and(|proven| same(&proven)),
             ErrorCode::ChallengeNotFound,
         )?;
         // Someone may have taken the address since the challenge was registered.
-        let holder: Option<String> = transaction
-            .query_row(
-                &format!("SELECT id FROM users WHERE {column} = ?1"),
-                [self.value],
-                |r| r.get(0),
-            )
-            .optional()?;
-        ensure(holder.is_none_or(|holder| holder == userid), taken)?;
-        transaction.execute(
-            &format!("UPDATE users SET {column} = ?1 WHERE id = ?2"),
-            params![self.value, userid],
-        )?;
+        users::set_identity(&transaction, userid, self.identity, self.value)?;
         challenges::mark_spent(&transaction, self.challenge_id)?;
         transaction.commit()?;
         Ok(())

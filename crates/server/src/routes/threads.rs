@@ -25,9 +25,9 @@ use rusqlite::Connection;
 use crate::cascades::{self, moderates};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
+use crate::hub::Audience;
 use crate::messages::{self, NewMessage};
 use crate::state::AppState;
-use crate::thread_messages as tm;
 use crate::threads;
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
@@ -74,11 +74,6 @@ fn told<T>(connection: &Connection, cascade_id: &str, outcome: T) -> ApiResult<T
     })
 }
 
-/// Tells the members' connections that follow the cascade.
-fn tell(ctx: &Ctx, members: &[String], cascade_id: &str, caller: &str, event: ServerEvent) {
-    cascades::notify(ctx, members, Some(cascade_id), caller, &event);
-}
-
 async fn start_thread(ctx: Ctx, _: (), body: StartNewThreadReq) -> ApiResult<Thread> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
@@ -110,7 +105,11 @@ async fn start_thread(ctx: Ctx, _: (), body: StartNewThreadReq) -> ApiResult<Thr
         .await?;
     let thread = told.outcome;
     let event = ServerEvent::ThreadCreated(thread.clone());
-    tell(&ctx, &told.members, &thread.cascade_id, &caller, event);
+    ctx.state.hub.fan_out(
+        Audience::following(&told.members, &thread.cascade_id),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(thread)
 }
 
@@ -141,7 +140,11 @@ async fn close_thread(ctx: Ctx, _: (), body: ThreadIdReq) -> ApiResult<GenericSu
             cascade_id: cascade_id.clone(),
             thread_id,
         });
-        tell(&ctx, &told.members, &cascade_id, &caller, event);
+        ctx.state.hub.fan_out(
+            Audience::following(&told.members, &cascade_id),
+            &event,
+            Some(ctx.origin()?),
+        );
     }
     Ok(GenericSuccessBody::new("Thread closed"))
 }
@@ -172,7 +175,11 @@ async fn update_thread(ctx: Ctx, _: (), body: UpdateThreadReq) -> ApiResult<Thre
         .await?;
     let thread = told.outcome;
     let event = ServerEvent::ThreadUpdated(thread.clone());
-    tell(&ctx, &told.members, &thread.cascade_id, &caller, event);
+    ctx.state.hub.fan_out(
+        Audience::following(&told.members, &thread.cascade_id),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(thread)
 }
 
@@ -187,12 +194,12 @@ async fn get_messages(ctx: Ctx, query: TMGetMessagesQuery, _: ()) -> ApiResult<V
             let limit = messages::page_limit(query.limit)?;
             let rows = match &query.after {
                 Some(after) => {
-                    let anchor = tm::find(c, &thread, after)?;
-                    tm::after(c, &thread, anchor.seq, limit)?
+                    let anchor = messages::find(c, &thread, after)?;
+                    messages::after(c, &thread, anchor.seq, limit)?
                 }
-                None => tm::page(c, &thread, query.from.unwrap_or(0), limit)?,
+                None => messages::page(c, &thread, query.from.unwrap_or(0), limit)?,
             };
-            tm::views(c, &state, rows)
+            messages::views(c, &state, &thread, rows)
         })
         .await
 }
@@ -212,7 +219,11 @@ async fn send_message(ctx: Ctx, _: (), body: TMSendMessageReq) -> ApiResult<Thre
     if is_new {
         let cascade_id = message.cascade_id.clone();
         let event = ServerEvent::NewThreadMessage(message.clone());
-        tell(&ctx, &told.members, &cascade_id, &caller, event);
+        ctx.state.hub.fan_out(
+            Audience::following(&told.members, &cascade_id),
+            &event,
+            Some(ctx.origin()?),
+        );
     }
     Ok(message)
 }
@@ -227,20 +238,20 @@ fn send(
 ) -> ApiResult<Told<(ThreadMessage, bool)>> {
     let thread = place(connection, &body.cascade_id, &body.thread_id, author)?.thread;
     messages::check_client_key(&body.client_key)?;
-    if let Some(stored) = tm::by_client_key(connection, author, &body.client_key)? {
+    if let Some(stored) = messages::by_client_key::<Thread>(connection, author, &body.client_key)? {
         // A key names one send; reusing it in another thread is a client's bug, not a retry.
-        if stored.thread_id != thread.thread_id {
+        if stored.conversation_id != thread.thread_id {
             return Err(ApiError::bad_request(
                 "clientKey already used in another thread",
             ));
         }
-        let message = tm::view(connection, state, stored)?;
+        let message = messages::view(connection, state, &thread, stored)?;
         return told(connection, &thread.cascade_id, (message, false));
     }
     messages::check_text(&body.message, !body.file_ids.is_empty())?;
     messages::check_files(connection, author, &body.file_ids)?;
     if let Some(reply_to_id) = &body.reply_to_id {
-        tm::find(connection, &thread, reply_to_id)?;
+        messages::find(connection, &thread, reply_to_id)?;
     }
     let transaction = connection.transaction()?;
     let new = NewMessage {
@@ -252,13 +263,10 @@ fn send(
         // Ticked under the database lock, so that sent_at orders messages as seq does.
         sent: state.clock.tick(),
     };
-    let msgid = tm::insert(&transaction, &thread, &new)?;
+    let msgid = messages::insert(&transaction, &thread, &new)?;
     cascades::touch(&transaction, &thread.cascade_id, new.sent)?;
-    let message = tm::view(
-        &transaction,
-        state,
-        tm::find(&transaction, &thread, &msgid)?,
-    )?;
+    let stored = messages::find(&transaction, &thread, &msgid)?;
+    let message = messages::view(&transaction, state, &thread, stored)?;
     transaction.commit()?;
     told(connection, &thread.cascade_id, (message, true))
 }
@@ -273,11 +281,12 @@ async fn edit_message(ctx: Ctx, _: (), body: TMEditMessageReq) -> ApiResult<Thre
             let caller = caller.clone();
             move |c| {
                 let thread = place(c, &body.cascade_id, &body.thread_id, &caller)?.thread;
-                let stored = tm::find(c, &thread, &body.msgid)?;
+                let stored = messages::find(c, &thread, &body.msgid)?;
                 ensure(stored.author == caller, ErrorCode::NotAuthor)?;
-                messages::check_text(&body.message, tm::has_files(c, &stored)?)?;
-                tm::edit(c, &stored, &body.message)?;
-                let edited = tm::view(c, &state, tm::find(c, &thread, &stored.id)?)?;
+                messages::check_text(&body.message, messages::has_files(c, &thread, &stored)?)?;
+                messages::edit(c, &thread, &stored, &body.message)?;
+                let edited = messages::find(c, &thread, &stored.id)?;
+                let edited = messages::view(c, &state, &thread, edited)?;
                 told(c, &thread.cascade_id, edited)
             }
         })
@@ -289,7 +298,11 @@ async fn edit_message(ctx: Ctx, _: (), body: TMEditMessageReq) -> ApiResult<Thre
         msgid: message.msgid.clone(),
         message: message.message.clone(),
     });
-    tell(&ctx, &told.members, &message.cascade_id, &caller, event);
+    ctx.state.hub.fan_out(
+        Audience::following(&told.members, &message.cascade_id),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(message)
 }
 
@@ -314,7 +327,7 @@ async fn delete_messages(
                 }
                 let doomed = msgids
                     .iter()
-                    .map(|msgid| tm::find(c, &place.thread, msgid))
+                    .map(|msgid| messages::find(c, &place.thread, msgid))
                     .collect::<ApiResult<Vec<_>>>()?;
                 ensure(
                     moderates(place.role) || doomed.iter().all(|m| m.author == caller),
@@ -322,7 +335,7 @@ async fn delete_messages(
                 )?;
                 let transaction = c.transaction()?;
                 for message in &doomed {
-                    tm::delete(&transaction, message)?;
+                    messages::delete(&transaction, &place.thread, message)?;
                 }
                 transaction.commit()?;
                 let cascade_id = place.thread.cascade_id.clone();
@@ -336,7 +349,11 @@ async fn delete_messages(
         thread_id: thread.thread_id,
         msgids,
     });
-    tell(&ctx, &told.members, &thread.cascade_id, &caller, event);
+    ctx.state.hub.fan_out(
+        Audience::following(&told.members, &thread.cascade_id),
+        &event,
+        Some(ctx.origin()?),
+    );
     Ok(GenericSuccessBody::new("Messages deleted"))
 }
 
@@ -347,8 +364,8 @@ async fn pinned_messages(ctx: Ctx, query: ThreadQuery, _: ()) -> ApiResult<Vec<T
         .db
         .call(move |c| {
             let thread = place(c, &query.cascade_id, &query.thread_id, &caller)?.thread;
-            let pinned = tm::pinned(c, &thread)?;
-            tm::views(c, &state, pinned)
+            let pinned = messages::pinned(c, &thread)?;
+            messages::views(c, &state, &thread, pinned)
         })
         .await
 }
@@ -365,24 +382,26 @@ async fn set_pin(ctx: Ctx, body: TMPinMessageReq, pinned: bool) -> ApiResult<Gen
             let caller = caller.clone();
             move |c| {
                 let thread = place(c, &body.cascade_id, &body.thread_id, &caller)?.thread;
-                let stored = tm::find(c, &thread, &body.msgid)?;
+                let stored = messages::find(c, &thread, &body.msgid)?;
                 let changed = stored.pinned_by.is_some() != pinned;
                 if changed {
                     let pin = pinned.then(|| (caller.as_str(), state.clock.tick()));
-                    tm::set_pin(c, &stored, pin)?;
+                    messages::set_pin(c, &thread, &stored, pin)?;
                 }
-                told(c, &thread.cascade_id, changed.then_some(stored))
+                let change = changed.then(|| ThreadPinChange {
+                    cascade_id: thread.cascade_id.clone(),
+                    thread_id: thread.thread_id.clone(),
+                    msgid: stored.id,
+                    pinned,
+                });
+                told(c, &thread.cascade_id, change)
             }
         })
         .await?;
-    if let Some(stored) = told.outcome {
-        let event = ServerEvent::PinnedThreadMessage(ThreadPinChange {
-            cascade_id: stored.cascade_id.clone(),
-            thread_id: stored.thread_id,
-            msgid: stored.id,
-            pinned,
-        });
-        tell(&ctx, &told.members, &stored.cascade_id, &caller, event);
+    if let Some(change) = told.outcome {
+        let audience = Audience::following(&told.members, &change.cascade_id);
+        let event = ServerEvent::PinnedThreadMessage(change.clone());
+        ctx.state.hub.fan_out(audience, &event, Some(ctx.origin()?));
     }
     Ok(GenericSuccessBody::new(if pinned {
         "Message pinned"
@@ -399,8 +418,8 @@ async fn get_position(ctx: Ctx, query: TMPositionQuery, _: ()) -> ApiResult<TMGe
         .db
         .call(move |c| {
             let thread = place(c, &query.cascade_id, &query.thread_id, &caller)?.thread;
-            let message = tm::find(c, &thread, &query.msgid)?;
-            tm::newer_count(c, &thread, message.seq)
+            let message = messages::find(c, &thread, &query.msgid)?;
+            messages::newer_count(c, &thread, message.seq)
         })
         .await?;
     Ok(TMGetPositionResp {

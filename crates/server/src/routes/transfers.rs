@@ -13,21 +13,21 @@ use crate::transfers;
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
     let router = add::<StartTransfer, _, _>(router, |ctx, _, body| async move {
-        transfers::start(&ctx, body).await
+        transfers::start(&ctx.state, ctx.origin()?, body).await
     });
     let router = add::<AcceptTransfer, _, _>(router, |ctx, _, body| async move {
-        transfers::accept(&ctx, body).await
+        transfers::accept(&ctx.state, ctx.origin()?, body).await
     });
     let router = add::<DeclineTransfer, _, _>(router, |ctx, _, body| async move {
-        transfers::decline(&ctx, body).await
+        transfers::decline(&ctx.state, ctx.origin()?, body).await
     });
     let router = add::<SendTransferOffer, _, _>(router, |ctx, _, body| async move {
-        transfers::offer(&ctx, body).await
+        transfers::offer(&ctx.state, ctx.origin()?, body).await
     });
     let router = add::<SendTransferAnswer, _, _>(router, |ctx, _, body| async move {
-        transfers::answer(&ctx, body).await
+        transfers::answer(&ctx.state, ctx.origin()?, body).await
     });
     add::<SendTransferCandidate, _, _>(router, |ctx, _, body| async move {
-        transfers::candidate(&ctx, body).await
+        transfers::candidate(&ctx.state, ctx.origin()?, body).await
     })
 }

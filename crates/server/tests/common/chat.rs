@@ -1,12 +1,13 @@
-//! Helpers of the contacts and direct messaging tests: contacts, sends, pages, and a complete
-//! upload made without the upload endpoints.
+//! Helpers of the contacts and direct messaging tests: sends, pages, the contact list, and a
+//! complete upload made without the upload endpoints. Contacts are set up with
+//! [`super::fixture`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chatenium_api::schemas::contacts::{AddContactReq, Contact};
+use chatenium_api::schemas::contacts::Contact;
 use chatenium_api::schemas::dm::{GetMessagesQuery, Message, SendMessageReq};
 use chatenium_api::ws::ServerEvent;
-use chatenium_api::{CreateContact, DmGetMessages, DmSendMessage, GetContacts};
+use chatenium_api::{DmGetMessages, DmSendMessage, GetContacts};
 
 use super::{As, Socket, TestServer, User};
 
@@ -49,19 +50,6 @@ pub async fn drain_all<'a>(
 }
 
 impl TestServer {
-    /// `from` adds `to` as a contact.
-    pub async fn add_contact(&self, from: &User, to: &User) -> Contact {
-        self.call::<CreateContact>(
-            from.auth(),
-            &(),
-            &AddContactReq {
-                userid: to.userid.clone(),
-            },
-        )
-        .await
-        .expect("the contact is added")
-    }
-
     pub async fn send_text(&self, who: As<'_>, chatid: &str, message: &str) -> Message {
         self.call::<DmSendMessage>(who, &(), &text(chatid, message))
             .await

@@ -1,6 +1,5 @@
-//! Helpers of the picture gallery tests: images made of known bytes, the register → PUT →
-//! upload flow, and counting rows for the checks no endpoint answers (likes and comments of a
-//! deleted picture).
+//! Helpers of the picture gallery tests: images made of known bytes and the register → PUT →
+//! upload flow.
 
 use chatenium_api::schemas::pictures::{NewPicture, Picture, UploadPicturesReq};
 use chatenium_api::schemas::upload::{FileMetadata, S3PresignedFileReq};
@@ -78,16 +77,5 @@ impl TestServer {
             .await
             .expect("the picture is uploaded")
             .remove(0)
-    }
-
-    /// `SELECT COUNT(*)` with one parameter: inspection only.
-    pub async fn count_where(&self, query: &str, value: &str) -> i64 {
-        let (query, value) = (query.to_owned(), value.to_owned());
-        self.server
-            .state()
-            .db
-            .call(move |c| Ok(c.query_row(&query, [value], |row| row.get(0))?))
-            .await
-            .expect("the count runs")
     }
 }

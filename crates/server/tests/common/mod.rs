@@ -6,15 +6,14 @@
 pub mod cascade;
 pub mod chat;
 pub mod coturn;
+pub mod fixture;
 pub mod gallery;
 
 use std::time::Duration;
 
-use chatenium_api::schemas::auth::{RegisterReq, SignInReq, SuccessfulAuthResp};
+use chatenium_api::schemas::auth::{SignInReq, SuccessfulAuthResp};
 use chatenium_api::ws::{ClientCommand, Frame, ServerEvent};
-use chatenium_api::{
-    Endpoint, ErrorBody, ErrorCode, Method, Payload, Register, SignIn, WS_ID_HEADER,
-};
+use chatenium_api::{Endpoint, ErrorBody, ErrorCode, Method, Payload, SignIn, WS_ID_HEADER};
 use chatenium_server::{Config, RunningServer};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -184,33 +183,6 @@ impl TestServer {
         (status, response.bytes().await.expect("a body").to_vec())
     }
 
-    /// Registers `name` with a password and e-mail derived from it.
-    pub async fn register(&self, name: &str) -> User {
-        let email = format!("{name}@example.test");
-        let password = format!("{name}-password-1");
-        let request = RegisterReq {
-            username: name.to_owned(),
-            display_name: format!("{name} display"),
-            email: email.clone(),
-            password: password.clone(),
-            phone: None,
-            os: "test".into(),
-            language: "en".into(),
-        };
-        let auth: SuccessfulAuthResp = self
-            .call::<Register>(As::default(), &(), &request)
-            .await
-            .expect("registration");
-        User {
-            userid: auth.userid,
-            username: name.to_owned(),
-            email,
-            password,
-            token: auth.access_token,
-            refresh: auth.refresh_token,
-        }
-    }
-
     /// Signs `identity` in with `password`.
     pub async fn sign_in(
         &self,
@@ -234,39 +206,6 @@ impl TestServer {
             .expect("the local outbox delivers")
             .latest_secret(to)
             .unwrap_or_else(|| panic!("nothing was sent to {to}"))
-    }
-
-    /// Runs SQL on the server's database: for states a test must not wait for, such as an
-    /// expired challenge.
-    pub async fn sql(&self, sql: &str) {
-        let sql = sql.to_owned();
-        self.server
-            .state()
-            .db
-            .call(move |c| Ok(c.execute_batch(&sql)?))
-            .await
-            .expect("the SQL runs");
-    }
-
-    /// Opens a WebSocket as the holder of `token` and reads its `connectionId`.
-    pub async fn socket(&self, token: &str) -> Socket {
-        let url = format!(
-            "{}{}?accessToken={token}",
-            self.server.base_url.replacen("http", "ws", 1),
-            chatenium_api::WsUpgrade::META.path
-        );
-        let (stream, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .expect("WebSocket upgrade");
-        let mut socket = Socket {
-            stream,
-            conn_id: String::new(),
-        };
-        match socket.next_event().await {
-            ServerEvent::ConnectionId(id) => socket.conn_id = id.conn_id,
-            other => panic!("first frame was {other:?}"),
-        }
-        socket
     }
 }
 
