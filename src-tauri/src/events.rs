@@ -123,6 +123,8 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         | CoreEvent::ThreadMessage { .. }
         | CoreEvent::ThreadTimeline { .. }
         | CoreEvent::Threads { .. } => Ok(()),
+        // The call view is not built yet (issue 13): the core keeps the call's state.
+        CoreEvent::Call { .. } => Ok(()),
     };
     if let Err(error) = sent {
         tracing::warn!(%error, "an event did not reach the window");
