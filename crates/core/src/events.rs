@@ -65,6 +65,6 @@ pub enum CoreEvent {
     },
     /// The call changed: ringing, connecting, active, muted, camera, ended (then forgotten).
     Call {
-        call: crate::calls::CallUpdate,
+        call: crate::call_state::CallUpdate,
     },
 }

@@ -17,6 +17,7 @@ pub mod api;
 pub mod attention;
 pub mod backoff;
 pub mod call_actions;
+pub mod call_state;
 pub mod calls;
 pub mod cascade_actions;
 mod cascade_sync;

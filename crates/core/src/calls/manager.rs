@@ -22,12 +22,12 @@ use tokio::task::JoinHandle;
 
 use super::audio::AudioSwitches;
 use super::call_devices::{CallDevices, KeepAlive, SystemDevices};
-use super::call_state::{CallEndReason, CallPhase, CallUpdate};
 use super::engine::{CallMedia, MediaState};
 use super::error::MediaError;
 use super::peer::{PeerRole, PeerSettings, PeerTransport};
 use super::signaling::{from_wire, ServerSignaling};
 use super::transport::{MediaTransport, SignalMessage};
+use crate::call_state::{CallEndReason, CallPhase, CallUpdate};
 use crate::context::Context;
 use crate::error::ClientError;
 use crate::events::CoreEvent;

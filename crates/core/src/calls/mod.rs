@@ -52,7 +52,7 @@
 //!
 //! # The call around the media
 //!
-//! - [`call_state`]: where a call stands ([`CallPhase`], [`CallEndReason`]), as
+//! - [`crate::call_state`] (beside the events, below both): where a call stands ([`CallPhase`], [`CallEndReason`]), as
 //!   `CoreEvent::Call` reports it.
 //! - `manager`: the state machine, one call at a time per client: ringing through the
 //!   server, answer, decline, busy, hang-up; it starts [`CallMedia`] over a [`PeerTransport`].
@@ -62,7 +62,6 @@
 
 pub mod audio;
 pub mod call_devices;
-pub mod call_state;
 pub mod camera;
 pub mod devices;
 pub mod engine;
@@ -76,9 +75,9 @@ pub mod transport;
 pub mod video;
 pub mod vp8;
 
+pub use crate::call_state::{CallEndReason, CallPhase, CallUpdate};
 pub use audio::{AudioProcessor, AudioSwitches, EchoCanceller, ToneSource};
 pub use call_devices::{AudioInput, CallDevices, DeviceChoice, KeepAlive, SystemDevices};
-pub use call_state::{CallEndReason, CallPhase, CallUpdate};
 pub use camera::CameraSource;
 pub use devices::{AudioDevice, Microphone, Speaker};
 pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo};

@@ -1,5 +1,6 @@
 //! Where a 1:1 call stands, as the UI shows it and [`CoreEvent::Call`](crate::CoreEvent::Call)
-//! reports it.
+//! reports it. Here, below both the events and `calls`, so that either imports it without
+//! importing the other.
 //!
 //! ```text
 //!  start_call ─> OutgoingRinging ──callAnswered──> Connecting ──media up──> Active
