@@ -201,6 +201,8 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         .emit(app),
         // Its arrival is in the thread's timeline (when open) and in attention's counts.
         CoreEvent::ThreadMessage { .. } => Ok(()),
+        // The call view is not built yet (issue 13): the core keeps the call's state.
+        CoreEvent::Call { .. } => Ok(()),
     };
     if let Err(error) = sent {
         tracing::warn!(%error, "an event did not reach the window");

@@ -112,7 +112,7 @@ pub enum Payload {
 /// One row of the endpoint table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EndpointMeta {
-    /// The row's number in the index (1 to 97); 0 for an extension (`crate::extensions`).
+    /// The row's number in the index (1 to 97), or in an extension of it (98 on).
     pub number: u8,
     /// The endpoint's Rust type name, also its OpenAPI `operationId`.
     pub name: &'static str,

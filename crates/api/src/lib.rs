@@ -58,6 +58,9 @@
 //!   made with the cascade and may expire or run out of uses.
 //! - **Transfers** offer one file each; the signaling endpoints relay to the other party as
 //!   WebSocket events (`transferRequest`, `transferOffer`, ...).
+//! - **Calls** ring through *Invite partner*; a call carried peer to peer is answered, declined,
+//!   hung up and signaled through rows 98 to 101, an extension of the index
+//!   (`docs/call-signaling.md`), with `callAnswered`, `callSignal` and `callEnded`'s `reason`.
 //! - **WebSocket**: `GET /v3/ws?accessToken=...`; the first frame is `connectionId`. Frames are
 //!   `{action, data, sender}` with `data` a JSON string ([`ws`]).
 //! - **Errors**: `{"error": "<code>"}` with a stable code ([`ErrorCode`]).

@@ -51,7 +51,8 @@ pub fn document() -> Value {
             "title": "Chatenium API",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "The Chatenium API as Chatenium Desktop implements it: the 97 endpoints of the \
-                published index with the paths and fields decided in the chatenium-api crate. \
+                published index with the paths and fields decided in the chatenium-api crate, \
+                and the call-signaling rows that extend it (98 on, docs/call-signaling.md). \
                 WebSocket frames are `{action, data, sender}` with `data` a JSON string; their \
                 typed forms are the ServerEvent and ClientCommand schemas.",
         },

@@ -1,4 +1,5 @@
-//! The table of every endpoint: the index's 97 rows with our paths, methods and types.
+//! The table of every endpoint: the index's 97 rows with our paths, methods and types, then the
+//! rows that extend it (98 on: call signaling, `docs/call-signaling.md`).
 //! Read it as the API's reference; `openapi.json` is generated from it.
 
 use crate::endpoint::{endpoint_table, payload_kind, payload_schema, payload_type, query_schema};
@@ -327,4 +328,18 @@ endpoint_table! {
     97 EditAlbum: PictureAlbum Patch "/v3/pictures/albums/edit" AccessToken,
         query none, body (EditAlbumReq), response (Album),
         "Edit", "Modifies the specified album's data";
+
+    // Call signaling: an extension of the index (docs/call-signaling.md), numbered after it.
+    98 AnswerCall: Call Post "/v3/call/answer" AccessToken,
+        query none, body (CallRef), response (RTCConfiguration),
+        "Answer call", "The callee answers a ringing call on this device: the caller gets `callAnswered` and sends its offer; the callee's other devices get `callAnswered` and stop ringing.";
+    99 DeclineCall: Call Post "/v3/call/decline" AccessToken,
+        query none, body (DeclineCallReq), response (GenericSuccessBody),
+        "Decline call", "The callee declines a ringing call (busy: in another call). Both parties' other devices get `callEnded` with the reason.";
+    100 HangUpCall: Call Post "/v3/call/hangup" AccessToken,
+        query none, body (CallRef), response (GenericSuccessBody),
+        "Hang up", "Either party ends the call: the caller before an answer cancels it. Both parties' other devices get `callEnded` with the reason.";
+    101 SendCallSignal: Call Post "/v3/call/signal" AccessToken,
+        query none, body (CallSignalReq), response (GenericSuccessBody),
+        "WebRTC call signal", "Relays an offer (caller), answer (callee) or ICE candidate (either) of an answered call to the other party as `callSignal`.";
 }

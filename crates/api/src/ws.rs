@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::macros::contract_types;
 use crate::schemas::{
+    call::{CallEndReason, CallSignal},
     cascade::Cascade,
     common::{PublicUserData, Timestamp},
     contacts::Contact,
@@ -128,6 +129,20 @@ contract_types! {
         pub rang_at: Timestamp,
     }
 
+    /// A call ended. `reason` is an extension of the index (docs/call-signaling.md): a server
+    /// of the index alone sends only `chatid`.
+    pub struct CallEnd {
+        pub chatid: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub reason: Option<CallEndReason>,
+    }
+
+    /// A signaling message of an answered call, from the other party.
+    pub struct CallSignalEvent {
+        pub chatid: String,
+        pub signal: CallSignal,
+    }
+
     /// Client command: also deliver the events of these cascades' threads to this connection.
     pub struct Subscription {
         pub cascade_ids: Vec<String>,
@@ -185,7 +200,12 @@ pub enum ServerEvent {
     TransferAnswer(TransferSdp),
     TransferCandidate(TransferCandidate),
     IncomingCall(IncomingCall),
-    CallEnded(ChatRef),
+    CallEnded(CallEnd),
+    /// Extension (docs/call-signaling.md): the callee answered on one of their devices. The
+    /// caller starts connecting; the callee's other devices stop ringing.
+    CallAnswered(ChatRef),
+    /// Extension (docs/call-signaling.md): the other party's offer, answer or ICE candidate.
+    CallSignal(CallSignalEvent),
 }
 
 /// What a client tells a server over the socket.

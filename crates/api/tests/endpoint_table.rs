@@ -11,7 +11,12 @@ fn index_rows() -> Vec<(u8, String, String)> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../docs/chatenium-api-index.md"
     );
-    let text = std::fs::read_to_string(path).expect("the index is copied into docs/");
+    rows_of(path)
+}
+
+/// The rows of a document's endpoint table: lines `| number | group | title | ...`.
+fn rows_of(path: &str) -> Vec<(u8, String, String)> {
+    let text = std::fs::read_to_string(path).expect("the document is in docs/");
     text.lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -21,12 +26,31 @@ fn index_rows() -> Vec<(u8, String, String)> {
         .collect()
 }
 
+/// (row, group, title) of each row the call-signaling extension adds after the index's.
+fn extension_rows() -> Vec<(u8, String, String)> {
+    rows_of(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/call-signaling.md"
+    ))
+}
+
 #[test]
 fn the_table_has_the_indexs_rows_in_its_order() {
     let rows = index_rows();
     assert_eq!(rows.len(), 97);
-    assert_eq!(ENDPOINTS.len(), 97);
-    for (endpoint, (number, group, title)) in ENDPOINTS.iter().zip(&rows) {
+    assert_eq!(ENDPOINTS.len(), 97 + extension_rows().len());
+    for (endpoint, (number, group, title)) in ENDPOINTS[..97].iter().zip(&rows) {
+        assert_eq!(endpoint.number, *number);
+        assert_eq!(endpoint.group.title(), group, "row {number}");
+        assert_eq!(endpoint.title, title, "row {number}");
+    }
+}
+
+#[test]
+fn the_extension_rows_follow_the_index_as_documented() {
+    let rows = extension_rows();
+    assert_eq!(rows.len(), 4);
+    for (endpoint, (number, group, title)) in ENDPOINTS[97..].iter().zip(&rows) {
         assert_eq!(endpoint.number, *number);
         assert_eq!(endpoint.group.title(), group, "row {number}");
         assert_eq!(endpoint.title, title, "row {number}");

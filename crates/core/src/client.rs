@@ -4,7 +4,7 @@
 //! applies [`CoreEvent`]s.
 //!
 //! The actions beyond these live beside it, each extending `Client`: `dm_actions` (direct
-//! chats and contacts), `thread_actions`, `cascade_actions`, `account_actions`.
+//! chats and contacts), `thread_actions`, `cascade_actions`, `account_actions`, `call_actions`.
 
 use std::sync::Arc;
 use tracing::Instrument;
@@ -13,6 +13,7 @@ use chatenium_api::schemas::contacts::Contact;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use crate::calls::manager::CallHub;
 use crate::context::Context;
 use crate::conversation::ConversationId;
 use crate::conversations;
@@ -28,6 +29,7 @@ pub struct Client {
     // Crate-visible so that the action modules extend `Client` without growing this file.
     pub(crate) ctx: Arc<Context>,
     transfers: Arc<TransferHub>,
+    pub(crate) calls: Arc<CallHub>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -36,11 +38,12 @@ impl Client {
     pub fn start(session: Session, store: Arc<dyn Store>) -> Client {
         let ctx = Arc::new(Context::new(session, store));
         let transfers = Arc::new(TransferHub::new(Arc::clone(&ctx)));
+        let calls = Arc::new(CallHub::new(Arc::clone(&ctx)));
         // Logs of either task name the account, as several run side by side.
         let userid = ctx.session.userid().to_owned();
         let tasks = vec![
             tokio::spawn(
-                crate::sync::run(Arc::clone(&ctx), Arc::clone(&transfers))
+                crate::sync::run(Arc::clone(&ctx), Arc::clone(&transfers), Arc::clone(&calls))
                     .instrument(tracing::debug_span!("sync", user = %userid)),
             ),
             tokio::spawn(
@@ -51,6 +54,7 @@ impl Client {
         Client {
             ctx,
             transfers,
+            calls,
             tasks,
         }
     }

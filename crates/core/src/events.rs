@@ -63,4 +63,8 @@ pub enum CoreEvent {
     Transfer {
         transfer: crate::payloads::TransferUpdate,
     },
+    /// The call changed: ringing, connecting, active, muted, camera, ended (then forgotten).
+    Call {
+        call: crate::call_state::CallUpdate,
+    },
 }

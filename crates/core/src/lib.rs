@@ -16,6 +16,8 @@ pub mod accounts;
 pub mod api;
 pub mod attention;
 pub mod backoff;
+pub mod call_actions;
+pub mod call_state;
 pub mod calls;
 pub mod cascade_actions;
 mod cascade_sync;

@@ -15,6 +15,7 @@ use chatenium_api::GetContacts;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+use crate::calls::manager::CallHub;
 use crate::context::Context;
 use crate::conversations;
 use crate::error::ClientError;
@@ -30,15 +31,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// The sync task; transfer signaling it reads is handed to `transfers`.
-pub(crate) async fn run(ctx: Arc<Context>, transfers: Arc<TransferHub>) {
+/// The sync task; transfer signaling it reads is handed to `transfers`, call events to `calls`.
+pub(crate) async fn run(ctx: Arc<Context>, transfers: Arc<TransferHub>, calls: Arc<CallHub>) {
     let mut stop = ctx.stop.subscribe();
     let mut failures = 0u32;
     while !*stop.borrow() {
         ctx.set_connection(ConnectionState::Connecting).await;
         let mut reached_online = false;
         let outcome = tokio::select! {
-            outcome = connect_and_follow(&ctx, &transfers, &mut reached_online) => outcome,
+            outcome = connect_and_follow(&ctx, &transfers, &calls, &mut reached_online) => outcome,
             _ = stop.changed() => break,
         };
         ctx.session.api().set_ws_id(None);
@@ -74,6 +75,7 @@ pub(crate) async fn run(ctx: Arc<Context>, transfers: Arc<TransferHub>) {
 async fn connect_and_follow(
     ctx: &Context,
     transfers: &TransferHub,
+    calls: &Arc<CallHub>,
     reached_online: &mut bool,
 ) -> Result<(), ClientError> {
     let token = ctx.session.access_token().await?;
@@ -127,7 +129,7 @@ async fn connect_and_follow(
                 }
                 Some(event) => {
                     silent_beats = 0;
-                    if let Some(follow) = apply(ctx, transfers, event).await? {
+                    if let Some(follow) = apply(ctx, transfers, calls, event).await? {
                         send_command(&mut socket, &follow.subscribe).await?;
                         for cascade_id in follow.added {
                             crate::cascade_sync::catch_up_threads_of(ctx, &cascade_id).await?;
@@ -198,6 +200,7 @@ fn websocket_error(error: &tokio_tungstenite::tungstenite::Error) -> ClientError
 async fn apply(
     ctx: &Context,
     transfers: &TransferHub,
+    calls: &Arc<CallHub>,
     event: ServerEvent,
 ) -> Result<Option<crate::cascade_sync::Follow>, ClientError> {
     match event {
@@ -236,6 +239,11 @@ async fn apply(
         | ServerEvent::TransferOffer(_)
         | ServerEvent::TransferAnswer(_)
         | ServerEvent::TransferCandidate(_) => crate::transfer::on_server_event(transfers, event),
+        // Calls: the state machine takes the ringing and the relayed signaling.
+        ServerEvent::IncomingCall(_)
+        | ServerEvent::CallAnswered(_)
+        | ServerEvent::CallEnded(_)
+        | ServerEvent::CallSignal(_) => calls.on_server_event(event),
         // Cascades and threads are followed by their own module; calls too.
         other => return crate::cascade_sync::apply(ctx, other).await,
     }

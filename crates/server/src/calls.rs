@@ -6,15 +6,18 @@
 //! `ringTimeoutSecs`. Nothing in the index declines a call, and this server receives no
 //! events from LiveKit, so the server takes the partner asking for access to the chat's call
 //! (row 30) as joining: the step every client takes before connecting to the room. A ring that
-//! nobody answers that way ends by itself: both members get `callEnded`. A new invitation
-//! replaces a ring still going.
+//! nobody answers ends by itself: both members get `callEnded` (`missed`). A new invitation
+//! replaces a ring still going. A call carried peer to peer is answered, declined, hung up and
+//! signaled through the extension rows of [`crate::call_signaling`].
 
 use std::slice::from_ref;
 use std::time::Duration;
 
-use chatenium_api::schemas::call::{CallAccessQuery, GetAccessResp, InvitePartnerReq};
+use chatenium_api::schemas::call::{
+    CallAccessQuery, CallEndReason, GetAccessResp, InvitePartnerReq,
+};
 use chatenium_api::schemas::common::GenericSuccessBody;
-use chatenium_api::ws::{ChatRef, IncomingCall, ServerEvent};
+use chatenium_api::ws::{CallEnd, IncomingCall, ServerEvent};
 use chatenium_api::ErrorCode;
 use livekit_api::access_token::{AccessToken, VideoGrants};
 use rusqlite::{params, Connection};
@@ -55,6 +58,7 @@ pub async fn access(
             }
         })
         .await?;
+    server.calls.joined(&chat.id, &caller);
     let settings = &server.config.calls;
     Ok(GetAccessResp {
         rtc: ice::rtc_configuration(settings, &caller),
@@ -138,6 +142,7 @@ pub async fn invite(
         })
         .await?;
     let partner = chat.partner_of(&caller).to_owned();
+    server.calls.ring(&chat.id, &ring_id, &caller, &partner);
     let event = ServerEvent::IncomingCall(IncomingCall {
         chatid: chat.id.clone(),
         from: from.clone(),
@@ -167,31 +172,35 @@ fn partner_muted(connection: &Connection, chat: &Chat, partner: &str) -> ApiResu
 }
 
 /// Sleeps for the ring timeout, then ends the ring if it is still this one and still ringing
-/// (nobody joined, no newer invitation replaced it) and tells both members.
+/// (nobody answered or declined, no newer invitation replaced it) and tells both members why:
+/// `missed`. The live call ([`crate::call_signaling::LiveCalls`]) decides; the ring's row goes
+/// with it.
 fn schedule_ring_end(state: AppState, chat: Chat, ring_id: String) {
     let ends_at = timers::from_now(state.config.calls.ring_timeout_secs);
     timers::run_at(ends_at, async move {
+        let timed_out = state.calls.ring_timed_out(&chat.id, &ring_id);
         let chatid = chat.id.clone();
-        let ended = state
+        let forgotten = state
             .db
             .call(move |c| {
-                Ok(c.execute(
+                c.execute(
                     "DELETE FROM call_rings WHERE chat_id = ?1 AND ring_id = ?2",
                     params![chatid, ring_id],
-                )? > 0)
+                )?;
+                Ok(())
             })
             .await;
-        match ended {
-            Ok(true) => {
-                let event = ServerEvent::CallEnded(ChatRef {
-                    chatid: chat.id.clone(),
-                });
-                state
-                    .hub
-                    .fan_out(Audience::users(&chat.members()), &event, None);
-            }
-            Ok(false) => {}
-            Err(error) => tracing::error!(detail = ?error.detail, "a ring could not end"),
+        if let Err(error) = forgotten {
+            tracing::error!(detail = ?error.detail, "a ring's row could not go");
+        }
+        if timed_out.is_some() {
+            let event = ServerEvent::CallEnded(CallEnd {
+                chatid: chat.id.clone(),
+                reason: Some(CallEndReason::Missed),
+            });
+            state
+                .hub
+                .fan_out(Audience::users(&chat.members()), &event, None);
         }
     });
 }

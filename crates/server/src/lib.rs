@@ -4,6 +4,7 @@
 //!
 //! Start one with [`start`]; it listens until [`RunningServer::stop`].
 
+pub mod call_signaling;
 pub mod calls;
 pub mod cascade_members;
 pub mod cascades;
@@ -138,6 +139,7 @@ pub async fn prepare(config: Config) -> Result<PreparedServer, StartError> {
         push: push::PushSeam::local(config.data_dir.join("pushes.jsonl")),
         db,
         hub: hub::Hub::default(),
+        calls: Default::default(),
         storage,
         clock: clock::Clock::resuming_after(resume_clock_after),
         base_url: base_url.clone(),

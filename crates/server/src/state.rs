@@ -29,6 +29,8 @@ pub struct Shared {
     /// How push notifications (FCM, APNS) leave the server.
     pub push: PushSeam,
     pub limits: RateLimiters,
+    /// Calls ringing or running (call signaling keeps them in memory).
+    pub calls: crate::call_signaling::LiveCalls,
     pub clock: Clock,
     /// Where clients reach this server, without a trailing slash.
     pub base_url: String,

@@ -1,17 +1,22 @@
 //! Calls (rows 30 and 31) over real HTTP and WebSocket: access for chat members only, with a
 //! LiveKit token checked by LiveKit's own verifier and TURN credentials proven on a real coturn;
 //! ringing the partner live and by push; a ring ending unanswered, and a ring answered by the
-//! partner joining.
+//! partner joining. Then call signaling (rows 98 to 101, an extension of the index): answering
+//! on one device stops the others ringing, only the two parties signal, each on its side, and
+//! declining, busy, cancelling and hanging up end the call with their reason.
 
 mod common;
 
 use chatenium_api::schemas::account::{RegisterApnsTokenReq, RegisterFcmTokenReq};
-use chatenium_api::schemas::call::{CallAccessQuery, GetAccessResp, InvitePartnerReq};
+use chatenium_api::schemas::call::{
+    CallAccessQuery, CallEndReason, CallRef, CallSignal, CallSignalReq, DeclineCallReq,
+    GetAccessResp, InvitePartnerReq,
+};
 use chatenium_api::schemas::contacts::SetMuteReq;
-use chatenium_api::ws::{ChatRef, IncomingCall, ServerEvent};
+use chatenium_api::ws::{CallEnd, CallSignalEvent, IncomingCall, ServerEvent};
 use chatenium_api::{
-    Endpoint, ErrorCode, GetCallAccess, InvitePartner, MuteContact, RegisterApnsToken,
-    RegisterFcmToken,
+    AnswerCall, DeclineCall, Endpoint, ErrorCode, GetCallAccess, HangUpCall, InvitePartner,
+    MuteContact, RegisterApnsToken, RegisterFcmToken, SendCallSignal,
 };
 use chatenium_server::push::PushService;
 use common::coturn::Coturn;
@@ -271,8 +276,9 @@ async fn a_ring_nobody_answers_ends_for_both_members() {
         ServerEvent::IncomingCall(IncomingCall { chatid: rung, .. }) if rung == chatid
     ));
     // The wait for the ring's end: each member's next event is it.
-    let ended = ServerEvent::CallEnded(ChatRef {
+    let ended = ServerEvent::CallEnded(CallEnd {
         chatid: chatid.clone(),
+        reason: Some(CallEndReason::Missed),
     });
     assert_eq!(anna_socket.next_event().await, ended);
     assert_eq!(bela_socket.next_event().await, ended);
@@ -354,4 +360,273 @@ async fn turn_credentials_from_call_access_allocate_a_relay_on_coturn() {
         .await;
     assert!(!borrowed.succeeded, "{}", borrowed.output);
     drop(coturn);
+}
+
+// ---- Call signaling (rows 98 to 101, an extension of the index) ----
+
+fn call_ref(chatid: &str) -> CallRef {
+    CallRef {
+        chatid: chatid.to_owned(),
+    }
+}
+
+fn decline(chatid: &str, busy: bool) -> DeclineCallReq {
+    DeclineCallReq {
+        chatid: chatid.to_owned(),
+        busy,
+    }
+}
+
+fn signal(chatid: &str, signal: CallSignal) -> CallSignalReq {
+    CallSignalReq {
+        chatid: chatid.to_owned(),
+        signal,
+    }
+}
+
+fn offer() -> CallSignal {
+    CallSignal::Offer {
+        sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n".into(),
+    }
+}
+
+fn answer() -> CallSignal {
+    CallSignal::Answer {
+        sdp: "v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n".into(),
+    }
+}
+
+fn candidate() -> CallSignal {
+    CallSignal::Candidate {
+        candidate: "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host".into(),
+        sdp_mid: Some("0".into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: Some("abcd".into()),
+    }
+}
+
+fn ended(chatid: &str, reason: CallEndReason) -> ServerEvent {
+    ServerEvent::CallEnded(CallEnd {
+        chatid: chatid.to_owned(),
+        reason: Some(reason),
+    })
+}
+
+#[tokio::test]
+async fn an_answered_call_is_signaled_between_its_parties_only() {
+    let server = server_with(45).await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
+    server.befriend(&bela, &cili).await;
+    // anna's one connection, bela's two devices, cili.
+    let [mut anna_socket, mut bela_phone, mut bela_desk, mut cili_socket] =
+        server.sockets([&anna, &bela, &bela, &cili]).await;
+
+    server
+        .call::<InvitePartner>(anna.via(&anna_socket), &(), &invite(&chatid))
+        .await
+        .unwrap();
+    for socket in [&mut bela_phone, &mut bela_desk] {
+        assert!(matches!(
+            socket.next_event().await,
+            ServerEvent::IncomingCall(_)
+        ));
+    }
+
+    // Before the answer: a stranger finds no call, the caller cannot answer her own call, and
+    // nobody signals.
+    let not_found = ErrorCode::NotFound;
+    let forbidden = ErrorCode::Forbidden;
+    server
+        .refused::<AnswerCall>(cili.auth(), &(), &call_ref(&chatid), not_found)
+        .await;
+    server
+        .refused::<DeclineCall>(cili.auth(), &(), &decline(&chatid, false), not_found)
+        .await;
+    server
+        .refused::<HangUpCall>(cili.auth(), &(), &call_ref(&chatid), not_found)
+        .await;
+    server
+        .refused::<SendCallSignal>(cili.auth(), &(), &signal(&chatid, offer()), not_found)
+        .await;
+    server
+        .refused::<AnswerCall>(anna.auth(), &(), &call_ref(&chatid), forbidden)
+        .await;
+    server
+        .refused::<DeclineCall>(anna.auth(), &(), &decline(&chatid, false), forbidden)
+        .await;
+    server
+        .refused::<SendCallSignal>(anna.auth(), &(), &signal(&chatid, offer()), forbidden)
+        .await;
+    server
+        .refused::<AnswerCall>(
+            anna.auth(),
+            &(),
+            &call_ref("000000000000000000000000"),
+            not_found,
+        )
+        .await;
+
+    // Row 98: bela answers on his phone; anna and bela's desk hear it (the desk stops ringing).
+    let rtc = server
+        .call::<AnswerCall>(bela.via(&bela_phone), &(), &call_ref(&chatid))
+        .await
+        .unwrap();
+    // The same ICE servers as call access hands out.
+    let urls = |rtc: &chatenium_api::schemas::call::RTCConfiguration| {
+        rtc.ice_servers
+            .iter()
+            .map(|s| s.urls.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(urls(&rtc), urls(&access(&server, &bela, &chatid).await.rtc));
+    let answered = ServerEvent::CallAnswered(chatenium_api::ws::ChatRef {
+        chatid: chatid.clone(),
+    });
+    assert_eq!(anna_socket.next_event().await, answered);
+    assert_eq!(bela_desk.next_event().await, answered);
+    assert_eq!(bela_phone.drain().await, vec![]);
+    assert!(!ringing(&server, &chatid).await);
+    // One answer per call.
+    server
+        .refused::<AnswerCall>(bela.via(&bela_desk), &(), &call_ref(&chatid), forbidden)
+        .await;
+
+    // Row 101: the wrong side is refused; the right one reaches the other party only.
+    server
+        .refused::<SendCallSignal>(bela.auth(), &(), &signal(&chatid, offer()), forbidden)
+        .await;
+    server
+        .refused::<SendCallSignal>(anna.auth(), &(), &signal(&chatid, answer()), forbidden)
+        .await;
+    server
+        .refused::<SendCallSignal>(cili.auth(), &(), &signal(&chatid, candidate()), not_found)
+        .await;
+    let too_large = CallSignal::Offer {
+        sdp: "v".repeat(64 * 1024 + 1),
+    };
+    server
+        .refused::<SendCallSignal>(
+            anna.auth(),
+            &(),
+            &signal(&chatid, too_large),
+            ErrorCode::PayloadTooLarge,
+        )
+        .await;
+    for (from, socket, message) in [
+        (&anna, &anna_socket, offer()),
+        (&bela, &bela_phone, answer()),
+        (&anna, &anna_socket, candidate()),
+        (&bela, &bela_phone, candidate()),
+    ] {
+        server
+            .call::<SendCallSignal>(from.via(socket), &(), &signal(&chatid, message))
+            .await
+            .unwrap();
+    }
+    let relayed = |message| {
+        ServerEvent::CallSignal(CallSignalEvent {
+            chatid: chatid.clone(),
+            signal: message,
+        })
+    };
+    // Every connection of the other party gets them: the server does not pick the device; a
+    // device not in the call ignores them.
+    assert_eq!(
+        bela_phone.drain().await,
+        vec![relayed(offer()), relayed(candidate())]
+    );
+    assert_eq!(
+        bela_desk.drain().await,
+        vec![relayed(offer()), relayed(candidate())]
+    );
+    assert_eq!(
+        anna_socket.drain().await,
+        vec![relayed(answer()), relayed(candidate())]
+    );
+    assert_eq!(cili_socket.drain().await, vec![]);
+
+    // Row 100: bela hangs up; anna and his desk hear why; the call is gone.
+    server
+        .call::<HangUpCall>(bela.via(&bela_phone), &(), &call_ref(&chatid))
+        .await
+        .unwrap();
+    assert_eq!(
+        anna_socket.next_event().await,
+        ended(&chatid, CallEndReason::HungUp)
+    );
+    assert_eq!(
+        bela_desk.drain().await,
+        vec![ended(&chatid, CallEndReason::HungUp)]
+    );
+    server
+        .refused::<SendCallSignal>(anna.auth(), &(), &signal(&chatid, candidate()), not_found)
+        .await;
+    server
+        .refused::<HangUpCall>(anna.auth(), &(), &call_ref(&chatid), not_found)
+        .await;
+    assert_eq!(cili_socket.drain().await, vec![]);
+}
+
+#[tokio::test]
+async fn declining_busy_and_cancelling_end_the_ring_with_their_reason() {
+    let server = server_with(45).await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let chatid = server.befriend(&anna, &bela).await;
+    let [mut anna_socket, mut bela_phone, mut bela_desk] =
+        server.sockets([&anna, &bela, &bela]).await;
+
+    for (busy, reason) in [
+        (false, CallEndReason::Declined),
+        (true, CallEndReason::Busy),
+    ] {
+        server
+            .call::<InvitePartner>(anna.via(&anna_socket), &(), &invite(&chatid))
+            .await
+            .unwrap();
+        server
+            .call::<DeclineCall>(bela.via(&bela_phone), &(), &decline(&chatid, busy))
+            .await
+            .unwrap();
+        assert_eq!(
+            anna_socket.next_event().await,
+            ended(&chatid, reason.clone())
+        );
+        let desk = bela_desk.drain().await;
+        assert!(
+            matches!(desk.as_slice(), [ServerEvent::IncomingCall(_), end] if *end == ended(&chatid, reason.clone())),
+            "{desk:?}"
+        );
+        assert!(matches!(
+            bela_phone.drain().await.as_slice(),
+            [ServerEvent::IncomingCall(_)]
+        ));
+        assert!(!ringing(&server, &chatid).await);
+    }
+
+    // The caller hangs up while it rings: cancelled, on every device of the callee.
+    server
+        .call::<InvitePartner>(anna.via(&anna_socket), &(), &invite(&chatid))
+        .await
+        .unwrap();
+    server
+        .call::<HangUpCall>(anna.via(&anna_socket), &(), &call_ref(&chatid))
+        .await
+        .unwrap();
+    for socket in [&mut bela_phone, &mut bela_desk] {
+        let events = socket.drain().await;
+        assert!(
+            matches!(events.as_slice(), [ServerEvent::IncomingCall(_), end] if *end == ended(&chatid, CallEndReason::Cancelled)),
+            "{events:?}"
+        );
+    }
+    assert_eq!(anna_socket.drain().await, vec![]);
+    server
+        .refused::<DeclineCall>(
+            bela.auth(),
+            &(),
+            &decline(&chatid, false),
+            ErrorCode::NotFound,
+        )
+        .await;
 }

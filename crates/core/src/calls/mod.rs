@@ -48,29 +48,45 @@
 //! - The LiveKit transport: the `livekit` crate does not build on our machines (its
 //!   `webrtc-sys` downloads a prebuilt libwebrtc) and no LiveKit server is installable to
 //!   test against.
-//! - The call state machine (ringing, answer, decline, busy, hang-up), the server relay of
-//!   [`SignalMessage`]s and the contract for it, and the window's call view.
+//! - The window's call view (the app's).
+//!
+//! # The call around the media
+//!
+//! - [`crate::call_state`] (beside the events, below both): where a call stands ([`CallPhase`], [`CallEndReason`]), as
+//!   `CoreEvent::Call` reports it.
+//! - `manager`: the state machine, one call at a time per client: ringing through the
+//!   server, answer, decline, busy, hang-up; it starts [`CallMedia`] over a [`PeerTransport`].
+//! - [`signaling`]: [`ServerSignaling`], the [`Signaling`] relayed by the server
+//!   (`docs/call-signaling.md`).
+//! - [`call_devices`]: where a call's media comes from and goes ([`CallDevices`]).
 
 pub mod audio;
+pub mod call_devices;
 pub mod camera;
 pub mod devices;
 pub mod engine;
 pub mod error;
 pub mod frame;
+pub(crate) mod manager;
 pub mod opus_codec;
 pub mod peer;
+pub mod signaling;
 pub mod transport;
 pub mod video;
 pub mod vp8;
 
+pub use crate::call_state::{CallEndReason, CallPhase, CallUpdate};
 pub use audio::{AudioProcessor, AudioSwitches, EchoCanceller, ToneSource};
+pub use call_devices::{AudioInput, CallDevices, DeviceChoice, KeepAlive, SystemDevices};
 pub use camera::CameraSource;
 pub use devices::{AudioDevice, Microphone, Speaker};
 pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo};
 pub use error::MediaError;
 pub use frame::{AudioFrame, VideoFrame, FRAME_SAMPLES, SAMPLE_RATE};
+pub use manager::{CallError, CallSettings};
 pub use opus_codec::{OpusDecoder, OpusEncoder};
 pub use peer::{PeerRole, PeerSettings, PeerTransport};
+pub use signaling::ServerSignaling;
 pub use transport::{
     ChannelSignaling, EncodedAudio, EncodedVideo, MediaTransport, SignalMessage, Signaling,
     TransportEvent, TransportStats,

@@ -1,12 +1,19 @@
 //! Calls (rows 30 and 31), with the push tokens of rows 17 and 18 they ring: call access hands
 //! out STUN, TURN credentials in coturn's scheme and a LiveKit token for the chat's room; an
-//! invitation rings the partner live and on each registered device.
+//! invitation rings the partner live and on each registered device. Then the call-signaling
+//! extension (rows 98 to 101): answer, relayed SDP, hang-up, a busy decline.
 
 use base64::Engine;
 use chatenium_api::schemas::account::{RegisterApnsTokenReq, RegisterFcmTokenReq};
-use chatenium_api::schemas::call::{CallAccessQuery, IceServer, InvitePartnerReq};
+use chatenium_api::schemas::call::{
+    CallAccessQuery, CallRef, CallSignal, CallSignalReq, DeclineCallReq, IceServer,
+    InvitePartnerReq,
+};
 use chatenium_api::ws::{Frame, ServerEvent};
-use chatenium_api::{ErrorCode, GetCallAccess, InvitePartner, RegisterApnsToken, RegisterFcmToken};
+use chatenium_api::{
+    AnswerCall, DeclineCall, ErrorCode, GetCallAccess, HangUpCall, InvitePartner,
+    RegisterApnsToken, RegisterFcmToken, SendCallSignal,
+};
 use hmac::{Hmac, Mac};
 
 use crate::common::coverage::{Observer, World};
@@ -152,8 +159,50 @@ pub async fn flow(world: &World) {
     rec.refused::<InvitePartner>(
         &cili.session,
         &(),
-        &InvitePartnerReq { chatid },
+        &InvitePartnerReq {
+            chatid: chatid.clone(),
+        },
         ErrorCode::NotChatPartner,
     )
     .await;
+
+    // Rows 98 to 101, the call-signaling extension: Bela answers (with his ICE servers), the
+    // offer and the answer are relayed, Bela hangs up; a new ring is declined busy.
+    let call = CallRef {
+        chatid: chatid.clone(),
+    };
+    let rtc = rec.ok::<AnswerCall>(&bela.session, &(), &call).await;
+    assert_ice_for(&rtc.ice_servers, bela.id());
+    let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n".to_owned();
+    for (session, signal) in [
+        (&anna.session, CallSignal::Offer { sdp: sdp.clone() }),
+        (&bela.session, CallSignal::Answer { sdp }),
+    ] {
+        let body = CallSignalReq {
+            chatid: chatid.clone(),
+            signal,
+        };
+        rec.ok::<SendCallSignal>(session, &(), &body).await;
+    }
+    rec.refused::<SendCallSignal>(
+        &cili.session,
+        &(),
+        &CallSignalReq {
+            chatid: chatid.clone(),
+            signal: CallSignal::Offer { sdp: "v=0".into() },
+        },
+        ErrorCode::NotFound,
+    )
+    .await;
+    rec.ok::<HangUpCall>(&bela.session, &(), &call).await;
+    rec.ok::<InvitePartner>(
+        &anna.session,
+        &(),
+        &InvitePartnerReq {
+            chatid: chatid.clone(),
+        },
+    )
+    .await;
+    let busy = DeclineCallReq { chatid, busy: true };
+    rec.ok::<DeclineCall>(&bela.session, &(), &busy).await;
 }
