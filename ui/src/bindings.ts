@@ -342,6 +342,10 @@ export type ErrorCode_Deserialize =
 "uploadTooLarge" | 
 /** The signed URL is wrong or has expired. */
 "invalidSignature" | 
+/** The file is not a JPEG, PNG, WebP or GIF image the server can read. */
+"invalidImage" | 
+/** The image has more pixels, or a longer side, than the server accepts. */
+"imageTooLarge" | 
 /** The caller is banned from this cascade. */
 "banned" | 
 /** The caller is a member already. */
@@ -439,6 +443,10 @@ export type ErrorCode_Serialize =
 "uploadTooLarge" | 
 /** The signed URL is wrong or has expired. */
 "invalidSignature" | 
+/** The file is not a JPEG, PNG, WebP or GIF image the server can read. */
+"invalidImage" | 
+/** The image has more pixels, or a longer side, than the server accepts. */
+"imageTooLarge" | 
 /** The caller is banned from this cascade. */
 "banned" | 
 /** The caller is a member already. */

@@ -94,6 +94,8 @@ error_codes! {
     UploadIncomplete = "uploadIncomplete", 409, "The upload's bytes have not all arrived.";
     UploadTooLarge = "uploadTooLarge", 413, "The file is larger than the server accepts.";
     InvalidSignature = "invalidSignature", 403, "The signed URL is wrong or has expired.";
+    InvalidImage = "invalidImage", 400, "The file is not a JPEG, PNG, WebP or GIF image the server can read.";
+    ImageTooLarge = "imageTooLarge", 413, "The image has more pixels, or a longer side, than the server accepts.";
     // Cascades, threads, pictures
     Banned = "banned", 403, "The caller is banned from this cascade.";
     AlreadyMember = "alreadyMember", 409, "The caller is a member already.";

@@ -40,6 +40,18 @@
 //!   readings in its preamble). An upload belongs to its uploader; its `fileID` is then usable
 //!   in a DM, a thread message, a profile, cascade or gallery picture. Row 28 is the signed
 //!   storage URL itself (`/v3/storage/object`), also the download URL of any file.
+//! - **Pictures** (rows 83 to 89): the server reads every gallery upload as it becomes a
+//!   picture (row 84). A file that is not a JPEG, PNG, WebP or GIF is `invalidImage`, one with
+//!   more pixels or a longer side than the server's limits is `imageTooLarge` (checked from the
+//!   header, before decoding); either way no picture is made. The server then measures `width`
+//!   and `height` (as shown: the EXIF orientation applied), computes a blurhash `placeholder`
+//!   once, and makes `thumbnails` in a few widths (320 and 1280 by default, never wider than
+//!   the picture; of an animation, its first frame), re-encoded without metadata (JPEG, or PNG
+//!   where transparent); `hasThumbnail` says they exist. A thumbnail is
+//!   downloaded from the storage URL with a signed `thumbnail=<width>` parameter. The original
+//!   is served as uploaded but for its metadata: EXIF (location included), XMP, IPTC and text
+//!   chunks are removed losslessly when the picture is made, only the orientation tag is kept
+//!   so that it still shows upright, and it is served with the MIME type its bytes have.
 //! - **Contacts**: a contact is a direct chat; `chatid` names it. Adding one sends a request
 //!   that the partner accepts by replying (`accepted` turns true).
 //! - **Cascades** carry their members and, for owners and admins, their invite; an invite is

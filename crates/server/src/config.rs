@@ -32,6 +32,43 @@ pub struct Config {
     pub delivery: Delivery,
     /// Calls and peer-to-peer file transfers: ICE servers, LiveKit, ring and transfer timeouts.
     pub calls: CallSettings,
+    /// Gallery pictures: what the server decodes, and the thumbnails it makes.
+    pub images: ImageSettings,
+}
+
+/// Limits on gallery pictures, checked before any pixel is decoded (the size when the upload
+/// is registered and again before reading it, the dimensions from the image's header), and the
+/// thumbnails made.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageSettings {
+    /// The largest picture file (also capped by `maxUploadBytes`).
+    pub max_bytes: u64,
+    /// The most pixels (width times height) an image may have: 100 megapixels by default,
+    /// above the largest phone photos' 50.
+    pub max_pixels: u64,
+    /// The longest side, in pixels.
+    pub max_side: u32,
+    /// The most memory the decoder of one image may allocate.
+    pub max_decode_bytes: u64,
+    /// How many images are decoded at once; more uploads wait their turn.
+    pub workers: usize,
+    /// The widths thumbnails are made in (none wider than the picture).
+    pub thumbnail_widths: Vec<u32>,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        ImageSettings {
+            max_bytes: 20 * 1024 * 1024,
+            max_pixels: 100_000_000,
+            max_side: 20_000,
+            // Four bytes for each of the most pixels: 8-bit RGBA.
+            max_decode_bytes: 400 * 1024 * 1024,
+            workers: 2,
+            thumbnail_widths: vec![320, 1280],
+        }
+    }
 }
 
 /// Attempts allowed per key (client address and identity) in a window.
@@ -142,6 +179,7 @@ impl Default for Config {
             oauth: OAuthConfig::default(),
             delivery: Delivery::default(),
             calls: CallSettings::default(),
+            images: ImageSettings::default(),
         }
     }
 }

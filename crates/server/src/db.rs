@@ -38,6 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "007_transfers_calls",
         include_str!("../migrations/007_transfers_calls.sql"),
     ),
+    (
+        "008_picture_images",
+        include_str!("../migrations/008_picture_images.sql"),
+    ),
 ];
 
 #[derive(Clone)]

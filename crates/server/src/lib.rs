@@ -116,6 +116,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         clock: clock::Clock::resuming_after(resume_clock_after),
         base_url: base_url.clone(),
         http,
+        imaging: gallery::images::Imaging::new(config.images.clone()),
         config,
     });
     let recovered = state

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::gallery::images::Imaging;
 use crate::hub::Hub;
 use crate::mailer::{LocalOutbox, MessageSender};
 use crate::push::PushSeam;
@@ -33,6 +34,8 @@ pub struct Shared {
     pub base_url: String,
     /// HTTP client for fetching OAuth providers' keys.
     pub http: reqwest::Client,
+    /// Decoding gallery pictures, a few at a time.
+    pub imaging: Imaging,
 }
 
 impl AppState {

@@ -28,14 +28,19 @@ pub enum Access<'a> {
         part: u32,
     },
     Download,
+    /// GET the thumbnail of this width.
+    Thumbnail {
+        width: u32,
+    },
 }
 
 impl Storage {
-    /// `root` holds `files/` and `parts/`; `key` signs URLs; `base_url` is where clients
-    /// reach this server.
+    /// `root` holds `files/`, `parts/` and `thumbnails/`; `key` signs URLs; `base_url` is
+    /// where clients reach this server.
     pub fn open(root: PathBuf, key: Vec<u8>, base_url: String) -> std::io::Result<Storage> {
         std::fs::create_dir_all(root.join("files"))?;
         std::fs::create_dir_all(root.join("parts"))?;
+        std::fs::create_dir_all(root.join("thumbnails"))?;
         Ok(Storage {
             root,
             key,
@@ -48,12 +53,26 @@ impl Storage {
             Access::UploadPart { upload_id, part } => (Some(upload_id), Some(part)),
             _ => (None, None),
         };
+        let thumbnail = match access {
+            Access::Thumbnail { width } => Some(width),
+            _ => None,
+        };
         let query = SignedUrlQuery {
             file_id: file_id.to_owned(),
             upload_id: upload_id.map(str::to_owned),
             part,
+            thumbnail,
             expires,
-            sig: self.signature(method_of(access), file_id, upload_id, part, expires),
+            sig: self.signature(
+                method_of(access),
+                &Signed {
+                    file_id,
+                    upload_id,
+                    part,
+                    thumbnail,
+                    expires,
+                },
+            ),
         };
         let query = serde_urlencoded::to_string(&query).unwrap_or_default();
         format!("{}{STORAGE_OBJECT_PATH}?{query}", self.base_url)
@@ -72,10 +91,13 @@ impl Storage {
         mac.update(
             signed_text(
                 method,
-                &query.file_id,
-                query.upload_id.as_deref(),
-                query.part,
-                query.expires,
+                &Signed {
+                    file_id: &query.file_id,
+                    upload_id: query.upload_id.as_deref(),
+                    part: query.part,
+                    thumbnail: query.thumbnail,
+                    expires: query.expires,
+                },
             )
             .as_bytes(),
         );
@@ -86,7 +108,10 @@ impl Storage {
             return Err(ErrorCode::InvalidSignature.into());
         }
         Ok(match (method, query.upload_id.as_deref(), query.part) {
-            (Method::Get, _, _) => Access::Download,
+            (Method::Get, _, _) => match query.thumbnail {
+                Some(width) => Access::Thumbnail { width },
+                None => Access::Download,
+            },
             (_, Some(upload_id), Some(part)) => Access::UploadPart { upload_id, part },
             _ => Access::Upload,
         })
@@ -103,6 +128,13 @@ impl Storage {
             .join(format!("{}.{part}", sanitized(file_id)))
     }
 
+    /// Where a file's thumbnail of `width` lives.
+    pub fn thumbnail_path(&self, file_id: &str, width: u32) -> PathBuf {
+        self.root
+            .join("thumbnails")
+            .join(format!("{}.{width}", sanitized(file_id)))
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -112,40 +144,44 @@ impl Storage {
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
     }
 
-    fn signature(
-        &self,
-        method: Method,
-        file_id: &str,
-        upload_id: Option<&str>,
-        part: Option<u32>,
-        expires: i64,
-    ) -> String {
+    fn signature(&self, method: Method, signed: &Signed<'_>) -> String {
         let mut mac = self.mac();
-        mac.update(signed_text(method, file_id, upload_id, part, expires).as_bytes());
+        mac.update(signed_text(method, signed).as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
 }
 
 fn method_of(access: Access<'_>) -> Method {
     match access {
-        Access::Download => Method::Get,
+        Access::Download | Access::Thumbnail { .. } => Method::Get,
         _ => Method::Put,
     }
 }
 
-fn signed_text(
-    method: Method,
-    file_id: &str,
-    upload_id: Option<&str>,
+/// What a signature covers.
+struct Signed<'a> {
+    file_id: &'a str,
+    upload_id: Option<&'a str>,
     part: Option<u32>,
+    thumbnail: Option<u32>,
     expires: i64,
-) -> String {
-    format!(
-        "{}\n{file_id}\n{}\n{}\n{expires}",
+}
+
+fn signed_text(method: Method, signed: &Signed<'_>) -> String {
+    let number = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+    let text = format!(
+        "{}\n{}\n{}\n{}\n{}",
         method.as_str(),
-        upload_id.unwrap_or(""),
-        part.map(|p| p.to_string()).unwrap_or_default()
-    )
+        signed.file_id,
+        signed.upload_id.unwrap_or(""),
+        number(signed.part),
+        signed.expires
+    );
+    // URLs without a thumbnail keep the text (and so the signature) they always had.
+    match signed.thumbnail {
+        Some(width) => format!("{text}\nthumbnail {width}"),
+        None => text,
+    }
 }
 
 /// Keeps only the characters server-made ids have, so no id can name another path.
@@ -219,6 +255,30 @@ mod tests {
         for query in tampered {
             assert!(storage.verify(Method::Put, &query, 0).is_err(), "{query:?}");
         }
+    }
+
+    #[test]
+    fn a_thumbnail_url_is_for_that_width_only() {
+        let (_dir, storage) = storage();
+        let url = storage.url("abc", Access::Thumbnail { width: 320 }, 100);
+        let query = query_of(&url);
+        assert_eq!(
+            storage.verify(Method::Get, &query, 0).unwrap(),
+            Access::Thumbnail { width: 320 }
+        );
+        for thumbnail in [Some(1280), None] {
+            let other = SignedUrlQuery {
+                thumbnail,
+                ..query.clone()
+            };
+            assert!(storage.verify(Method::Get, &other, 0).is_err(), "{other:?}");
+        }
+        let download = query_of(&storage.url("abc", Access::Download, 100));
+        let widened = SignedUrlQuery {
+            thumbnail: Some(320),
+            ..download
+        };
+        assert!(storage.verify(Method::Get, &widened, 0).is_err());
     }
 
     #[test]

@@ -541,7 +541,7 @@ impl Drop for TempPath {
     }
 }
 
-/// The bytes a user's uploads occupy on disk: complete files and multipart parts.
+/// The bytes a user's uploads occupy on disk: complete files, multipart parts and thumbnails.
 pub struct StoredBytes {
     paths: Vec<PathBuf>,
 }
@@ -564,6 +564,14 @@ pub fn owned_bytes(
         })?
         .collect::<Result<_, _>>()?;
     let mut paths = Vec::new();
+    let mut thumbnails = connection.prepare(
+        "SELECT t.file_id, t.width FROM file_thumbnails t JOIN files f ON f.id = t.file_id \
+         WHERE f.owner = ?1",
+    )?;
+    for thumbnail in thumbnails.query_map([owner], |row| Ok((row.get(0)?, row.get(1)?)))? {
+        let (file_id, width): (String, u32) = thumbnail?;
+        paths.push(storage.thumbnail_path(&file_id, width));
+    }
     for (file_id, size, part_size) in rows {
         paths.push(storage.file_path(&file_id));
         if let Some(part_size) = part_size {

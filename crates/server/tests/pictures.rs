@@ -174,7 +174,13 @@ async fn uploaded_pictures_download_intact_in_the_creators_gallery() {
         sunrise.description.as_deref(),
         Some("Over the lake\nat six")
     );
-    assert_eq!((sunrise.width, sunrise.height), (Some(800), Some(600)));
+    // The size is measured, not the client's claim (800x600): the noise PNG is 64 wide.
+    let measured = image::load_from_memory(&first).unwrap();
+    assert_eq!(
+        (sunrise.width, sunrise.height),
+        (Some(measured.width()), Some(measured.height()))
+    );
+    assert!(sunrise.has_thumbnail);
     assert_eq!(
         (sunrise.likes, sunrise.liked, sunrise.comment_count),
         (0, false, 0)

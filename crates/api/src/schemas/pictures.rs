@@ -32,12 +32,23 @@ contract_types! {
         pub title: Option<String>,
         #[serde(default)]
         pub description: Option<String>,
-        /// Signed download URL.
+        /// Signed download URL of the original, served without its EXIF location.
         pub path: String,
+        /// The picture's size in pixels as shown (its EXIF orientation applied), measured by
+        /// the server.
         #[serde(default)]
         pub width: Option<u32>,
         #[serde(default)]
         pub height: Option<u32>,
+        /// A blurhash of the picture, to show while its thumbnail loads.
+        #[serde(default)]
+        pub placeholder: Option<String>,
+        /// Thumbnails were made: `thumbnails` lists them.
+        #[serde(default)]
+        pub has_thumbnail: bool,
+        /// Smaller copies, the narrowest first.
+        #[serde(default)]
+        pub thumbnails: Vec<Thumbnail>,
         pub likes: u32,
         /// The caller likes it.
         pub liked: bool,
@@ -85,11 +96,31 @@ contract_types! {
         pub like: bool,
     }
 
+    /// A smaller copy of a picture: re-encoded, its EXIF orientation applied, no metadata.
+    /// Never wider than the original.
+    pub struct Thumbnail {
+        pub width: u32,
+        pub height: u32,
+        /// Signed download URL.
+        pub path: String,
+    }
+
     /// A picture in discovery.
     pub struct Preview {
         pub picture_id: String,
         pub author: PublicUserData,
         pub path: String,
+        /// As in [`Picture`].
+        #[serde(default)]
+        pub width: Option<u32>,
+        #[serde(default)]
+        pub height: Option<u32>,
+        #[serde(default)]
+        pub placeholder: Option<String>,
+        #[serde(default)]
+        pub has_thumbnail: bool,
+        #[serde(default)]
+        pub thumbnails: Vec<Thumbnail>,
         pub likes: u32,
         pub uploaded_at: Timestamp,
     }

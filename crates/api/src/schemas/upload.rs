@@ -88,6 +88,10 @@ contract_types! {
         pub upload_id: Option<String>,
         #[serde(default)]
         pub part: Option<u32>,
+        /// Downloads: the thumbnail of this width instead of the file (a
+        /// [`Thumbnail`](crate::schemas::pictures::Thumbnail)'s URL).
+        #[serde(default)]
+        pub thumbnail: Option<u32>,
         /// Unix seconds.
         #[cfg_attr(feature = "specta", specta(type = f64))]
         pub expires: i64,

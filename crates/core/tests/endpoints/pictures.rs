@@ -13,10 +13,27 @@ use chatenium_api::{
 
 use crate::common::coverage::{User, World};
 
+/// A PNG of noise that differs with `seed`, of about `length` bytes: the server reads every
+/// picture as an image, so the bytes must be one.
 fn image(seed: u8, length: usize) -> Vec<u8> {
-    (0..length)
-        .map(|i| (i as u32).wrapping_mul(u32::from(seed) + 3) as u8 ^ seed)
-        .collect()
+    const WIDTH: u32 = 32;
+    let height = (length as u32 / 3).div_ceil(WIDTH).max(1);
+    let mut state = u32::from(seed).wrapping_mul(2_654_435_761).max(1);
+    let pixels = image::RgbImage::from_fn(WIDTH, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [r, g, b, _] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut bytes = Vec::new();
+    pixels
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("a PNG is encoded");
+    bytes
 }
 
 async fn pictures_in(
@@ -51,9 +68,9 @@ pub async fn flow(world: &World) {
         .iter()
         .enumerate()
         .map(|(i, bytes)| FileMetadata {
-            name: format!("photo-{i}.jpg"),
+            name: format!("photo-{i}.png"),
             size: bytes.len() as u64,
-            mime: "image/jpeg".into(),
+            mime: "image/png".into(),
             width: Some(800),
             height: Some(600),
         })

@@ -1,6 +1,7 @@
 //! Picture galleries (rows 80 to 97): creators and their followers, pictures and their likes,
-//! comments, albums and discovery. The SQL lives here, one module per kind of object; the
-//! handlers in `routes/pictures.rs` only bind it to the contract.
+//! comments, albums and discovery. The SQL lives here, one module per kind of object, and the
+//! image work (checks, thumbnails, metadata) in [`images`]; the handlers in
+//! `routes/pictures.rs` only bind it to the contract.
 //!
 //! Who may do what: a gallery is public to every signed-in user, who may read any creator's
 //! pictures, albums and comments, like pictures and comment on them. Only a picture's or an
@@ -11,6 +12,7 @@
 pub mod albums;
 pub mod comments;
 pub mod creators;
+pub mod images;
 pub mod pictures;
 
 use chatenium_api::schemas::common::PublicUserData;
@@ -44,6 +46,15 @@ impl<'a> Viewer<'a> {
         self.state
             .storage
             .url(file_id, Access::Download, unix_now() + self.url_ttl())
+    }
+
+    /// A download URL of one of a stored file's thumbnails.
+    fn thumbnail_url(&self, file_id: &str, width: u32) -> String {
+        self.state.storage.url(
+            file_id,
+            Access::Thumbnail { width },
+            unix_now() + self.url_ttl(),
+        )
     }
 
     /// A user read with [`USER_COLUMNS`] starting at column `at`.

@@ -4,7 +4,8 @@
 //!
 //! Uploading pictures is the upload flow with gallery rules: row 85 registers up to 20 images
 //! and answers a signed PUT URL each; the client PUTs the bytes there and then calls row 84,
-//! which completes the uploads and makes them pictures.
+//! which completes the uploads, reads them as images (thumbnails, placeholder, metadata
+//! removed) and makes them pictures.
 
 use axum::Router;
 use chatenium_api::schemas::common::GenericSuccessBody;
@@ -101,7 +102,8 @@ async fn get_pictures(ctx: Ctx, query: PicturesQuery, _: ()) -> ApiResult<Vec<Pi
 }
 
 async fn upload_pictures(ctx: Ctx, _: (), body: UploadPicturesReq) -> ApiResult<Vec<Picture>> {
-    as_caller(ctx, move |c, viewer| pictures::upload(c, viewer, &body)).await
+    let userid = ctx.caller()?.userid.clone();
+    pictures::upload(&ctx.state, &userid, body).await
 }
 
 async fn register_uploads(
@@ -110,7 +112,8 @@ async fn register_uploads(
     body: S3PresignedFileReq,
 ) -> ApiResult<Vec<S3PresignedFileResponse>> {
     as_caller(ctx, move |c, viewer| {
-        uploads::register_single(viewer.state, c, viewer.userid, &body.files, pictures::RULES)
+        let rules = pictures::rules(&viewer.state.config.images);
+        uploads::register_single(viewer.state, c, viewer.userid, &body.files, rules)
     })
     .await
 }

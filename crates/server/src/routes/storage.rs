@@ -1,5 +1,5 @@
 //! Row 28 and its download twin: the signed storage URL. PUT streams the body to disk (never
-//! more than the upload registered), GET streams a file back. The signature is the permission:
+//! more than the upload registered), GET streams a file (or one of its thumbnails) back. The signature is the permission:
 //! the server hands a URL only to those allowed to read or write that file.
 
 use axum::body::Body;
@@ -18,6 +18,7 @@ use tokio::io::AsyncWriteExt;
 use crate::clock::unix_now;
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::state::AppState;
+use crate::storage::Access;
 use crate::uploads::{self, TempPath};
 
 pub fn mount(router: Router<AppState>) -> Router<AppState> {
@@ -109,21 +110,31 @@ async fn write_limited(path: &std::path::Path, body: Body, limit: u64) -> ApiRes
 async fn download(State(state): State<AppState>, query: SignedQuery) -> Response {
     let served: ApiResult<Response> = async {
         let query = signed(query)?;
-        state.storage.verify(Method::Get, &query, unix_now())?;
+        let thumbnail = match state.storage.verify(Method::Get, &query, unix_now())? {
+            Access::Thumbnail { width } => Some(width),
+            _ => None,
+        };
         let file_id = query.file_id.clone();
         let (name, mime): (String, String) = state
             .db
             .call(move |c| {
+                // A thumbnail has its own type (a PNG picture may have JPEG thumbnails).
                 Ok(c.query_row(
-                    "SELECT name, mime FROM files WHERE id = ?1 AND state = 'complete'",
-                    [&file_id],
+                    "SELECT f.name, COALESCE(t.mime, f.mime) FROM files f \
+                     LEFT JOIN file_thumbnails t ON t.file_id = f.id AND t.width = ?2 \
+                     WHERE f.id = ?1 AND f.state = 'complete' AND (?2 IS NULL OR t.width IS NOT NULL)",
+                    rusqlite::params![file_id, thumbnail],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?)
             })
             .await?
             .ok_or(ErrorCode::NotFound)?;
-        let file = tokio::fs::File::open(state.storage.file_path(&query.file_id))
+        let path = match thumbnail {
+            Some(width) => state.storage.thumbnail_path(&query.file_id, width),
+            None => state.storage.file_path(&query.file_id),
+        };
+        let file = tokio::fs::File::open(path)
             .await
             .map_err(|_| ErrorCode::NotFound)?;
         let length = file.metadata().await?.len();

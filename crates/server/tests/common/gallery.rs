@@ -5,13 +5,30 @@ use chatenium_api::schemas::pictures::{NewPicture, Picture, UploadPicturesReq};
 use chatenium_api::schemas::upload::{FileMetadata, S3PresignedFileReq};
 use chatenium_api::{RegisterPictureUploads, UploadPictures};
 
-use super::{TestServer, User};
+use super::{Failure, TestServer, User};
 
-/// Image bytes that differ with `seed`, so that each picture's download can be told apart.
+/// A PNG of noise that differs with `seed`, so that each picture's download can be told
+/// apart, of about `length` bytes (noise does not compress).
 pub fn image_bytes(seed: u8, length: usize) -> Vec<u8> {
-    (0..length)
-        .map(|i| (i as u32).wrapping_mul(u32::from(seed) + 7) as u8 ^ seed)
-        .collect()
+    const WIDTH: u32 = 64;
+    let height = (length as u32 / 3).div_ceil(WIDTH).max(1);
+    let mut state = u32::from(seed).wrapping_mul(2_654_435_761).max(1);
+    let pixels = image::RgbImage::from_fn(WIDTH, height, |_, _| {
+        // xorshift: cheap noise, the same for the same seed.
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [r, g, b, _] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut bytes = Vec::new();
+    pixels
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("a PNG is encoded");
+    bytes
 }
 
 /// What a client says about a PNG of `size` bytes.
@@ -55,6 +72,38 @@ impl TestServer {
             file_ids.push(upload.file_id);
         }
         file_ids
+    }
+
+    /// The whole flow for one file named `name` of claimed type `mime`, whatever its bytes:
+    /// register, PUT, and ask for a picture of it (row 84), which may be refused.
+    pub async fn try_picture(
+        &self,
+        owner: &User,
+        name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Picture, Failure> {
+        let file = FileMetadata {
+            mime: mime.to_owned(),
+            ..png(name, bytes.len() as u64)
+        };
+        let upload = self
+            .call::<RegisterPictureUploads>(
+                owner.auth(),
+                &(),
+                &S3PresignedFileReq { files: vec![file] },
+            )
+            .await?
+            .remove(0);
+        self.put_bytes(&upload.upload_url, bytes).await?;
+        let request = UploadPicturesReq {
+            album_id: None,
+            pictures: vec![new_picture(&upload.file_id)],
+        };
+        Ok(self
+            .call::<UploadPictures>(owner.auth(), &(), &request)
+            .await?
+            .remove(0))
     }
 
     /// The whole flow for one picture: register, PUT `bytes`, upload (row 84) into `album_id`.
