@@ -123,6 +123,11 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         | CoreEvent::ThreadMessage { .. }
         | CoreEvent::ThreadTimeline { .. }
         | CoreEvent::Threads { .. } => Ok(()),
+        // The gallery screens are not built yet: their commands read snapshots meanwhile.
+        CoreEvent::GalleryFeed { .. }
+        | CoreEvent::GalleryComments { .. }
+        | CoreEvent::GalleryAlbums { .. }
+        | CoreEvent::GalleryCreator { .. } => Ok(()),
     };
     if let Err(error) = sent {
         tracing::warn!(%error, "an event did not reach the window");

@@ -31,6 +31,7 @@ pub mod dm_actions;
 pub mod error;
 pub mod events;
 mod feed;
+pub mod gallery;
 mod listdiff;
 pub mod oauth;
 mod outbox;
