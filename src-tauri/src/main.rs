@@ -12,6 +12,7 @@ mod dto;
 mod error;
 mod events;
 mod logs;
+mod media_protocol;
 mod notifications;
 mod server;
 mod staging;
@@ -33,6 +34,7 @@ fn main() {
             windows::show_main(app)
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .register_asynchronous_uri_scheme_protocol(media_protocol::SCHEME, media_protocol::handle)
         .invoke_handler({
             // The typed commands, and the one raw-bytes command, which has no TypeScript
             // signature for specta to generate (see commands/staging.rs).
@@ -86,6 +88,7 @@ fn main() {
                 shown: Default::default(),
                 log_dir,
             });
+            app.manage(media_protocol::open_cache(&cache_dir)?);
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
             windows::save_geometry_when_settled(app.handle());
