@@ -236,6 +236,10 @@ async fn apply(
         | ServerEvent::TransferOffer(_)
         | ServerEvent::TransferAnswer(_)
         | ServerEvent::TransferCandidate(_) => crate::transfer::on_server_event(transfers, event),
+        ServerEvent::PictureChanged(_)
+        | ServerEvent::PictureDeleted(_)
+        | ServerEvent::CommentChanged(_)
+        | ServerEvent::CommentDeleted(_) => crate::gallery::live::apply(ctx, event),
         // Cascades and threads are followed by their own module; calls too.
         other => return crate::cascade_sync::apply(ctx, other).await,
     }

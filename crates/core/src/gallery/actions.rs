@@ -14,22 +14,10 @@ use crate::context::Context;
 use crate::error::ClientError;
 use crate::events::CoreEvent;
 use crate::gallery::cache::{Media, MediaCache};
-use crate::gallery::model::FeedDiff;
+use crate::gallery::live::{
+    comment_changed, comment_deleted, emit_feed_diffs, picture_changed, picture_deleted,
+};
 use crate::gallery::{GalleryFeedKey, GalleryItem, MediaLinks};
-
-fn emit_feed_diffs(ctx: &Context, diffs: Vec<FeedDiff>) {
-    for (feed, diff) in diffs {
-        ctx.emit(CoreEvent::GalleryFeed { feed, diff });
-    }
-}
-
-/// A picture is new or changed: every open feed follows.
-fn picture_changed(ctx: &Context, picture: &Picture) -> GalleryItem {
-    ctx.gallery.learn_pictures(std::slice::from_ref(picture));
-    let item = GalleryItem::from(picture);
-    emit_feed_diffs(ctx, ctx.gallery.upsert(item.clone()));
-    item
-}
 
 /// A creator's pictures in `album_id` (`None`: in no album), newest first.
 async fn pictures_in(
@@ -151,7 +139,7 @@ impl Client {
             picture_id: picture_id.to_owned(),
         };
         self.ctx.session.call::<DeletePicture>(&(), &body).await?;
-        emit_feed_diffs(&self.ctx, self.ctx.gallery.remove(picture_id));
+        picture_deleted(&self.ctx, picture_id);
         Ok(())
     }
 
@@ -180,15 +168,6 @@ impl Client {
         }
     }
 
-    fn comment_changed(&self, comment: &Comment) {
-        if let Some(diff) = self.ctx.gallery.upsert_comment(comment.clone()) {
-            self.ctx.emit(CoreEvent::GalleryComments {
-                picture_id: comment.picture_id.clone(),
-                diff,
-            });
-        }
-    }
-
     pub async fn post_comment(
         &self,
         picture_id: &str,
@@ -199,7 +178,7 @@ impl Client {
             content: content.to_owned(),
         };
         let comment = self.ctx.session.call::<PostComment>(&(), &body).await?;
-        self.comment_changed(&comment);
+        comment_changed(&self.ctx, &comment);
         self.count_comment(picture_id, 1);
         Ok(comment)
     }
@@ -215,7 +194,7 @@ impl Client {
             content: content.to_owned(),
         };
         let comment = self.ctx.session.call::<EditComment>(&(), &body).await?;
-        self.comment_changed(&comment);
+        comment_changed(&self.ctx, &comment);
         Ok(comment)
     }
 
@@ -229,10 +208,7 @@ impl Client {
             comment_id: comment_id.to_owned(),
         };
         self.ctx.session.call::<DeleteComment>(&(), &body).await?;
-        if let Some((picture_id, diff)) = self.ctx.gallery.remove_comment(comment_id) {
-            self.ctx
-                .emit(CoreEvent::GalleryComments { picture_id, diff });
-        }
+        comment_deleted(&self.ctx, comment_id);
         self.count_comment(picture_id, -1);
         Ok(())
     }

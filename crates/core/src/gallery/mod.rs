@@ -13,6 +13,7 @@
 
 pub mod actions;
 pub mod cache;
+pub(crate) mod live;
 mod model;
 
 pub use model::{Gallery, GalleryFeedKey, GalleryItem, MediaLinks};
