@@ -103,7 +103,7 @@ impl From<&Picture> for GalleryItem {
             likes: p.likes,
             liked: Some(p.liked),
             comment_count: Some(p.comment_count),
-            uploaded_at: p.uploaded_at.clone(),
+            uploaded_at: p.uploaded_at,
         }
     }
 }
@@ -124,7 +124,7 @@ impl From<&Preview> for GalleryItem {
             likes: p.likes,
             liked: None,
             comment_count: None,
-            uploaded_at: p.uploaded_at.clone(),
+            uploaded_at: p.uploaded_at,
         }
     }
 }
