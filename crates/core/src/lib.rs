@@ -32,6 +32,8 @@ pub mod error;
 pub mod events;
 mod feed;
 pub mod gallery;
+pub mod gallery_actions;
+mod gallery_sync;
 mod listdiff;
 pub mod oauth;
 mod outbox;

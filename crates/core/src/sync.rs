@@ -239,7 +239,7 @@ async fn apply(
         ServerEvent::PictureChanged(_)
         | ServerEvent::PictureDeleted(_)
         | ServerEvent::CommentChanged(_)
-        | ServerEvent::CommentDeleted(_) => crate::gallery::live::apply(ctx, event),
+        | ServerEvent::CommentDeleted(_) => crate::gallery_sync::apply(ctx, event),
         // Cascades and threads are followed by their own module; calls too.
         other => return crate::cascade_sync::apply(ctx, other).await,
     }

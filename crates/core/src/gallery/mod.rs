@@ -4,16 +4,16 @@
 //! originals reach the window through.
 //!
 //! The server answers a feed whole (its list endpoints have no paging); the core keeps the
-//! whole list and shows it a page at a time ([`Client::load_more_gallery`]), so that a creator
+//! whole list and shows it a page at a time (`Client::load_more_gallery`), so that a creator
 //! of ten thousand pictures crosses IPC a page at a time. Every change, whether this client's
-//! own action ([`actions`]) or another's, goes through [`Gallery::upsert`] or
-//! [`Gallery::remove`], which answer the diffs of every open feed it touches.
+//! own action (`gallery_actions`) or another's (`gallery_sync`), goes through
+//! [`Gallery::upsert`] or [`Gallery::remove`], which answer the diffs of every open feed it
+//! touches.
 //!
-//! [`Client::load_more_gallery`]: crate::Client::load_more_gallery
+//! This module is the model and the cache only, and knows nothing of the client, the context
+//! or the events: those build on it (as `timeline` is to `conversations`).
 
-pub mod actions;
 pub mod cache;
-pub(crate) mod live;
 mod model;
 
-pub use model::{Gallery, GalleryFeedKey, GalleryItem, MediaLinks};
+pub use model::{FeedDiff, Gallery, GalleryFeedKey, GalleryItem, MediaLinks};

@@ -7,8 +7,7 @@ use chatenium_api::ws::ServerEvent;
 
 use crate::context::Context;
 use crate::events::CoreEvent;
-use crate::gallery::model::FeedDiff;
-use crate::gallery::GalleryItem;
+use crate::gallery::{FeedDiff, GalleryItem};
 
 pub(crate) fn emit_feed_diffs(ctx: &Context, diffs: Vec<FeedDiff>) {
     for (feed, diff) in diffs {

@@ -14,10 +14,10 @@ use crate::context::Context;
 use crate::error::ClientError;
 use crate::events::CoreEvent;
 use crate::gallery::cache::{Media, MediaCache};
-use crate::gallery::live::{
+use crate::gallery::{GalleryFeedKey, GalleryItem, MediaLinks};
+use crate::gallery_sync::{
     comment_changed, comment_deleted, emit_feed_diffs, picture_changed, picture_deleted,
 };
-use crate::gallery::{GalleryFeedKey, GalleryItem, MediaLinks};
 
 /// A creator's pictures in `album_id` (`None`: in no album), newest first.
 async fn pictures_in(
