@@ -203,6 +203,11 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         CoreEvent::ThreadMessage { .. } => Ok(()),
         // The call view is not built yet (issue 13): the core keeps the call's state.
         CoreEvent::Call { .. } => Ok(()),
+        // The gallery screens are not built yet: the core keeps the feeds it was asked for.
+        CoreEvent::GalleryFeed { .. }
+        | CoreEvent::GalleryComments { .. }
+        | CoreEvent::GalleryAlbums { .. }
+        | CoreEvent::GalleryCreator { .. } => Ok(()),
     };
     if let Err(error) = sent {
         tracing::warn!(%error, "an event did not reach the window");

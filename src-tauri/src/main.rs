@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod invites;
 mod logs;
+mod media_protocol;
 mod notifications;
 mod server;
 mod staging;
@@ -40,6 +41,7 @@ fn main() {
         // Registers `chatenium://` for the desktop entry (see tauri.conf.json).
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .register_asynchronous_uri_scheme_protocol(media_protocol::SCHEME, media_protocol::handle)
         .invoke_handler({
             // The typed commands, and the one raw-bytes command, which has no TypeScript
             // signature for specta to generate (see commands/staging.rs).
@@ -98,6 +100,7 @@ fn main() {
                 )),
                 log_dir,
             });
+            app.manage(media_protocol::open_cache(&cache_dir)?);
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
             windows::save_geometry_when_settled(app.handle());

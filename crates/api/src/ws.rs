@@ -206,6 +206,16 @@ pub enum ServerEvent {
     CallAnswered(ChatRef),
     /// Extension (docs/call-signaling.md): the other party's offer, answer or ICE candidate.
     CallSignal(CallSignalEvent),
+    /// A picture of the receiver's gallery changed (liked, commented on, edited), as its owner
+    /// sees it.
+    PictureChanged(crate::schemas::pictures::Picture),
+    /// The receiver deleted one of their pictures on another device.
+    PictureDeleted(crate::schemas::pictures::PictureIdReq),
+    /// A comment under one of the receiver's pictures, or of the receiver's own, was posted
+    /// or edited.
+    CommentChanged(crate::schemas::pictures::Comment),
+    /// Such a comment was deleted (its picture's new count follows as `pictureChanged`).
+    CommentDeleted(crate::schemas::pictures::CommentIdReq),
 }
 
 /// What a client tells a server over the socket.

@@ -35,6 +35,8 @@ pub(crate) struct Context {
     subscribe_requests: AtomicU64,
     pub subscribed: watch::Sender<u64>,
     pub stop: watch::Sender<bool>,
+    /// Open gallery feeds, comment threads and album lists.
+    pub gallery: crate::gallery::Gallery,
 }
 
 impl Context {
@@ -50,6 +52,7 @@ impl Context {
             subscribe_requests: AtomicU64::new(0),
             subscribed: watch::channel(0).0,
             stop: watch::channel(false).0,
+            gallery: Default::default(),
         }
     }
 

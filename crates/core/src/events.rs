@@ -67,4 +67,23 @@ pub enum CoreEvent {
     Call {
         call: crate::call_state::CallUpdate,
     },
+    /// An open gallery feed changed (see [`crate::gallery`]).
+    GalleryFeed {
+        feed: crate::gallery::GalleryFeedKey,
+        diff: ListDiff<crate::gallery::GalleryItem>,
+    },
+    /// An open comment thread of a picture changed.
+    GalleryComments {
+        picture_id: String,
+        diff: ListDiff<chatenium_api::schemas::pictures::Comment>,
+    },
+    /// An open album list of a creator changed.
+    GalleryAlbums {
+        userid: String,
+        diff: ListDiff<chatenium_api::schemas::pictures::Album>,
+    },
+    /// A creator's details changed (followed or unfollowed by the user).
+    GalleryCreator {
+        creator: chatenium_api::schemas::pictures::Creator,
+    },
 }

@@ -244,6 +244,10 @@ async fn apply(
         | ServerEvent::CallAnswered(_)
         | ServerEvent::CallEnded(_)
         | ServerEvent::CallSignal(_) => calls.on_server_event(event),
+        ServerEvent::PictureChanged(_)
+        | ServerEvent::PictureDeleted(_)
+        | ServerEvent::CommentChanged(_)
+        | ServerEvent::CommentDeleted(_) => crate::gallery_sync::apply(ctx, event),
         // Cascades and threads are followed by their own module; calls too.
         other => return crate::cascade_sync::apply(ctx, other).await,
     }

@@ -18,9 +18,13 @@ use chatenium_api::{
 };
 use rusqlite::Connection;
 
+use chatenium_api::ws::ServerEvent;
+use rusqlite::OptionalExtension;
+
 use crate::error::ApiResult;
 use crate::gallery::{albums, comments, creators, pictures, Viewer};
 use crate::http::{add, Ctx};
+use crate::hub::Audience;
 use crate::state::AppState;
 use crate::uploads;
 
@@ -50,7 +54,7 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
 }
 
 /// Runs `work` on the database as the signed-in caller.
-async fn as_caller<T, F>(ctx: Ctx, work: F) -> ApiResult<T>
+async fn as_caller<T, F>(ctx: &Ctx, work: F) -> ApiResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut Connection, &Viewer<'_>) -> ApiResult<T> + Send + 'static,
@@ -68,7 +72,7 @@ fn ok(response: &str) -> GenericSuccessBody {
 }
 
 async fn follow_creator(ctx: Ctx, _: (), body: UnOrFollowCreatorReq) -> ApiResult<Creator> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         creators::set_following(c, viewer.userid, &body.userid, body.follow)?;
         creators::details(c, viewer, &body.userid)
     })
@@ -76,7 +80,7 @@ async fn follow_creator(ctx: Ctx, _: (), body: UnOrFollowCreatorReq) -> ApiResul
 }
 
 async fn creator_details(ctx: Ctx, query: CreatorQuery, _: ()) -> ApiResult<Creator> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         creators::details(c, viewer, &query.userid)
     })
     .await
@@ -87,7 +91,7 @@ async fn toggle_discovery(
     _: (),
     body: ToggleDiscoveryParticipationReq,
 ) -> ApiResult<GenericSuccessBody> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         creators::set_discovery(c, viewer.userid, body.participate)
     })
     .await?;
@@ -95,7 +99,7 @@ async fn toggle_discovery(
 }
 
 async fn get_pictures(ctx: Ctx, query: PicturesQuery, _: ()) -> ApiResult<Vec<Picture>> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         pictures::of_creator(c, viewer, &query.userid, query.album_id.as_deref())
     })
     .await
@@ -111,65 +115,126 @@ async fn register_uploads(
     _: (),
     body: S3PresignedFileReq,
 ) -> ApiResult<Vec<S3PresignedFileResponse>> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         let rules = pictures::rules(&viewer.state.config.images);
         uploads::register_single(viewer.state, c, viewer.userid, &body.files, rules)
     })
     .await
 }
 
+/// Tells the owner of `picture_id` (on every connection but the one that acted) `first`, if
+/// any, and then how the picture is now, as they see it: likes, comments and edits show live
+/// in their gallery. The change is made already, so a failure here is only logged.
+async fn tell_owner(ctx: &Ctx, picture_id: String, first: Option<ServerEvent>) {
+    let state = ctx.state.clone();
+    let told = async {
+        let (owner, picture) = ctx
+            .state
+            .db
+            .call(move |c| {
+                let owner = pictures::owner_of(c, &picture_id)?;
+                let picture = pictures::get(c, &Viewer::new(&state, &owner), &picture_id)?;
+                Ok((owner, picture))
+            })
+            .await?;
+        let (origin, audience) = (ctx.origin()?, [owner]);
+        if let Some(event) = first {
+            ctx.state
+                .hub
+                .fan_out(Audience::users(&audience), &event, Some(origin));
+        }
+        let changed = ServerEvent::PictureChanged(picture);
+        ctx.state
+            .hub
+            .fan_out(Audience::users(&audience), &changed, Some(origin));
+        ApiResult::Ok(())
+    };
+    if let Err(error) = told.await {
+        tracing::debug!(?error, "a picture's owner was not told of a change");
+    }
+}
+
 async fn delete_picture(ctx: Ctx, _: (), body: PictureIdReq) -> ApiResult<GenericSuccessBody> {
-    as_caller(ctx, move |c, viewer| {
+    let picture_id = body.picture_id.clone();
+    as_caller(&ctx, move |c, viewer| {
         pictures::delete(c, viewer.userid, &body.picture_id)
     })
     .await?;
+    let caller = [ctx.caller()?.userid.clone()];
+    ctx.state.hub.fan_out(
+        Audience::users(&caller),
+        &ServerEvent::PictureDeleted(PictureIdReq { picture_id }),
+        Some(ctx.origin()?),
+    );
     Ok(ok("Picture deleted"))
 }
 
 async fn edit_picture(ctx: Ctx, _: (), body: EditPictureReq) -> ApiResult<Picture> {
-    as_caller(ctx, move |c, viewer| pictures::edit(c, viewer, &body)).await
+    let picture = as_caller(&ctx, move |c, viewer| pictures::edit(c, viewer, &body)).await?;
+    tell_owner(&ctx, picture.picture_id.clone(), None).await;
+    Ok(picture)
 }
 
 async fn like_picture(ctx: Ctx, _: (), body: LikePictureReq) -> ApiResult<Picture> {
-    as_caller(ctx, move |c, viewer| {
+    let picture = as_caller(&ctx, move |c, viewer| {
         pictures::set_like(c, viewer, &body.picture_id, body.like)
     })
-    .await
+    .await?;
+    tell_owner(&ctx, picture.picture_id.clone(), None).await;
+    Ok(picture)
 }
 
 async fn discovery(ctx: Ctx, _: (), _: ()) -> ApiResult<DiscoveryResp> {
-    as_caller(ctx, |c, viewer| pictures::discovery(c, viewer)).await
+    as_caller(&ctx, |c, viewer| pictures::discovery(c, viewer)).await
 }
 
 async fn post_comment(ctx: Ctx, _: (), body: PostCommentReq) -> ApiResult<Comment> {
-    as_caller(ctx, move |c, viewer| comments::post(c, viewer, &body)).await
+    let comment = as_caller(&ctx, move |c, viewer| comments::post(c, viewer, &body)).await?;
+    let event = ServerEvent::CommentChanged(comment.clone());
+    tell_owner(&ctx, comment.picture_id.clone(), Some(event)).await;
+    Ok(comment)
 }
 
 async fn get_comments(ctx: Ctx, query: PictureQuery, _: ()) -> ApiResult<Vec<Comment>> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         comments::of_picture(c, viewer, &query.picture_id)
     })
     .await
 }
 
 async fn edit_comment(ctx: Ctx, _: (), body: EditCommentReq) -> ApiResult<Comment> {
-    as_caller(ctx, move |c, viewer| comments::edit(c, viewer, &body)).await
+    let comment = as_caller(&ctx, move |c, viewer| comments::edit(c, viewer, &body)).await?;
+    let event = ServerEvent::CommentChanged(comment.clone());
+    tell_owner(&ctx, comment.picture_id.clone(), Some(event)).await;
+    Ok(comment)
 }
 
 async fn delete_comment(ctx: Ctx, _: (), body: CommentIdReq) -> ApiResult<GenericSuccessBody> {
-    as_caller(ctx, move |c, viewer| {
-        comments::delete(c, viewer.userid, &body.comment_id)
+    let event = ServerEvent::CommentDeleted(body.clone());
+    let picture_id = as_caller(&ctx, move |c, viewer| {
+        let picture_id: Option<String> = c
+            .query_row(
+                "SELECT picture_id FROM picture_comments WHERE id = ?1",
+                [&body.comment_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        comments::delete(c, viewer.userid, &body.comment_id)?;
+        Ok(picture_id)
     })
     .await?;
+    if let Some(picture_id) = picture_id {
+        tell_owner(&ctx, picture_id, Some(event)).await;
+    }
     Ok(ok("Comment deleted"))
 }
 
 async fn create_album(ctx: Ctx, _: (), body: CreateAlbumReq) -> ApiResult<Album> {
-    as_caller(ctx, move |c, viewer| albums::create(c, viewer, &body)).await
+    as_caller(&ctx, move |c, viewer| albums::create(c, viewer, &body)).await
 }
 
 async fn get_albums(ctx: Ctx, query: CreatorQuery, _: ()) -> ApiResult<Vec<Album>> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         albums::of_creator(c, viewer, &query.userid)
     })
     .await
@@ -177,7 +242,7 @@ async fn get_albums(ctx: Ctx, query: CreatorQuery, _: ()) -> ApiResult<Vec<Album
 
 /// Deletes an album; its pictures are kept and move to "no album" (see [`albums::delete`]).
 async fn delete_album(ctx: Ctx, _: (), body: AlbumIdReq) -> ApiResult<GenericSuccessBody> {
-    as_caller(ctx, move |c, viewer| {
+    as_caller(&ctx, move |c, viewer| {
         albums::delete(c, viewer.userid, &body.album_id)
     })
     .await?;
@@ -185,5 +250,5 @@ async fn delete_album(ctx: Ctx, _: (), body: AlbumIdReq) -> ApiResult<GenericSuc
 }
 
 async fn edit_album(ctx: Ctx, _: (), body: EditAlbumReq) -> ApiResult<Album> {
-    as_caller(ctx, move |c, viewer| albums::edit(c, viewer, &body)).await
+    as_caller(&ctx, move |c, viewer| albums::edit(c, viewer, &body)).await
 }
