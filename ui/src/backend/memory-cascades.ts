@@ -215,6 +215,9 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
       replyTo: reply?.message ?? null,
       files: fileIds.map((id) => world.attachment(id)).filter((f) => f !== undefined),
       clientKey: null,
+      forwardedFrom: null,
+      forwardedFromName: null,
+      metaData: null,
     };
     list.push(message);
     emitTimeline(cascadeId, threadId, { op: "insert", index: list.length - 1, item: { kind: "message", message: structuredClone(message) } });
@@ -435,6 +438,9 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
           replyTo: null,
           files: [],
           clientKey: null,
+          forwardedFrom: null,
+          forwardedFromName: null,
+          metaData: null,
         });
       }
     },
