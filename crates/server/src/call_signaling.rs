@@ -2,9 +2,9 @@
 //! callee answers or declines a ring, either party hangs up, and an answered call's SDP and
 //! ICE candidates are relayed to the other party as `callSignal`.
 //!
-//! Live calls are kept in memory ([`LiveCalls`]), one per direct chat: a call is ringing or
+//! Live calls are kept in memory ([`crate::live_calls::LiveCalls`]), one per direct chat: a call is ringing or
 //! answered, and ends when it is declined, hung up or not answered in time (the ring timer of
-//! [`crate::calls`]). A restart ends every call, as it drops every connection carrying one.
+//! `calls.rs`). A restart ends every call, as it drops every connection carrying one.
 //! The `call_rings` row of the index's ringing is kept in step, so that the index's own rule
 //! (the partner asking for access answers the ring) still holds.
 //!
@@ -13,9 +13,7 @@
 //! call; signaling needs an answered call, the caller offers and the callee answers
 //! (`forbidden` otherwise).
 
-use std::collections::HashMap;
 use std::slice::from_ref;
-use std::sync::{Mutex, MutexGuard};
 
 use chatenium_api::schemas::call::{
     CallEndReason, CallRef, CallSignal, CallSignalReq, DeclineCallReq, RTCConfiguration,
@@ -28,92 +26,12 @@ use rusqlite::params;
 use crate::error::{ensure, ApiResult};
 use crate::hub::{Audience, Origin};
 use crate::ice;
+use crate::live_calls::LiveCall;
 use crate::state::AppState;
 use crate::transfers::{MAX_CANDIDATE_BYTES, MAX_SDP_BYTES, MAX_SDP_MID_BYTES};
 
 /// The largest ICE username fragment relayed (real ones are 4 to 256 characters).
 const MAX_UFRAG_BYTES: usize = 256;
-
-#[derive(Debug, Clone)]
-struct LiveCall {
-    /// The ring this call started as; a later invitation in the chat replaces it.
-    ring_id: String,
-    caller: String,
-    callee: String,
-    answered: bool,
-}
-
-impl LiveCall {
-    fn is_party(&self, userid: &str) -> bool {
-        self.caller == userid || self.callee == userid
-    }
-
-    fn other_party(&self, userid: &str) -> &str {
-        if self.caller == userid {
-            &self.callee
-        } else {
-            &self.caller
-        }
-    }
-
-    fn parties(&self) -> [String; 2] {
-        [self.caller.clone(), self.callee.clone()]
-    }
-}
-
-/// The calls ringing or running, by chat.
-#[derive(Default)]
-pub struct LiveCalls {
-    calls: Mutex<HashMap<String, LiveCall>>,
-}
-
-impl LiveCalls {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, LiveCall>> {
-        self.calls.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A new ring in `chatid`; it replaces whatever call the chat had.
-    pub fn ring(&self, chatid: &str, ring_id: &str, caller: &str, callee: &str) {
-        self.lock().insert(
-            chatid.to_owned(),
-            LiveCall {
-                ring_id: ring_id.to_owned(),
-                caller: caller.to_owned(),
-                callee: callee.to_owned(),
-                answered: false,
-            },
-        );
-    }
-
-    /// The partner joined through *Get access* (the index's answer): the ring stops.
-    pub fn joined(&self, chatid: &str, userid: &str) {
-        if let Some(call) = self.lock().get_mut(chatid) {
-            if call.callee == userid {
-                call.answered = true;
-            }
-        }
-    }
-
-    /// Ends the ring `ring_id` of `chatid` if it still rings: the ring timed out. The parties
-    /// when it did.
-    pub fn ring_timed_out(&self, chatid: &str, ring_id: &str) -> Option<[String; 2]> {
-        let mut calls = self.lock();
-        let call = calls.get(chatid)?;
-        if call.ring_id != ring_id || call.answered {
-            return None;
-        }
-        calls.remove(chatid).map(|call| call.parties())
-    }
-
-    /// The call of `chatid` if `userid` is a party to it.
-    fn party_call(&self, chatid: &str, userid: &str) -> ApiResult<LiveCall> {
-        self.lock()
-            .get(chatid)
-            .filter(|call| call.is_party(userid))
-            .cloned()
-            .ok_or_else(|| ErrorCode::NotFound.into())
-    }
-}
 
 /// Removes the index's ring row, so that *Get access* and the ring timer see it gone.
 async fn forget_ring(server: &AppState, chatid: &str) -> ApiResult<()> {

@@ -24,6 +24,8 @@ pub mod http;
 pub mod hub;
 pub mod ice;
 pub mod ids;
+pub mod images;
+pub mod live_calls;
 pub mod mailer;
 pub mod messages;
 pub mod oauth;
@@ -144,7 +146,7 @@ pub async fn prepare(config: Config) -> Result<PreparedServer, StartError> {
         clock: clock::Clock::resuming_after(resume_clock_after),
         base_url: base_url.clone(),
         http,
-        imaging: gallery::images::Imaging::new(config.images.clone()),
+        imaging: images::Imaging::new(config.images.clone()),
         config,
     });
     let recovered = state

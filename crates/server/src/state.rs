@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::gallery::images::Imaging;
 use crate::hub::Hub;
+use crate::images::Imaging;
 use crate::mailer::{LocalOutbox, MessageSender};
 use crate::push::PushSeam;
 use crate::ratelimit::RateLimiters;
@@ -30,7 +30,7 @@ pub struct Shared {
     pub push: PushSeam,
     pub limits: RateLimiters,
     /// Calls ringing or running (call signaling keeps them in memory).
-    pub calls: crate::call_signaling::LiveCalls,
+    pub calls: crate::live_calls::LiveCalls,
     pub clock: Clock,
     /// Where clients reach this server, without a trailing slash.
     pub base_url: String,

@@ -1,6 +1,6 @@
 //! Picture galleries (rows 80 to 97): creators and their followers, pictures and their likes,
 //! comments, albums and discovery. The SQL lives here, one module per kind of object, and the
-//! image work (checks, thumbnails, metadata) in [`images`]; the handlers in
+//! image work (checks, thumbnails, metadata) in [`crate::images`]; the handlers in
 //! `routes/pictures.rs` only bind it to the contract.
 //!
 //! Who may do what: a gallery is public to every signed-in user, who may read any creator's
@@ -12,7 +12,6 @@
 pub mod albums;
 pub mod comments;
 pub mod creators;
-pub mod images;
 pub mod pictures;
 
 use chatenium_api::schemas::common::PublicUserData;

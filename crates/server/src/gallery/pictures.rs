@@ -2,7 +2,7 @@
 //! a description and maybe an album; others like it (once each) and comment on it. Discovery
 //! shows the recent and the most liked pictures of the creators who take part.
 //!
-//! Making pictures reads each new upload as an image ([`super::images`]): off the database lock and
+//! Making pictures reads each new upload as an image ([`crate::images`]): off the database lock and
 //! off the async runtime, before any picture is stored, so that one unreadable or oversized
 //! image refuses the whole request. What the reading finds (size, type, placeholder,
 //! thumbnails) is recorded with the file; the original is rewritten without its metadata.
@@ -15,7 +15,6 @@ use chatenium_api::ErrorCode;
 use rusqlite::{params, Connection, OptionalExtension, Params};
 
 use super::creators::IN_DISCOVERY;
-use super::images::Processed;
 use super::{
     albums, optional_text, require_user, Viewer, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS,
     USER_COLUMNS,
@@ -23,6 +22,7 @@ use super::{
 use crate::config::ImageSettings;
 use crate::error::{ensure, ApiResult};
 use crate::ids::new_id;
+use crate::images::Processed;
 use crate::state::AppState;
 use crate::uploads::{self, Rules, TempPath};
 
