@@ -107,7 +107,9 @@ struct Wormhole {
 }
 
 impl Wormhole {
-    fn start() -> Result<Wormhole, String> {
+    /// Starts both services in `workdir`: the transit relay writes its usage database
+    /// (`relay.sqlite`) into its working directory, which must not be the source tree.
+    fn start(workdir: &Path) -> Result<Wormhole, String> {
         let (mailbox_port, transit_port) = (free_port(), free_port());
         let spawn = |plugin: &str, port: u16| {
             Command::new("twist3")
@@ -115,6 +117,7 @@ impl Wormhole {
                     plugin.to_owned(),
                     format!("--port=tcp:{port}:interface=127.0.0.1"),
                 ])
+                .current_dir(workdir)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -223,7 +226,7 @@ fn main() {
     let tcp = median((0..runs).map(|_| raw_tcp(&source, &tcp_target)).collect());
     let _ = std::fs::remove_file(&tcp_target);
 
-    let wormhole = Wormhole::start().and_then(|wormhole| {
+    let wormhole = Wormhole::start(dir.path()).and_then(|wormhole| {
         let mut samples = Vec::new();
         for run in 0..runs {
             let into = dir.path().join(format!("wormhole-{run}"));
