@@ -318,12 +318,20 @@ impl Store for SqliteStore {
     fn upsert_messages(&self, messages: &[Message]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
-            for message in messages {
-                transaction.execute(
+            {
+                let mut insert = transaction.prepare_cached(
                     "INSERT INTO messages (msgid, chatid, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (msgid) DO UPDATE SET json = excluded.json",
-                    params![message.msgid, message.chatid, message.sent_at.t, message.sent_at.i, to_json(message)?],
                 )?;
+                for message in messages {
+                    insert.execute(params![
+                        message.msgid,
+                        message.chatid,
+                        message.sent_at.t,
+                        message.sent_at.i,
+                        to_json(message)?
+                    ])?;
+                }
             }
             transaction.commit()?;
             Ok(())
@@ -524,12 +532,21 @@ impl Store for SqliteStore {
     fn upsert_thread_messages(&self, messages: &[ThreadMessage]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
-            for m in messages {
-                transaction.execute(
+            {
+                let mut insert = transaction.prepare_cached(
                     "INSERT INTO thread_messages (msgid, cascade_id, thread_id, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (msgid) DO UPDATE SET json = excluded.json",
-                    params![m.msgid, m.cascade_id, m.thread_id, m.sent_at.t, m.sent_at.i, to_json(m)?],
                 )?;
+                for m in messages {
+                    insert.execute(params![
+                        m.msgid,
+                        m.cascade_id,
+                        m.thread_id,
+                        m.sent_at.t,
+                        m.sent_at.i,
+                        to_json(m)?
+                    ])?;
+                }
             }
             transaction.commit()?;
             Ok(())
