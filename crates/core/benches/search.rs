@@ -161,8 +161,7 @@ fn main() {
     );
     println!(
         "        indexing: {:.0}% of the store's time",
-        (with_index.saturating_sub(without_index)).as_secs_f64() / with_index.as_secs_f64()
-            * 100.0
+        (with_index.saturating_sub(without_index)).as_secs_f64() / with_index.as_secs_f64() * 100.0
     );
 
     let mut random = Random(7);

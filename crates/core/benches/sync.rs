@@ -155,9 +155,15 @@ fn ingest_benchmark() {
         per_frame(indexed.store),
         per_frame(indexed.diff)
     );
-    println!("        {:>10.0} frames/s (bare JSON decode, baseline)", rate(bare));
+    println!(
+        "        {:>10.0} frames/s (bare JSON decode, baseline)",
+        rate(bare)
+    );
     println!("        ratio {:.3} of baseline", full / rate(bare));
-    let index_share = indexed.total().saturating_sub(unindexed.total()).as_secs_f64()
+    let index_share = indexed
+        .total()
+        .saturating_sub(unindexed.total())
+        .as_secs_f64()
         / indexed.total().as_secs_f64();
     println!(
         "        search indexing: {:.0}% of ingest time ({:>.0} frames/s without the index)",

@@ -247,7 +247,10 @@ async fn ingest_new_messages(ctx: &Context, messages: Vec<Message>) -> Result<()
     tracing::debug!(count = messages.len(), "live messages");
     let mut by_chat: Vec<(String, Vec<Message>)> = Vec::new();
     for message in &messages {
-        match by_chat.iter_mut().find(|(chatid, _)| *chatid == message.chatid) {
+        match by_chat
+            .iter_mut()
+            .find(|(chatid, _)| *chatid == message.chatid)
+        {
             Some((_, run)) => run.push(message.clone()),
             None => by_chat.push((message.chatid.clone(), vec![message.clone()])),
         }

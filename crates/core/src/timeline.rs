@@ -432,7 +432,9 @@ mod tests {
         let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
         assert_eq!(
             ids,
-            ["m1", "m2", "m3", "m4", "m5", "m6", "m7"].map(Some).to_vec()
+            ["m1", "m2", "m3", "m4", "m5", "m6", "m7"]
+                .map(Some)
+                .to_vec()
         );
     }
 
