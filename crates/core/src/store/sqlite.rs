@@ -686,20 +686,29 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
     let (since_t, since_i) = query.since.map(|s| (s.t, s.i)).unzip();
     let (until_t, until_i) = query.until.map(|u| (u.t, u.i)).unzip();
     let limit = query.limit.unwrap_or(super::DEFAULT_SEARCH_LIMIT);
+    // The best `limit` are chosen first and only they get a snippet: a snippet costs far more
+    // than a score, and a common word matches a large share of the cache.
     let mut statement = connection.prepare_cached(
-        "SELECT d.kind, d.msgid, d.chatid, d.cascade_id, d.thread_id, d.author, d.sent_t, d.sent_i,
-           snippet(search_text, 0, ?2, ?3, '…', ?4)
-         FROM search_text JOIN search_docs d ON d.doc = search_text.rowid
+        "WITH best AS (
+           SELECT d.doc, d.kind, d.msgid, d.chatid, d.cascade_id, d.thread_id, d.author, d.sent_t, d.sent_i,
+             search_text.rank AS score
+           FROM search_text JOIN search_docs d ON d.doc = search_text.rowid
+           WHERE search_text MATCH ?1
+             AND (?5 IS NULL OR d.kind = ?5)
+             AND (?6 IS NULL OR d.chatid = ?6)
+             AND (?7 IS NULL OR (d.cascade_id = ?7 AND d.thread_id = ?8))
+             AND (?9 IS NULL OR d.author = ?9)
+             AND (?10 IS NULL OR d.has_files = ?10)
+             AND (?11 IS NULL OR d.sent_t > ?11 OR (d.sent_t = ?11 AND d.sent_i >= ?12))
+             AND (?13 IS NULL OR d.sent_t < ?13 OR (d.sent_t = ?13 AND d.sent_i < ?14))
+           ORDER BY score, d.sent_t DESC, d.sent_i DESC
+           LIMIT ?15
+         )
+         SELECT best.kind, best.msgid, best.chatid, best.cascade_id, best.thread_id, best.author,
+           best.sent_t, best.sent_i, snippet(search_text, 0, ?2, ?3, '…', ?4)
+         FROM best JOIN search_text ON search_text.rowid = best.doc
          WHERE search_text MATCH ?1
-           AND (?5 IS NULL OR d.kind = ?5)
-           AND (?6 IS NULL OR d.chatid = ?6)
-           AND (?7 IS NULL OR (d.cascade_id = ?7 AND d.thread_id = ?8))
-           AND (?9 IS NULL OR d.author = ?9)
-           AND (?10 IS NULL OR d.has_files = ?10)
-           AND (?11 IS NULL OR d.sent_t > ?11 OR (d.sent_t = ?11 AND d.sent_i >= ?12))
-           AND (?13 IS NULL OR d.sent_t < ?13 OR (d.sent_t = ?13 AND d.sent_i < ?14))
-         ORDER BY search_text.rank, d.sent_t DESC, d.sent_i DESC
-         LIMIT ?15",
+         ORDER BY best.score, best.sent_t DESC, best.sent_i DESC",
     )?;
     let rows = statement.query_map(
         params![
