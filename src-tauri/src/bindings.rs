@@ -8,7 +8,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, cascades, chats, staging, threads, transfers};
+use crate::commands::{account, auth, cascades, chats, search, staging, threads, transfers};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -79,6 +79,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             threads::set_thread_message_pinned,
             threads::pinned_thread_messages,
             threads::unread_counts,
+            search::search_messages,
             staging::begin_staging,
             staging::discard_staged,
             transfers::send_file_directly,

@@ -119,6 +119,8 @@ export const commands = {
 	 *  as `UnreadChanged`.
 	 */
 	unreadCounts: () => __TAURI_INVOKE<UnreadCounts>("unread_counts"),
+	/**  Searches every cached message (or one conversation's), best match first. */
+	searchMessages: (request: SearchRequest_Deserialize) => typedError<SearchResult[], CommandError_Serialize>(__TAURI_INVOKE("search_messages", { request })),
 	/**
 	 *  Starts staging a file of `size` bytes; answers the id its chunks name. (`size` is a
 	 *  JavaScript number: exact up to 2^53 bytes, which no file reaches.)
@@ -856,6 +858,46 @@ export type RegisterForm_Serialize = {
 	password: string,
 };
 
+/**  What the search box asks: the text, and the filters the user set. */
+export type SearchRequest = SearchRequest_Serialize | SearchRequest_Deserialize;
+
+/**  What the search box asks: the text, and the filters the user set. */
+export type SearchRequest_Deserialize = {
+	text: string,
+	/**  Only this conversation (Ctrl+F in it); `null`: everything (Ctrl+Shift+F). */
+	conversation?: ConversationRef | null,
+	author?: string | null,
+	hasAttachment?: boolean | null,
+	since?: Timestamp | null,
+	until?: Timestamp | null,
+	limit?: number | null,
+};
+
+/**  What the search box asks: the text, and the filters the user set. */
+export type SearchRequest_Serialize = {
+	text: string,
+	/**  Only this conversation (Ctrl+F in it); `null`: everything (Ctrl+Shift+F). */
+	conversation: ConversationRef | null,
+	author: string | null,
+	hasAttachment: boolean | null,
+	since: Timestamp | null,
+	until: Timestamp | null,
+	limit: number | null,
+};
+
+/**
+ *  One result, best first. The snippet is plain text: the window builds the highlight from
+ *  `matches`, as text nodes.
+ */
+export type SearchResult = {
+	conversation: ConversationRef,
+	msgid: string,
+	author: string,
+	sentAt: Timestamp,
+	snippet: string,
+	matches: SnippetRange[],
+};
+
 /**  The server ended the session (signed out elsewhere, password reset, account deleted). */
 export type SessionEnded = {
 	reason: string,
@@ -871,6 +913,12 @@ export type SessionV3 = {
 	lastActive: number | null,
 	/**  The session whose token made this request. */
 	current: boolean,
+};
+
+/**  A part of the snippet that matched, in characters (code points: `Array.from(snippet)`). */
+export type SnippetRange = {
+	start: number,
+	end: number,
 };
 
 export type Thread = Thread_Serialize | Thread_Deserialize;

@@ -1,8 +1,10 @@
 //! `cargo bench -p chatenium-core --bench sync`: the cost of live sync, each number next to a
 //! baseline measured in the same run.
 //!
-//! 1. Ingest: frames per second through decode + store + timeline diff, against bare JSON
-//!    decoding of the same frames (the least any client must do).
+//! 1. Ingest: frames per second through decode + store + timeline diff, batched as live sync
+//!    batches a burst, each stage timed apart, against bare JSON decoding of the same frames
+//!    (the least any client must do); the share of it the search index costs; and the old way,
+//!    a transaction and a diff per frame.
 //! 2. Latency: a message from one client to another through the local server (send, store,
 //!    fan-out, decode, store, diff), against a raw WebSocket echo round trip on loopback.
 //!
@@ -56,34 +58,122 @@ fn decode(text: &str) -> Option<Message> {
     }
 }
 
-fn ingest_benchmark() -> (f64, f64) {
-    let frames = frames();
-    let started = Instant::now();
-    let decoded = frames.iter().filter_map(|text| decode(text)).count();
-    let bare = started.elapsed();
-    assert_eq!(decoded, FRAMES);
+/// How many frames arrive together in the batched runs: what live sync finds ready on the
+/// socket during a burst (it takes up to 1,024 at once).
+const BATCH: usize = 256;
 
+/// Time spent per stage of ingest, summed over a run.
+#[derive(Default)]
+struct Stages {
+    decode: Duration,
+    store: Duration,
+    diff: Duration,
+}
+
+impl Stages {
+    fn total(&self) -> Duration {
+        self.decode + self.store + self.diff
+    }
+}
+
+/// Ingest as live sync does it: each batch decoded, stored in one transaction and turned into
+/// the timeline's diffs at once. `index`: keep the search index's triggers (the real store);
+/// without them, the same run shows what indexing costs.
+fn batched_ingest(frames: &[String], index: bool) -> Stages {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("bench.sqlite");
+    let store = SqliteStore::open(&path).expect("store");
+    if !index {
+        let raw = rusqlite::Connection::open(&path).expect("raw connection");
+        raw.execute_batch(
+            "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_update;
+             DROP TRIGGER messages_search_delete;",
+        )
+        .expect("drop the index's triggers");
+    }
+    let mut timeline = Timeline::new(Vec::new(), Vec::new());
+    let mut stages = Stages::default();
+    let mut shown = 0;
+    for batch in frames.chunks(BATCH) {
+        let started = Instant::now();
+        let messages: Vec<Message> = batch.iter().filter_map(|text| decode(text)).collect();
+        let decoded = Instant::now();
+        store.upsert_messages(&messages).expect("store");
+        let stored = Instant::now();
+        for diff in timeline.upsert_all(messages) {
+            shown += match diff {
+                chatenium_core::diff::ListDiff::Append { items } => items.len(),
+                _ => 1,
+            };
+        }
+        let diffed = Instant::now();
+        stages.decode += decoded - started;
+        stages.store += stored - decoded;
+        stages.diff += diffed - stored;
+    }
+    assert_eq!(shown, FRAMES);
+    assert_eq!(timeline.items().len(), FRAMES);
+    stages
+}
+
+/// The way live sync used to ingest: every frame its own transaction and diff.
+fn frame_by_frame_ingest(frames: &[String]) -> Duration {
     let dir = tempfile::tempdir().expect("temporary folder");
     let store = SqliteStore::open(&dir.path().join("bench.sqlite")).expect("store");
     let mut timeline = Timeline::new(Vec::new(), Vec::new());
     let started = Instant::now();
-    let mut diffs = 0;
-    // As live sync does: each frame decoded, stored and turned into a timeline diff.
-    for text in &frames {
+    for text in frames {
         let Some(message) = decode(text) else {
             continue;
         };
         store
             .upsert_messages(std::slice::from_ref(&message))
             .expect("store");
-        diffs += timeline.upsert(message).len();
+        timeline.upsert(message);
     }
-    let full = started.elapsed();
-    assert_eq!(diffs, FRAMES);
-    (
-        FRAMES as f64 / bare.as_secs_f64(),
-        FRAMES as f64 / full.as_secs_f64(),
-    )
+    started.elapsed()
+}
+
+fn ingest_benchmark() {
+    let frames = frames();
+    let started = Instant::now();
+    let decoded = frames.iter().filter_map(|text| decode(text)).count();
+    let bare = started.elapsed();
+    assert_eq!(decoded, FRAMES);
+
+    let indexed = batched_ingest(&frames, true);
+    let unindexed = batched_ingest(&frames, false);
+    let single = frame_by_frame_ingest(&frames);
+
+    let rate = |time: Duration| FRAMES as f64 / time.as_secs_f64();
+    let per_frame = |time: Duration| time.as_secs_f64() * 1e6 / FRAMES as f64;
+    let full = rate(indexed.total());
+    println!("ingest: {full:>10.0} frames/s (decode + store + diff, {BATCH} frames a batch, search index kept)");
+    println!(
+        "        decode {:.2} us, store {:.2} us, diff {:.2} us per frame",
+        per_frame(indexed.decode),
+        per_frame(indexed.store),
+        per_frame(indexed.diff)
+    );
+    println!(
+        "        {:>10.0} frames/s (bare JSON decode, baseline)",
+        rate(bare)
+    );
+    println!("        ratio {:.3} of baseline", full / rate(bare));
+    let index_share = indexed
+        .total()
+        .saturating_sub(unindexed.total())
+        .as_secs_f64()
+        / indexed.total().as_secs_f64();
+    println!(
+        "        search indexing: {:.0}% of ingest time ({:>.0} frames/s without the index)",
+        index_share * 100.0,
+        rate(unindexed.total())
+    );
+    println!(
+        "        {:>10.0} frames/s one frame per transaction and diff (as before batching)",
+        rate(single)
+    );
 }
 
 async fn echo_round_trip() -> Duration {
@@ -210,10 +300,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let (bare, full) = ingest_benchmark();
-    println!("ingest: {full:>10.0} frames/s (decode + store + diff)");
-    println!("        {bare:>10.0} frames/s (bare JSON decode, baseline)");
-    println!("        ratio {:.3} of baseline", full / bare);
+    ingest_benchmark();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -31,7 +31,8 @@ pub(crate) fn timeline_change<F: Feed>(
     }
 }
 
-/// Stores messages of the conversation and shows them in its open timeline.
+/// Stores messages of the conversation (one store transaction) and shows them in its open
+/// timeline (one diff when they are new and in order).
 pub(crate) async fn ingest<F: Feed>(
     ctx: &Context,
     feed: &F,
@@ -42,11 +43,14 @@ pub(crate) async fn ingest<F: Feed>(
     }
     let (cache, cached) = (feed.clone(), messages.clone());
     ctx.store.run(move |s| cache.cache(s, &cached)).await?;
-    feed.announce(ctx, &messages);
-    for message in messages {
-        timeline_change(ctx, feed, |t| t.upsert(message));
-    }
+    show_stored(ctx, feed, messages);
     Ok(())
+}
+
+/// Shows messages already stored (live sync stores a burst of several chats at once).
+pub(crate) fn show_stored<F: Feed>(ctx: &Context, feed: &F, messages: Vec<F::Message>) {
+    feed.announce(ctx, &messages);
+    timeline_change(ctx, feed, |t| t.upsert_all(messages));
 }
 
 pub(crate) async fn edited<F: Feed>(

@@ -42,6 +42,7 @@ mod listdiff;
 pub mod oauth;
 mod outbox;
 pub mod payloads;
+pub mod search;
 pub mod session;
 pub mod signin;
 pub mod store;

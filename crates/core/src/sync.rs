@@ -5,14 +5,20 @@
 //! over HTTP ([`crate::catchup`]), then apply the frames that queued up meanwhile. Messages are
 //! stored by `msgid` and timelines dedupe by it, so an event seen both in the catch-up and on
 //! the socket is applied once.
+//!
+//! Frames that arrive together are applied together: after each frame, whatever else the
+//! socket already holds is taken without waiting (up to `MAX_BATCH`), and each run of new
+//! messages in it is one store transaction, one timeline diff per chat and one chat-list
+//! reload, while every other event keeps its place in the order.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chatenium_api::schemas::dm::Message;
 use chatenium_api::ws::{ClientCommand, Frame, ServerEvent};
 use chatenium_api::GetContacts;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::calls::manager::CallHub;
@@ -116,27 +122,38 @@ async fn connect_and_follow(
     let mut pings: VecDeque<Option<u64>> = VecDeque::new();
     loop {
         tokio::select! {
-            event = next_event(&mut socket) => match event? {
-                Some(ServerEvent::Pong) => {
-                    silent_beats = 0;
-                    if let Some(Some(request)) = pings.pop_front() {
-                        ctx.subscribed.send_if_modified(|done| {
-                            let newer = request > *done;
-                            *done = (*done).max(request);
-                            newer
-                        });
-                    }
-                }
-                Some(event) => {
-                    silent_beats = 0;
-                    if let Some(follow) = apply(ctx, transfers, calls, event).await? {
-                        send_command(&mut socket, &follow.subscribe).await?;
-                        for cascade_id in follow.added {
-                            crate::cascade_sync::catch_up_threads_of(ctx, &cascade_id).await?;
+            event = next_event(&mut socket) => {
+                let Some(first) = event? else { return Ok(()) };
+                silent_beats = 0;
+                // What else already arrived is applied with it: a burst costs one store
+                // transaction and one timeline diff per conversation, not one per frame.
+                let mut batch = vec![first];
+                let drained = drain_ready(&mut socket, &mut batch);
+                for step in in_steps(batch) {
+                    match step {
+                        Step::Pong => {
+                            if let Some(Some(request)) = pings.pop_front() {
+                                ctx.subscribed.send_if_modified(|done| {
+                                    let newer = request > *done;
+                                    *done = (*done).max(request);
+                                    newer
+                                });
+                            }
+                        }
+                        Step::NewMessages(messages) => ingest_new_messages(ctx, messages).await?,
+                        Step::Other(event) => {
+                            if let Some(follow) = apply(ctx, transfers, calls, event).await? {
+                                send_command(&mut socket, &follow.subscribe).await?;
+                                for cascade_id in follow.added {
+                                    crate::cascade_sync::catch_up_threads_of(ctx, &cascade_id).await?;
+                                }
+                            }
                         }
                     }
                 }
-                None => return Ok(()),
+                if !drained? {
+                    return Ok(());
+                }
             },
             _ = ctx.resubscribe.notified() => {
                 let request = ctx.subscribe_requested();
@@ -183,6 +200,74 @@ async fn next_event(socket: &mut Socket) -> Result<Option<ServerEvent>, ClientEr
     Ok(None)
 }
 
+/// The most frames one batch takes, so that a firehose still lets pings and commands through.
+const MAX_BATCH: usize = 1024;
+
+/// Adds to `batch` the events already received, without waiting for more. Answers whether the
+/// socket is still open. Cancel-safe: a frame is either taken whole or left on the socket.
+fn drain_ready(socket: &mut Socket, batch: &mut Vec<ServerEvent>) -> Result<bool, ClientError> {
+    while batch.len() < MAX_BATCH {
+        match next_event(socket).now_or_never() {
+            None => break,
+            Some(Ok(Some(event))) => batch.push(event),
+            Some(Ok(None)) => return Ok(false),
+            Some(Err(error)) => return Err(error),
+        }
+    }
+    Ok(true)
+}
+
+/// A batch of events in the order they are applied.
+#[derive(Debug)]
+enum Step {
+    Pong,
+    /// New direct messages that arrived one after another, possibly in several chats.
+    NewMessages(Vec<Message>),
+    Other(ServerEvent),
+}
+
+/// Groups runs of new messages; every other event keeps its place between them, so an edit
+/// or a deletion never overtakes the message it is about.
+fn in_steps(batch: Vec<ServerEvent>) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    for event in batch {
+        match (event, steps.last_mut()) {
+            (ServerEvent::NewMessage(message), Some(Step::NewMessages(run))) => run.push(message),
+            (ServerEvent::NewMessage(message), _) => steps.push(Step::NewMessages(vec![message])),
+            (ServerEvent::Pong, _) => steps.push(Step::Pong),
+            (other, _) => steps.push(Step::Other(other)),
+        }
+    }
+    steps
+}
+
+/// New direct messages: stored in one transaction, then each chat's open timeline changed
+/// once and its sync cursor moved to its newest message; the chat list is fetched once.
+async fn ingest_new_messages(ctx: &Context, messages: Vec<Message>) -> Result<(), ClientError> {
+    tracing::debug!(count = messages.len(), "live messages");
+    let mut by_chat: Vec<(String, Vec<Message>)> = Vec::new();
+    for message in &messages {
+        match by_chat
+            .iter_mut()
+            .find(|(chatid, _)| *chatid == message.chatid)
+        {
+            Some((_, run)) => run.push(message.clone()),
+            None => by_chat.push((message.chatid.clone(), vec![message.clone()])),
+        }
+    }
+    ctx.store.run(move |s| s.upsert_messages(&messages)).await?;
+    for (chatid, run) in by_chat {
+        let feed = DmFeed::new(&chatid);
+        let newest = run.last().map(|m| SyncCursor::After(m.msgid.clone()));
+        conversations::show_stored(ctx, &feed, run);
+        if let Some(cursor) = newest {
+            crate::catchup::set_cursor(ctx, &feed.id(), cursor).await?;
+        }
+    }
+    // The list's order and counts change: take the server's list.
+    reload_chat_list(ctx).await
+}
+
 fn websocket_error(error: &tokio_tungstenite::tungstenite::Error) -> ClientError {
     use tokio_tungstenite::tungstenite::Error;
     match error {
@@ -204,15 +289,7 @@ async fn apply(
     event: ServerEvent,
 ) -> Result<Option<crate::cascade_sync::Follow>, ClientError> {
     match event {
-        ServerEvent::NewMessage(message) => {
-            tracing::debug!(msgid = %message.msgid, "live message");
-            let feed = DmFeed::new(&message.chatid);
-            let cursor = SyncCursor::After(message.msgid.clone());
-            conversations::ingest(ctx, &feed, vec![message]).await?;
-            crate::catchup::set_cursor(ctx, &feed.id(), cursor).await?;
-            // The list's order and counts change: take the server's list.
-            reload_chat_list(ctx).await?;
-        }
+        ServerEvent::NewMessage(message) => ingest_new_messages(ctx, vec![message]).await?,
         ServerEvent::EditedMessage(edit) => {
             let feed = DmFeed::new(&edit.chatid);
             conversations::edited(ctx, &feed, &edit.msgid, &edit.message).await?;
@@ -267,4 +344,43 @@ async fn reload_chat_list(ctx: &Context) -> Result<(), ClientError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{in_steps, Step};
+    use chatenium_api::ws::{EditedMessage, ServerEvent};
+
+    fn new(chatid: &str, msgid: &str) -> ServerEvent {
+        ServerEvent::NewMessage(crate::store::conformance::message(chatid, msgid, 1, 0))
+    }
+
+    #[test]
+    fn a_batch_groups_runs_of_new_messages_and_keeps_every_other_event_in_place() {
+        let edit = ServerEvent::EditedMessage(EditedMessage {
+            chatid: "a".into(),
+            msgid: "m2".into(),
+            message: "edited".into(),
+        });
+        let steps = in_steps(vec![
+            new("a", "m1"),
+            new("b", "m2"),
+            edit,
+            new("a", "m3"),
+            ServerEvent::Pong,
+        ]);
+        let shape: Vec<String> = steps
+            .iter()
+            .map(|step| match step {
+                Step::Pong => "pong".to_owned(),
+                Step::NewMessages(run) => run
+                    .iter()
+                    .map(|m| m.msgid.as_str())
+                    .collect::<Vec<_>>()
+                    .join("+"),
+                Step::Other(_) => "other".to_owned(),
+            })
+            .collect();
+        assert_eq!(shape, ["m1+m2", "other", "m3", "pong"]);
+    }
 }

@@ -186,12 +186,16 @@ impl<M: TimelineMessage> Timeline<M> {
         }
     }
 
-    /// How many stored messages come before the pending ones.
+    /// How many stored messages come before the pending ones. Counted from the end: the few
+    /// echoes are there, and a long timeline is not walked for every live message.
     fn stored_len(&self) -> usize {
-        self.items
+        let pending = self
+            .items
             .iter()
-            .take_while(|item| matches!(item, TimelineItem::Message { .. }))
-            .count()
+            .rev()
+            .take_while(|item| matches!(item, TimelineItem::Pending { .. }))
+            .count();
+        self.items.len() - pending
     }
 
     fn position_of_msgid(&self, msgid: &str) -> Option<usize> {
@@ -204,7 +208,15 @@ impl<M: TimelineMessage> Timeline<M> {
     /// timeline takes no message newer than those it shows (forward paging brings those).
     pub fn upsert(&mut self, message: M) -> Vec<ListDiff<TimelineItem<M>>> {
         let mut diffs = Vec::new();
-        if let Some(index) = self.position_of_msgid(message.msgid()) {
+        // A message newer than every one shown (the live case) cannot be among them: the list
+        // is not searched for it.
+        let newest = self.newest_message().map(TimelineMessage::sent_at);
+        let known = if newest.is_some_and(|newest| message.sent_at() <= newest) {
+            self.position_of_msgid(message.msgid())
+        } else {
+            None
+        };
+        if let Some(index) = known {
             let item = TimelineItem::Message { message };
             if self.items[index] != item {
                 self.items[index] = item.clone();
@@ -236,6 +248,33 @@ impl<M: TimelineMessage> Timeline<M> {
         self.items.insert(index, item.clone());
         diffs.push(ListDiff::Insert { index, item });
         diffs
+    }
+
+    /// Messages that arrived together (one batch from the socket), as few diffs as they allow:
+    /// brand-new messages, in order, newer than all shown, with no echo to replace, are one
+    /// `Append`; anything else is applied message by message as [`Timeline::upsert`] does.
+    pub fn upsert_all(&mut self, messages: Vec<M>) -> Vec<ListDiff<TimelineItem<M>>> {
+        let newest = self.newest_message().map(TimelineMessage::sent_at);
+        let no_echoes = self.stored_len() == self.items.len();
+        let in_order = messages
+            .iter()
+            .try_fold(newest, |previous, message| {
+                let later = previous.is_none_or(|previous| message.sent_at() > previous);
+                later.then_some(Some(message.sent_at()))
+            })
+            .is_some();
+        if !self.detached && no_echoes && in_order && messages.len() > 1 {
+            let items: Vec<TimelineItem<M>> = messages
+                .into_iter()
+                .map(|message| TimelineItem::Message { message })
+                .collect();
+            self.items.extend(items.iter().cloned());
+            return vec![ListDiff::Append { items }];
+        }
+        messages
+            .into_iter()
+            .flat_map(|message| self.upsert(message))
+            .collect()
     }
 
     /// Older messages loaded by back-paging; those already shown are skipped.
@@ -371,6 +410,32 @@ mod tests {
             diff.apply(&mut mirror);
         }
         assert_eq!(mirror, timeline.items());
+    }
+
+    #[test]
+    fn messages_arriving_together_are_one_append_when_they_can_be() {
+        let mut timeline = Timeline::new(vec![message("m1", 1, None)], vec![]);
+        let batch = vec![message("m2", 2, None), message("m3", 3, None)];
+        let diffs = timeline.upsert_all(batch.clone());
+        assert!(matches!(diffs.as_slice(), [ListDiff::Append { items }] if items.len() == 2));
+        // Again (a replay): nothing changes, nothing doubles.
+        check(&mut timeline, |t| t.upsert_all(batch));
+        assert_eq!(timeline.items().len(), 3);
+        // Out of order, or with an echo to replace: message by message, still right.
+        check(&mut timeline, |t| {
+            t.upsert_all(vec![message("m5", 5, None), message("m4", 4, None)])
+        });
+        check(&mut timeline, |t| t.push_pending(pending("k")));
+        check(&mut timeline, |t| {
+            t.upsert_all(vec![message("m6", 6, Some("k")), message("m7", 7, None)])
+        });
+        let ids: Vec<_> = timeline.items().iter().map(|i| i.msgid()).collect();
+        assert_eq!(
+            ids,
+            ["m1", "m2", "m3", "m4", "m5", "m6", "m7"]
+                .map(Some)
+                .to_vec()
+        );
     }
 
     #[test]

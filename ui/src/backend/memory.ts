@@ -3,6 +3,7 @@
 // It keeps the same promises as the real one: snapshots, then diffs through `on`.
 import { commands } from "../bindings";
 import { cascadeBackend, type CascadeHooks } from "./memory-cascades";
+import { searchMessages } from "./memory-search";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -343,6 +344,16 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
         shownFrom.set(chatid, 0);
         emitTimeline(chatid, { op: "reset", items: entries(chatid) });
       }),
+    // Direct chats' messages; the fake's threads are not searched.
+    searchMessages: (request) =>
+      run(() =>
+        searchMessages(
+          [...messages.entries()].flatMap(([chatid, list]) =>
+            list.map((message) => ({ conversation: { kind: "chat" as const, chatid }, message })),
+          ),
+          request,
+        ),
+      ),
     sendMessage: (chatid, text, replyToId, fileIds) =>
       run(() => {
         if (refusal) {

@@ -242,6 +242,17 @@ export const en = {
   "discover.recent": "Messages this week: {count}",
   "switcher.kind.cascade": "Cascade",
   "switcher.kind.thread": "Thread in {cascade}",
+  "search.title": "Search messages",
+  "search.placeholder": "Search every message",
+  "search.placeholderIn": "Search in {name}",
+  "search.in": "In {name}",
+  "search.all": "In every conversation",
+  "search.everywhere": "Search everywhere",
+  "search.withFiles": "With attachments",
+  "search.results": "Messages found",
+  "search.empty": "No cached message matches.",
+  "search.hint": "Accents are optional. Arrow keys choose, Enter opens the message, Esc closes.",
+  "search.you": "You",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -7,7 +7,8 @@ use chatenium_api::schemas::contacts::{Contact, LatestMessage};
 use chatenium_api::schemas::dm::Message;
 use chatenium_api::schemas::thread::ThreadMessage;
 
-use super::{OutgoingMessage, Store};
+use super::{OutgoingMessage, SearchQuery, Store};
+use crate::conversation::ConversationId;
 
 /// A message fixture.
 pub fn message(chatid: &str, msgid: &str, t: i64, i: u32) -> Message {
@@ -373,6 +374,197 @@ pub fn the_outbox_keeps_each_send_s_conversation(store: &dyn Store) {
     );
 }
 
+fn said(chatid: &str, msgid: &str, t: i64, author: &str, text: &str) -> Message {
+    Message {
+        author: author.into(),
+        message: text.into(),
+        ..message(chatid, msgid, t, 0)
+    }
+}
+
+fn found(store: &dyn Store, query: &SearchQuery) -> Vec<String> {
+    store
+        .search_messages(query)
+        .unwrap()
+        .into_iter()
+        .map(|hit| hit.msgid)
+        .collect()
+}
+
+pub fn search_ignores_accents_and_case_and_matches_prefixes(store: &dyn Store) {
+    store
+        .upsert_messages(&[
+            said("c1", "coffee", 10, "u1", "Kérsz egy KÁVÉT a szünetben?"),
+            said("c1", "plain", 11, "u2", "Nem, köszönöm, inkább teát"),
+            said("c1", "long-o", 12, "u2", "Az ŐSZ szép"),
+        ])
+        .unwrap();
+    assert_eq!(found(store, &SearchQuery::text("kave")), ["coffee"]);
+    assert_eq!(found(store, &SearchQuery::text("kávét")), ["coffee"]);
+    // The user's accent where the text has none, and a double acute folded as well.
+    assert_eq!(found(store, &SearchQuery::text("téá")), ["plain"]);
+    assert_eq!(found(store, &SearchQuery::text("osz")), ["long-o"]);
+    // Each word a prefix, and every word required.
+    assert_eq!(found(store, &SearchQuery::text("szün kér")), ["coffee"]);
+    assert!(found(store, &SearchQuery::text("kave nem")).is_empty());
+    // What FTS5 would read as syntax is a word like any other.
+    assert!(found(store, &SearchQuery::text("NEAR( \"kave OR")).is_empty());
+    assert!(found(store, &SearchQuery::text(" *** ")).is_empty());
+}
+
+pub fn search_answers_a_plain_snippet_with_match_ranges(store: &dyn Store) {
+    store
+        .upsert_messages(&[said(
+            "c1",
+            "m1",
+            10,
+            "u1",
+            "<b>Hello</b> \u{1}fake\u{2} world: a kávé is ready",
+        )])
+        .unwrap();
+    let hits = store.search_messages(&SearchQuery::text("kave")).unwrap();
+    assert_eq!(hits.len(), 1);
+    let hit = &hits[0];
+    assert_eq!(hit.conversation, ConversationId::dm("c1"));
+    assert_eq!(hit.author, "u1");
+    assert_eq!(hit.sent_at, Timestamp::new(10, 0));
+    // The markup stays text; the control characters a message held mark nothing.
+    assert!(hit.snippet.contains("<b>Hello</b>"), "{}", hit.snippet);
+    let marked: Vec<String> = hit
+        .matches
+        .iter()
+        .map(|r| {
+            hit.snippet
+                .chars()
+                .skip(r.start as usize)
+                .take((r.end - r.start) as usize)
+                .collect()
+        })
+        .collect();
+    assert_eq!(marked, ["kávé"]);
+}
+
+pub fn search_ranks_the_better_match_first(store: &dyn Store) {
+    store
+        .upsert_messages(&[
+            said(
+                "c1",
+                "once",
+                10,
+                "u1",
+                "tea and a long talk about many other things entirely",
+            ),
+            said("c1", "twice", 11, "u1", "tea tea"),
+        ])
+        .unwrap();
+    assert_eq!(found(store, &SearchQuery::text("tea")), ["twice", "once"]);
+    let limited = SearchQuery {
+        limit: Some(1),
+        ..SearchQuery::text("tea")
+    };
+    assert_eq!(found(store, &limited), ["twice"]);
+}
+
+pub fn search_filters_by_conversation_author_attachment_and_date(store: &dyn Store) {
+    let mut with_file = said("c2", "file", 30, "u2", "lunch photo");
+    with_file.files = vec![chatenium_api::schemas::dm::Attachment {
+        file_id: "f".into(),
+        file_name: "lunch.png".into(),
+        format: "png".into(),
+        kind: chatenium_api::schemas::dm::AttachmentKind::Image,
+        path: "p".into(),
+        size: 1,
+        height: None,
+        width: None,
+        has_thumbnail: false,
+    }];
+    store
+        .upsert_messages(&[
+            said("c1", "early", 10, "u1", "lunch early"),
+            said("c1", "late", 20, "u2", "lunch late"),
+            with_file,
+        ])
+        .unwrap();
+    let mut in_thread = thread_message("thread", 25);
+    in_thread.message = "lunch in the thread".into();
+    store.upsert_thread_messages(&[in_thread]).unwrap();
+    let lunch = SearchQuery::text("lunch");
+    let mut everything = found(store, &lunch);
+    everything.sort();
+    assert_eq!(everything, ["early", "file", "late", "thread"]);
+    let chat = SearchQuery {
+        conversation: Some(ConversationId::dm("c1")),
+        ..lunch.clone()
+    };
+    let mut in_chat = found(store, &chat);
+    in_chat.sort();
+    assert_eq!(in_chat, ["early", "late"]);
+    let thread = SearchQuery {
+        conversation: Some(ConversationId::thread("k", "t")),
+        ..lunch.clone()
+    };
+    assert_eq!(found(store, &thread), ["thread"]);
+    let hits = store.search_messages(&thread).unwrap();
+    assert_eq!(hits[0].conversation, ConversationId::thread("k", "t"));
+    let by_u2 = SearchQuery {
+        author: Some("u2".into()),
+        ..chat.clone()
+    };
+    assert_eq!(found(store, &by_u2), ["late"]);
+    let files = SearchQuery {
+        has_attachment: Some(true),
+        ..lunch.clone()
+    };
+    assert_eq!(found(store, &files), ["file"]);
+    let between = SearchQuery {
+        since: Some(Timestamp::new(20, 0)),
+        until: Some(Timestamp::new(30, 0)),
+        ..lunch.clone()
+    };
+    let mut dated = found(store, &between);
+    dated.sort();
+    assert_eq!(dated, ["late", "thread"]);
+}
+
+pub fn search_follows_edits_and_removals(store: &dyn Store) {
+    store
+        .upsert_messages(&[
+            said("c1", "m1", 10, "u1", "első szöveg"),
+            said("c1", "m2", 11, "u1", "marad"),
+        ])
+        .unwrap();
+    let mut in_thread = thread_message("t1", 12);
+    in_thread.message = "szál üzenet".into();
+    store.upsert_thread_messages(&[in_thread]).unwrap();
+
+    assert!(store.edit_message("c1", "m1", "második").unwrap());
+    assert!(found(store, &SearchQuery::text("elso")).is_empty());
+    assert_eq!(found(store, &SearchQuery::text("masodik")), ["m1"]);
+    // A pin changes the row but not the text: still found once.
+    assert!(store.set_pinned("c1", "m1", true).unwrap());
+    assert_eq!(found(store, &SearchQuery::text("masodik")), ["m1"]);
+    // The same message arriving again (a catch-up page) is not indexed twice.
+    store
+        .upsert_messages(&[said("c1", "m2", 11, "u1", "marad")])
+        .unwrap();
+    assert_eq!(found(store, &SearchQuery::text("marad")), ["m2"]);
+
+    store.remove_messages("c1", &["m1".into()]).unwrap();
+    assert!(found(store, &SearchQuery::text("masodik")).is_empty());
+    store.remove_contact("c1").unwrap();
+    assert!(found(store, &SearchQuery::text("marad")).is_empty());
+
+    assert!(store
+        .edit_thread_message("k", "t", "t1", "új szöveg")
+        .unwrap());
+    assert!(found(store, &SearchQuery::text("uzenet")).is_empty());
+    assert_eq!(found(store, &SearchQuery::text("uj")), ["t1"]);
+    store
+        .remove_thread_messages("k", "t", &["t1".into()])
+        .unwrap();
+    assert!(found(store, &SearchQuery::text("uj")).is_empty());
+}
+
 #[macro_export]
 #[doc(hidden)]
 macro_rules! store_conformance_tests {
@@ -424,6 +616,32 @@ macro_rules! store_conformance_tests {
             #[test]
             fn the_outbox_keeps_each_send_s_conversation() {
                 $crate::store::conformance::the_outbox_keeps_each_send_s_conversation(&fresh());
+            }
+            #[test]
+            fn search_ignores_accents_and_case_and_matches_prefixes() {
+                $crate::store::conformance::search_ignores_accents_and_case_and_matches_prefixes(
+                    &fresh(),
+                );
+            }
+            #[test]
+            fn search_answers_a_plain_snippet_with_match_ranges() {
+                $crate::store::conformance::search_answers_a_plain_snippet_with_match_ranges(
+                    &fresh(),
+                );
+            }
+            #[test]
+            fn search_ranks_the_better_match_first() {
+                $crate::store::conformance::search_ranks_the_better_match_first(&fresh());
+            }
+            #[test]
+            fn search_filters_by_conversation_author_attachment_and_date() {
+                $crate::store::conformance::search_filters_by_conversation_author_attachment_and_date(
+                    &fresh(),
+                );
+            }
+            #[test]
+            fn search_follows_edits_and_removals() {
+                $crate::store::conformance::search_follows_edits_and_removals(&fresh());
             }
             #[test]
             fn the_outbox_keeps_order_and_each_key_once() {

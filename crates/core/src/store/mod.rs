@@ -7,6 +7,7 @@
 
 #[cfg(any(test, feature = "store-conformance"))]
 pub mod conformance;
+mod search;
 mod sqlite;
 
 use chatenium_api::schemas::cascade::Cascade;
@@ -19,6 +20,7 @@ use chatenium_api::schemas::upload::{CompletedPart, PresignedPart};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+pub use search::{MatchRange, SearchHit, SearchQuery, DEFAULT_SEARCH_LIMIT};
 pub use sqlite::SqliteStore;
 
 use crate::conversation::ConversationId;
@@ -169,4 +171,10 @@ pub trait Store: Send + Sync {
     fn upsert_pictures(&self, pictures: &[Picture]) -> StoreResult<()>;
     /// A creator's pictures in an album (or in none), newest first.
     fn pictures(&self, owner: &str, album_id: Option<&str>) -> StoreResult<Vec<Picture>>;
+
+    // Search.
+    /// Full-text search over every cached message, direct and thread alike, best match first.
+    /// The index follows every write above: an edited message is found by its new text only,
+    /// a removed one not at all.
+    fn search_messages(&self, query: &SearchQuery) -> StoreResult<Vec<SearchHit>>;
 }

@@ -14,7 +14,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{OutgoingMessage, Store, StoreResult, SyncCursor};
+use super::search::{match_expression, read_snippet, MATCH_END, MATCH_START};
+use super::{OutgoingMessage, SearchHit, SearchQuery, Store, StoreResult, SyncCursor};
+use crate::conversation::ConversationId;
 use crate::error::ClientError;
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -32,7 +34,87 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("002_pending_uploads", "CREATE TABLE pending_uploads (id TEXT PRIMARY KEY, json TEXT NOT NULL);"),
     ("003_sync_cursors", "CREATE TABLE sync_cursors (chatid TEXT PRIMARY KEY, msgid TEXT);"),
+    ("004_message_search", MESSAGE_SEARCH),
 ];
+
+/// The full-text index of every cached message, kept by triggers so that no write path can
+/// forget it: `search_docs` holds what a result names and what the filters test (one row per
+/// message, direct or thread), `search_text` the FTS5 index of the text under the same rowid.
+/// `unicode61 remove_diacritics 2` folds case and accents on both sides ("kave" finds "kávé").
+/// The match markers of snippets (U+0001, U+0002) are replaced by spaces in the indexed copy,
+/// so a message cannot forge a highlight. The migration indexes what is already cached.
+const MESSAGE_SEARCH: &str = "
+CREATE TABLE search_docs (
+  doc INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  msgid TEXT NOT NULL,
+  chatid TEXT,
+  cascade_id TEXT,
+  thread_id TEXT,
+  author TEXT NOT NULL,
+  sent_t INTEGER NOT NULL,
+  sent_i INTEGER NOT NULL,
+  has_files INTEGER NOT NULL,
+  UNIQUE (kind, msgid)
+);
+CREATE VIRTUAL TABLE search_text USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+
+INSERT INTO search_docs (kind, msgid, chatid, author, sent_t, sent_i, has_files)
+  SELECT 'dm', msgid, chatid, COALESCE(json_extract(json, '$.author'), ''), sent_t, sent_i,
+    COALESCE(json_array_length(json, '$.files'), 0) > 0 FROM messages;
+INSERT INTO search_docs (kind, msgid, cascade_id, thread_id, author, sent_t, sent_i, has_files)
+  SELECT 'thread', msgid, cascade_id, thread_id, COALESCE(json_extract(json, '$.author'), ''), sent_t, sent_i,
+    COALESCE(json_array_length(json, '$.files'), 0) > 0 FROM thread_messages;
+INSERT INTO search_text (rowid, body)
+  SELECT d.doc, replace(replace(COALESCE(json_extract(m.json, '$.message'), ''), char(1), ' '), char(2), ' ')
+  FROM search_docs d JOIN messages m ON d.kind = 'dm' AND m.msgid = d.msgid;
+INSERT INTO search_text (rowid, body)
+  SELECT d.doc, replace(replace(COALESCE(json_extract(m.json, '$.message'), ''), char(1), ' '), char(2), ' ')
+  FROM search_docs d JOIN thread_messages m ON d.kind = 'thread' AND m.msgid = d.msgid;
+
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO search_docs (kind, msgid, chatid, author, sent_t, sent_i, has_files)
+    VALUES ('dm', new.msgid, new.chatid, COALESCE(json_extract(new.json, '$.author'), ''), new.sent_t, new.sent_i,
+      COALESCE(json_array_length(new.json, '$.files'), 0) > 0);
+  INSERT INTO search_text (rowid, body) VALUES (last_insert_rowid(),
+    replace(replace(COALESCE(json_extract(new.json, '$.message'), ''), char(1), ' '), char(2), ' '));
+END;
+CREATE TRIGGER messages_search_update AFTER UPDATE OF json ON messages
+  WHEN json_extract(old.json, '$.message') IS NOT json_extract(new.json, '$.message')
+    OR json_array_length(old.json, '$.files') IS NOT json_array_length(new.json, '$.files') BEGIN
+  UPDATE search_docs SET has_files = COALESCE(json_array_length(new.json, '$.files'), 0) > 0
+    WHERE kind = 'dm' AND msgid = new.msgid;
+  UPDATE search_text SET body = replace(replace(COALESCE(json_extract(new.json, '$.message'), ''), char(1), ' '), char(2), ' ')
+    WHERE rowid = (SELECT doc FROM search_docs WHERE kind = 'dm' AND msgid = new.msgid);
+END;
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+  DELETE FROM search_text WHERE rowid = (SELECT doc FROM search_docs WHERE kind = 'dm' AND msgid = old.msgid);
+  DELETE FROM search_docs WHERE kind = 'dm' AND msgid = old.msgid;
+END;
+
+CREATE TRIGGER thread_messages_search_insert AFTER INSERT ON thread_messages BEGIN
+  INSERT INTO search_docs (kind, msgid, cascade_id, thread_id, author, sent_t, sent_i, has_files)
+    VALUES ('thread', new.msgid, new.cascade_id, new.thread_id, COALESCE(json_extract(new.json, '$.author'), ''),
+      new.sent_t, new.sent_i, COALESCE(json_array_length(new.json, '$.files'), 0) > 0);
+  INSERT INTO search_text (rowid, body) VALUES (last_insert_rowid(),
+    replace(replace(COALESCE(json_extract(new.json, '$.message'), ''), char(1), ' '), char(2), ' '));
+END;
+CREATE TRIGGER thread_messages_search_update AFTER UPDATE OF json ON thread_messages
+  WHEN json_extract(old.json, '$.message') IS NOT json_extract(new.json, '$.message')
+    OR json_array_length(old.json, '$.files') IS NOT json_array_length(new.json, '$.files') BEGIN
+  UPDATE search_docs SET has_files = COALESCE(json_array_length(new.json, '$.files'), 0) > 0
+    WHERE kind = 'thread' AND msgid = new.msgid;
+  UPDATE search_text SET body = replace(replace(COALESCE(json_extract(new.json, '$.message'), ''), char(1), ' '), char(2), ' ')
+    WHERE rowid = (SELECT doc FROM search_docs WHERE kind = 'thread' AND msgid = new.msgid);
+END;
+CREATE TRIGGER thread_messages_search_delete AFTER DELETE ON thread_messages BEGIN
+  DELETE FROM search_text WHERE rowid = (SELECT doc FROM search_docs WHERE kind = 'thread' AND msgid = old.msgid);
+  DELETE FROM search_docs WHERE kind = 'thread' AND msgid = old.msgid;
+END;
+";
+
+/// How many words of context a snippet keeps around its matches.
+const SNIPPET_WORDS: u32 = 16;
 
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -236,12 +318,20 @@ impl Store for SqliteStore {
     fn upsert_messages(&self, messages: &[Message]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
-            for message in messages {
-                transaction.execute(
+            {
+                let mut insert = transaction.prepare_cached(
                     "INSERT INTO messages (msgid, chatid, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (msgid) DO UPDATE SET json = excluded.json",
-                    params![message.msgid, message.chatid, message.sent_at.t, message.sent_at.i, to_json(message)?],
                 )?;
+                for message in messages {
+                    insert.execute(params![
+                        message.msgid,
+                        message.chatid,
+                        message.sent_at.t,
+                        message.sent_at.i,
+                        to_json(message)?
+                    ])?;
+                }
             }
             transaction.commit()?;
             Ok(())
@@ -442,12 +532,21 @@ impl Store for SqliteStore {
     fn upsert_thread_messages(&self, messages: &[ThreadMessage]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
-            for m in messages {
-                transaction.execute(
+            {
+                let mut insert = transaction.prepare_cached(
                     "INSERT INTO thread_messages (msgid, cascade_id, thread_id, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (msgid) DO UPDATE SET json = excluded.json",
-                    params![m.msgid, m.cascade_id, m.thread_id, m.sent_at.t, m.sent_at.i, to_json(m)?],
                 )?;
+                for m in messages {
+                    insert.execute(params![
+                        m.msgid,
+                        m.cascade_id,
+                        m.thread_id,
+                        m.sent_at.t,
+                        m.sent_at.i,
+                        to_json(m)?
+                    ])?;
+                }
             }
             transaction.commit()?;
             Ok(())
@@ -560,6 +659,99 @@ impl Store for SqliteStore {
             )
         })
     }
+
+    fn search_messages(&self, query: &SearchQuery) -> StoreResult<Vec<SearchHit>> {
+        self.with(|c| search(c, query))
+    }
+}
+
+/// Runs a search on the index the triggers of `MESSAGE_SEARCH` keep.
+fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<SearchHit>> {
+    let Some(expression) = match_expression(&query.text) else {
+        return Ok(Vec::new());
+    };
+    let (kind, chatid, cascade_id, thread_id) = match &query.conversation {
+        None => (None, None, None, None),
+        Some(ConversationId::Dm { chatid }) => (Some("dm"), Some(chatid.as_str()), None, None),
+        Some(ConversationId::Thread {
+            cascade_id,
+            thread_id,
+        }) => (
+            Some("thread"),
+            None,
+            Some(cascade_id.as_str()),
+            Some(thread_id.as_str()),
+        ),
+    };
+    let (since_t, since_i) = query.since.map(|s| (s.t, s.i)).unzip();
+    let (until_t, until_i) = query.until.map(|u| (u.t, u.i)).unzip();
+    let limit = query.limit.unwrap_or(super::DEFAULT_SEARCH_LIMIT);
+    // The best `limit` are chosen first and only they get a snippet: a snippet costs far more
+    // than a score, and a common word matches a large share of the cache.
+    let mut statement = connection.prepare_cached(
+        "WITH best AS (
+           SELECT d.doc, d.kind, d.msgid, d.chatid, d.cascade_id, d.thread_id, d.author, d.sent_t, d.sent_i,
+             search_text.rank AS score
+           FROM search_text JOIN search_docs d ON d.doc = search_text.rowid
+           WHERE search_text MATCH ?1
+             AND (?5 IS NULL OR d.kind = ?5)
+             AND (?6 IS NULL OR d.chatid = ?6)
+             AND (?7 IS NULL OR (d.cascade_id = ?7 AND d.thread_id = ?8))
+             AND (?9 IS NULL OR d.author = ?9)
+             AND (?10 IS NULL OR d.has_files = ?10)
+             AND (?11 IS NULL OR d.sent_t > ?11 OR (d.sent_t = ?11 AND d.sent_i >= ?12))
+             AND (?13 IS NULL OR d.sent_t < ?13 OR (d.sent_t = ?13 AND d.sent_i < ?14))
+           ORDER BY score, d.sent_t DESC, d.sent_i DESC
+           LIMIT ?15
+         )
+         SELECT best.kind, best.msgid, best.chatid, best.cascade_id, best.thread_id, best.author,
+           best.sent_t, best.sent_i, snippet(search_text, 0, ?2, ?3, '…', ?4)
+         FROM best JOIN search_text ON search_text.rowid = best.doc
+         WHERE search_text MATCH ?1
+         ORDER BY best.score, best.sent_t DESC, best.sent_i DESC",
+    )?;
+    let rows = statement.query_map(
+        params![
+            expression,
+            MATCH_START.to_string(),
+            MATCH_END.to_string(),
+            SNIPPET_WORDS,
+            kind,
+            chatid,
+            cascade_id,
+            thread_id,
+            query.author,
+            query.has_attachment,
+            since_t,
+            since_i,
+            until_t,
+            until_i,
+            limit,
+        ],
+        |row| {
+            let kind: String = row.get(0)?;
+            let conversation = if kind == "thread" {
+                ConversationId::Thread {
+                    cascade_id: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    thread_id: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                }
+            } else {
+                ConversationId::Dm {
+                    chatid: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                }
+            };
+            let (snippet, matches) = read_snippet(&row.get::<_, String>(8)?);
+            Ok(SearchHit {
+                conversation,
+                msgid: row.get(1)?,
+                author: row.get(5)?,
+                sent_at: Timestamp::new(row.get(6)?, row.get(7)?),
+                snippet,
+                matches,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 #[cfg(test)]
@@ -574,6 +766,39 @@ mod tests {
         let path = dir.keep().join("cache.sqlite");
         SqliteStore::open(&path).unwrap()
     });
+
+    #[test]
+    fn messages_cached_before_search_existed_are_indexed_by_the_migration() {
+        use super::{Store, MIGRATIONS};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        {
+            let connection = rusqlite::Connection::open(&path).unwrap();
+            connection
+                .execute_batch("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY)")
+                .unwrap();
+            for (name, sql) in MIGRATIONS.iter().take(3) {
+                connection.execute_batch(sql).unwrap();
+                connection
+                    .execute("INSERT INTO schema_migrations (name) VALUES (?1)", [name])
+                    .unwrap();
+            }
+            let mut message = crate::store::conformance::message("c1", "m1", 10, 0);
+            message.message = "régi üzenet".into();
+            connection
+                .execute(
+                    "INSERT INTO messages (msgid, chatid, sent_t, sent_i, json) VALUES ('m1', 'c1', 10, 0, ?1)",
+                    [serde_json::to_string(&message).unwrap()],
+                )
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let hits = store
+            .search_messages(&crate::store::SearchQuery::text("regi"))
+            .unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].msgid, "m1");
+    }
 
     #[test]
     fn a_reopened_store_keeps_its_data() {
