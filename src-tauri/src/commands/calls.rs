@@ -151,7 +151,12 @@ async fn accept(app: &AppHandle, state: &AppState, video: bool) -> CommandResult
 #[tauri::command]
 #[specta::specta]
 pub async fn decline_call(state: State<'_, AppState>) -> CommandResult<()> {
-    state.client().await?.decline_call().await.map_err(call_error)
+    state
+        .client()
+        .await?
+        .decline_call()
+        .await
+        .map_err(call_error)
 }
 
 /// Ends the call in any stage (cancels our ring, declines theirs, hangs up).
