@@ -168,10 +168,12 @@ impl CallMedia {
             decoder,
             echo_canceller.map(|canceller| (canceller, switches.clone())),
             audio_out,
-            encoded_video,
+            ReceivedVideoPaths {
+                decoder: encoded_video,
+                taps: Arc::clone(&taps),
+            },
             state_out,
             Arc::clone(&keyframe_wanted),
-            Arc::clone(&taps),
         ));
 
         Ok((
@@ -365,15 +367,20 @@ fn send_video(
     }
 }
 
+/// Where the peer's encoded frames go: the decoding thread, and the taps.
+struct ReceivedVideoPaths {
+    decoder: std_mpsc::SyncSender<EncodedVideo>,
+    taps: SharedTaps,
+}
+
 async fn receive(
     mut events: mpsc::Receiver<TransportEvent>,
     mut decoder: OpusDecoder,
     mut echo_canceller: Option<(EchoCanceller, AudioSwitches)>,
     audio_out: mpsc::Sender<ReceivedAudio>,
-    video_out: std_mpsc::SyncSender<EncodedVideo>,
+    video_out: ReceivedVideoPaths,
     state_out: mpsc::Sender<MediaState>,
     keyframe_wanted: Arc<AtomicBool>,
-    taps: SharedTaps,
 ) {
     while let Some(event) = events.recv().await {
         match event {
@@ -398,8 +405,8 @@ async fn receive(
                 Err(error) => tracing::debug!(%error, "audio packet from the peer not decoded"),
             },
             TransportEvent::Video(frame) => {
-                tap(&taps, |taps| taps.partner.as_ref(), &frame);
-                let _ = video_out.try_send(frame);
+                tap(&video_out.taps, |taps| taps.partner.as_ref(), &frame);
+                let _ = video_out.decoder.try_send(frame);
             }
             TransportEvent::KeyframeRequested => keyframe_wanted.store(true, Ordering::Relaxed),
             TransportEvent::Closed { reason } => {
