@@ -6,7 +6,8 @@
 // notifications.test.mjs) with Accept and Decline, and the user declines.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -15,6 +16,7 @@ import { ENTER, embeddedServerUrl, openApp, registerInApp, screenshot } from "./
 import { CorePeer } from "./peer.mjs";
 import { ApiUser } from "./server-api.mjs";
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const work = mkdtempSync(join(tmpdir(), "chatenium-e2e-calls-"));
 const dunstctl = (...args) => execFileSync("dunstctl", args, { encoding: "utf8" }).trim();
 /** The peer's test pattern: vertical bars at luma 160 ± 40 (e2e_peer.rs). */
@@ -51,6 +53,18 @@ after(async () => {
   await peer?.stop();
   await app?.close();
 });
+
+/** axe-core's violations on the window as it is now (injected through WebDriver). */
+async function violations() {
+  await session.execute(`${axeSource}; return true;`);
+  return session.executeAsync(
+    `const done = arguments[arguments.length - 1];
+     window.axe.run(document, { resultTypes: ["violations"] }).then(
+       (r) => done(r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }))),
+       (e) => done([{ id: "axe failed", nodes: [String(e)] }]),
+     );`,
+  );
+}
 
 /** The partner canvas's pixels: the share of grey pixels, the dark and light levels found,
  * and whether each column is one level from top to bottom (the pattern's bars are vertical). */
@@ -108,6 +122,7 @@ test("a video call: the contact answers, the canvas shows their test pattern, mu
   await peer.callMedia((report) => report.videoFrames >= 10);
   await session.waitFor('[data-testid="call-quality"]', { attempts: 100 });
   await screenshot(session, "call-active", { shows: '[data-testid="call-partner-video"]' });
+  assert.deepEqual(await violations(), [], "the call view");
 
   await session.click('[data-testid="call-mute"]');
   await session.waitFor('[data-testid="call-view"][data-muted="true"]');
@@ -118,10 +133,11 @@ test("a video call: the contact answers, the canvas shows their test pattern, mu
   const ended = await peer.call((call) => call.phase === "ended");
   assert.equal(ended.reason, "hungUp");
   await screenshot(session, "call-ended", { shows: '[data-testid="call-ended"]' });
+  assert.deepEqual(await violations(), [], "the ended state");
   await session.click('[data-testid="call-ended-close"]');
 });
 
-test("an incoming call rings in the window and as a notification, and is declined", async () => {
+test("an incoming call rings in the window and as a notification, is declined, then answered", async () => {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run inside a D-Bus session with dunst");
   dunstctl("close-all");
   const since = peer.lines.length;
@@ -129,6 +145,7 @@ test("an incoming call rings in the window and as a notification, and is decline
   await session.waitFor('[data-testid="call-incoming"]', { attempts: 150 });
   await session.waitForText('[data-testid="call-incoming"] .title', (t) => t === "Dora is calling");
   await screenshot(session, "call-incoming", { shows: '[data-testid="call-incoming"]' });
+  assert.deepEqual(await violations(), [], "the ring");
 
   // The notification names the caller and offers Accept and Decline.
   let shown;
@@ -146,4 +163,13 @@ test("an incoming call rings in the window and as a notification, and is decline
   await session.waitFor('[data-testid="call-ended"][data-reason="declined"]');
   const ended = await peer.call((call) => call.phase === "ended", { since });
   assert.equal(ended.reason, "declined");
+
+  // The contact calls again; the user answers in the window; the contact hangs up.
+  const again = peer.lines.length;
+  await peer.run("startCall", { chatid, video: false });
+  await session.click('[data-testid="call-accept"]');
+  await session.waitFor('[data-testid="call-view"][data-stage="active"]', { attempts: 300 });
+  await peer.call((call) => call.phase === "active", { since: again });
+  await peer.run("hangUp", {});
+  await session.waitFor('[data-testid="call-ended"][data-reason="hungUp"]');
 });
