@@ -5,8 +5,11 @@
 //!  tone (tests)      ─┴> AudioProcessor (noise suppression, mute) │   OpusDecoder
 //!                         OpusEncoder ──┐                  ┌──────┘
 //!                                       ├─> MediaTransport ┤
-//!  VideoSource (test pattern) ─> Vp8Encoder ┘  (PeerTransport) └─> Vp8Decoder ─> the window
+//!  VideoSource (test pattern) ─> Vp8Encoder ┘  (PeerTransport) └─> Vp8Decoder ─> tests
 //! ```
+//!
+//! The window decodes video itself (WebCodecs): [`VideoTaps`] hand it copies of the encoded
+//! frames, the peer's as received and our own as sent (the preview).
 //!
 //! - [`frame`]: raw media: 20 ms mono 48 kHz [`AudioFrame`]s and I420 [`VideoFrame`]s.
 //! - [`opus_codec`] and [`vp8`]: the codecs, from Debian's libopus and libvpx. `vp8` holds the
