@@ -103,20 +103,9 @@ pub struct TransferChanged {
     pub transfer: TransferEntry,
 }
 
-/// A call changed (rang, answered, connected, muted, ended); `ended` is its last change.
-#[derive(Debug, Clone, Serialize, specta::Type, Event)]
-pub struct CallChanged {
-    pub call: crate::dto::call::CallInfo,
-}
-
-/// The running call's connection quality, every few seconds while it is active.
-#[derive(Debug, Clone, Serialize, specta::Type, Event)]
-#[serde(rename_all = "camelCase")]
-pub struct CallQualityChanged {
-    pub quality: crate::dto::call::CallQuality,
-    /// Whether echo cancellation runs in this call; if not, headphones are advised.
-    pub echo_cancellation: bool,
-}
+// The call events are defined beside the call's types, so that the call commands, which send
+// some of them, need not import this module (which hands them the core's call updates).
+pub use crate::dto::call::{CallChanged, CallQualityChanged};
 
 /// Forwards one engine's events until it stops (its event stream closes); then the tray's
 /// count goes back to zero. `own_userid`: the signed-in user, whose own messages are no news.
@@ -217,7 +206,7 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         // Its arrival is in the thread's timeline (when open) and in attention's counts.
         CoreEvent::ThreadMessage { .. } => Ok(()),
         CoreEvent::Call { call } => {
-            crate::commands::calls::on_call_update(app, call);
+            crate::calls::on_call_update(app, call);
             Ok(())
         }
         // The gallery screens are not built yet: the core keeps the feeds it was asked for.

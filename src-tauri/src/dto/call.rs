@@ -1,11 +1,13 @@
 //! A call as the window sees it: the core's `CallUpdate` (where the call stands), the
-//! connection's quality, and the devices the pickers offer.
+//! connection's quality, and the devices the pickers offer; and the two call events
+//! (re-exported by `events`).
 
 use chatenium_core::calls::{
     AudioDevice, AvailableDevices, CallEndReason, CallPhase, CallUpdate, ConnectionQuality,
     DeviceChoice,
 };
 use serde::{Deserialize, Serialize};
+use tauri_specta::Event;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -156,4 +158,19 @@ impl CallDevices {
             choice,
         }
     }
+}
+
+/// A call changed (rang, answered, connected, muted, ended); `ended` is its last change.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct CallChanged {
+    pub call: CallInfo,
+}
+
+/// The running call's connection quality, every few seconds while it is active.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct CallQualityChanged {
+    pub quality: CallQuality,
+    /// Whether echo cancellation runs in this call; if not, headphones are advised.
+    pub echo_cancellation: bool,
 }
