@@ -36,6 +36,7 @@ describe("calls", () => {
     expect(screen.getByTestId("call-quality").dataset.quality).toBe("good");
     expect(document.activeElement).toBe(screen.getByTestId("call-hang-up"));
 
+    expect(screen.queryByTestId("call-headphones")).toBeNull();
     await fireEvent.click(screen.getByTestId("call-mute"));
     await waitFor(() => expect(screen.getByTestId("call-view").dataset.muted).toBe("true"));
     await fireEvent.click(screen.getByTestId("call-devices-toggle"));
@@ -57,9 +58,12 @@ describe("calls", () => {
     await fireEvent.click(screen.getByTestId("call-decline"));
     expect((await screen.findByTestId("call-ended")).dataset.reason).toBe("declined");
 
+    backend.setEchoCancellation(false);
     backend.ringFrom("bela");
     await fireEvent.click(await screen.findByTestId("call-accept"));
     await waitFor(() => expect(screen.getByTestId("call-view").dataset.stage).toBe("active"));
+    // Without echo cancellation the call says what to do about it.
+    expect((await screen.findByTestId("call-headphones")).textContent).toContain("headphones advised");
     backend.partnerEnds("hungUp");
     await screen.findByTestId("call-ended");
 

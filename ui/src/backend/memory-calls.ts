@@ -21,6 +21,8 @@ export interface CallHooks {
   partnerAnswers(): void;
   /** The partner ends the call (hangs up, declines, is busy) or the server does (missed). */
   partnerEnds(reason: CallEnd): void;
+  /** Whether this machine cancels echo (from the next call on); without, headphones are advised. */
+  setEchoCancellation(on: boolean): void;
 }
 
 type Implemented = Pick<
@@ -48,6 +50,7 @@ const DEVICES: CallDevices = {
 export function callBackend(world: CallWorld): Implemented & CallHooks {
   let current: CallInfo | null = null;
   let choice = structuredClone(DEVICES.choice);
+  let echoCancellation = DEVICES.echoCancellation;
   const refuse = (detail: string): never => {
     throw new BackendError({ kind: "local", detail });
   };
@@ -78,7 +81,7 @@ export function callBackend(world: CallWorld): Implemented & CallHooks {
       run(() => {
         if (current?.stage !== "incomingRinging") refuse("no call to do that to");
         update({ cameraOn: video, stage: "active" });
-        world.emit.callQuality({ quality: "good", echoCancellation: DEVICES.echoCancellation });
+        world.emit.callQuality({ quality: "good", echoCancellation });
       }),
     declineCall: () =>
       run(() => {
@@ -94,7 +97,7 @@ export function callBackend(world: CallWorld): Implemented & CallHooks {
     setCallMuted: (muted) => run(() => (current ? update({ muted }) : refuse("no call to do that to"))),
     setCallCamera: (on) => run(() => (current ? update({ cameraOn: on }) : refuse("no call to do that to"))),
     currentCall: () => run(() => (current ? structuredClone(current) : null)),
-    callDevices: () => run(() => ({ ...structuredClone(DEVICES), choice: structuredClone(choice) })),
+    callDevices: () => run(() => ({ ...structuredClone(DEVICES), echoCancellation, choice: structuredClone(choice) })),
     chooseCallDevices: (picked) =>
       run(() => {
         choice = { microphone: picked.microphone ?? null, speaker: picked.speaker ?? null, camera: picked.camera ?? null };
@@ -110,7 +113,10 @@ export function callBackend(world: CallWorld): Implemented & CallHooks {
     partnerAnswers() {
       if (current?.stage !== "outgoingRinging") return;
       update({ stage: "active" });
-      world.emit.callQuality({ quality: "good", echoCancellation: DEVICES.echoCancellation });
+      world.emit.callQuality({ quality: "good", echoCancellation });
+    },
+    setEchoCancellation(on) {
+      echoCancellation = on;
     },
     partnerEnds(reason) {
       update({ stage: "ended", endReason: reason });
