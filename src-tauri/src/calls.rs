@@ -45,6 +45,8 @@ pub struct CallMedia {
     devices: Arc<SystemDevices>,
     choice: Mutex<CallDeviceChoice>,
     window: Arc<Mutex<Option<Channel<CallVideoPacket>>>>,
+    /// Takes the ringing call's notification away (once the ring stops).
+    ring_notification: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     /// Whether a task follows the running call's quality (one per call, however many
     /// updates say it is active).
     following_quality: AtomicBool,
@@ -85,6 +87,7 @@ pub fn manage(app: &AppHandle) {
         devices: Arc::new(devices),
         choice: Mutex::new(CallDeviceChoice::default()),
         window,
+        ring_notification: Mutex::new(None),
         following_quality: AtomicBool::new(false),
     });
 }
@@ -140,6 +143,9 @@ pub fn on_call_update(app: &AppHandle, call: CallUpdate) {
         CallPhase::Active => follow_quality(app),
         _ => {}
     }
+    if call.phase != CallPhase::IncomingRinging {
+        stop_ringing(app);
+    }
     if let Err(error) = (CallChanged {
         call: CallInfo::from(call),
     })
@@ -164,12 +170,40 @@ fn notify_incoming(app: &AppHandle, call: &CallUpdate) {
             Err(_) => return,
         };
         let answered = app.clone();
-        crate::notifications::show_incoming_call(
+        let dismiss = crate::notifications::show_incoming_call(
             &app,
             caller.as_deref().unwrap_or(&peer),
             Box::new(move |accepted| answer_from_notification(answered, accepted)),
         );
+        let media = app.state::<CallMedia>();
+        *media
+            .ring_notification
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(dismiss);
+        // The ring may have stopped while the name was looked up.
+        let ringing = match state.client().await {
+            Ok(client) => client
+                .current_call()
+                .is_some_and(|call| call.phase == CallPhase::IncomingRinging),
+            Err(_) => false,
+        };
+        if !ringing {
+            stop_ringing(&app);
+        }
     });
+}
+
+/// Takes the ring's notification away: the call was answered, declined or ended.
+fn stop_ringing(app: &AppHandle) {
+    let dismiss = app
+        .state::<CallMedia>()
+        .ring_notification
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some(dismiss) = dismiss {
+        dismiss();
+    }
 }
 
 /// Accept or Decline on the notification: as in the window; accepting brings it forward.

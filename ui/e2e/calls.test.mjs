@@ -54,6 +54,15 @@ after(async () => {
   await app?.close();
 });
 
+/** Waits until the number of notifications dunst displays satisfies `predicate`. */
+async function waitForDunst(predicate) {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    if (predicate(Number(dunstctl("count", "displayed")))) return;
+    await sleep(100);
+  }
+  assert.fail(`dunst displays ${dunstctl("count", "displayed")} notifications`);
+}
+
 /** axe-core's violations on the window as it is now (injected through WebDriver). */
 async function violations() {
   await session.execute(`${axeSource}; return true;`);
@@ -147,20 +156,16 @@ test("an incoming call rings in the window and as a notification, is declined, t
   await screenshot(session, "call-incoming", { shows: '[data-testid="call-incoming"]' });
   assert.deepEqual(await violations(), [], "the ring");
 
-  // The notification names the caller and offers Accept and Decline.
-  let shown;
-  for (let attempt = 0; attempt < 150 && !shown; attempt++) {
-    if (Number(dunstctl("count", "displayed")) > 0) {
-      dunstctl("close-all");
-      shown = JSON.parse(dunstctl("history")).data.flat().find((n) => n.summary?.data === "Dora is calling");
-    }
-    if (!shown) await sleep(100);
-  }
-  assert.ok(shown, `dunst's history: ${dunstctl("history")}`);
-  assert.equal(shown.appname.data, "Chatenium");
-
+  // The notification is shown while the call rings, and goes once it is declined.
+  await waitForDunst((displayed) => displayed === 1);
   await session.click('[data-testid="call-decline"]');
   await session.waitFor('[data-testid="call-ended"][data-reason="declined"]');
+  await waitForDunst((displayed) => displayed === 0);
+  const shown = JSON.parse(dunstctl("history"))
+    .data.flat()
+    .find((n) => n.summary?.data === "Dora is calling");
+  assert.ok(shown, `dunst's history: ${dunstctl("history")}`);
+  assert.equal(shown.appname.data, "Chatenium");
   const ended = await peer.call((call) => call.phase === "ended", { since });
   assert.equal(ended.reason, "declined");
 
@@ -170,6 +175,8 @@ test("an incoming call rings in the window and as a notification, is declined, t
   await session.click('[data-testid="call-accept"]');
   await session.waitFor('[data-testid="call-view"][data-stage="active"]', { attempts: 300 });
   await peer.call((call) => call.phase === "active", { since: again });
+  // Answered: its notification went too (ringing stops wherever it rang).
+  await waitForDunst((displayed) => displayed === 0);
   await peer.run("hangUp", {});
   await session.waitFor('[data-testid="call-ended"][data-reason="hungUp"]');
 });
