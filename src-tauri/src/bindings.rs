@@ -8,7 +8,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, cascades, chats, search, staging, threads, transfers};
+use crate::commands::{account, auth, calls, cascades, chats, search, staging, threads, transfers};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -87,6 +87,16 @@ pub fn builder() -> Builder<tauri::Wry> {
             transfers::decline_transfer,
             transfers::cancel_transfer,
             transfers::show_received_file,
+            calls::start_call,
+            calls::accept_call,
+            calls::decline_call,
+            calls::hang_up,
+            calls::set_call_muted,
+            calls::set_call_camera,
+            calls::current_call,
+            calls::call_devices,
+            calls::choose_call_devices,
+            calls::watch_call_video,
             account::change_username,
             account::change_display_name,
             account::change_email,
@@ -111,6 +121,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::OpenThreadRequested,
             events::UnreadChanged,
             events::InviteOpened,
+            events::CallChanged,
+            events::CallQualityChanged,
         ])
 }
 

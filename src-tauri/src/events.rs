@@ -103,6 +103,10 @@ pub struct TransferChanged {
     pub transfer: TransferEntry,
 }
 
+// The call events are defined beside the call's types, so that the call commands, which send
+// some of them, need not import this module (which hands them the core's call updates).
+pub use crate::dto::call::{CallChanged, CallQualityChanged};
+
 /// Forwards one engine's events until it stops (its event stream closes); then the tray's
 /// count goes back to zero. `own_userid`: the signed-in user, whose own messages are no news.
 pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>, own_userid: String) {
@@ -201,8 +205,10 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         .emit(app),
         // Its arrival is in the thread's timeline (when open) and in attention's counts.
         CoreEvent::ThreadMessage { .. } => Ok(()),
-        // The call view is not built yet (issue 13): the core keeps the call's state.
-        CoreEvent::Call { .. } => Ok(()),
+        CoreEvent::Call { call } => {
+            crate::calls::on_call_update(app, call);
+            Ok(())
+        }
         // The gallery screens are not built yet: the core keeps the feeds it was asked for.
         CoreEvent::GalleryFeed { .. }
         | CoreEvent::GalleryComments { .. }

@@ -1,11 +1,13 @@
 //! The Chatenium Desktop shell: windows, commands and events over `chatenium-core`.
 //! Business logic lives in the core; a command here only translates between the UI and it.
 //! One module per desktop concern: `server` (the embedded default), `tray`, `notifications`,
-//! `windows` (single instance, window state), `events` (core events to the window).
+//! `windows` (single instance, window state), `events` (core events to the window), `calls`
+//! (a call's devices, video to the window, ring notification, quality).
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod bindings;
+mod calls;
 mod commands;
 mod downloads;
 mod dto;
@@ -101,6 +103,7 @@ fn main() {
                 log_dir,
             });
             app.manage(media_protocol::open_cache(&cache_dir)?);
+            calls::manage(app.handle());
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
             windows::save_geometry_when_settled(app.handle());

@@ -83,3 +83,92 @@ fn wait_for_click(handle: notify_rust::NotificationHandle, on_click: OnClick) {
 fn wait_for_click(_handle: notify_rust::NotificationHandle, _on_click: OnClick) {
     // Other platforms bring the app forward themselves on a click.
 }
+
+/// A call rings: Accept and Decline on the notification (`on_answer(true)` for Accept),
+/// a click brings the window forward, where the call rings too. Answers what takes the
+/// notification away once the ring stops (answered, declined or ended anywhere); it also goes
+/// by itself after a minute (the server's ring timeout is shorter).
+pub fn show_incoming_call(
+    app: &AppHandle,
+    caller: &str,
+    on_answer: Box<dyn FnOnce(bool) + Send>,
+) -> Box<dyn FnOnce() + Send> {
+    let hungarian = language(app) == "hu";
+    let (summary, accept, decline) = if hungarian {
+        (format!("{caller} hív"), "Fogadás", "Elutasítás")
+    } else {
+        (format!("{caller} is calling"), "Accept", "Decline")
+    };
+    let mut notification = notify_rust::Notification::new();
+    notification
+        .appname("Chatenium")
+        .summary(&summary)
+        .action("accept", accept)
+        .action("decline", decline)
+        .action("default", caller)
+        .timeout(notify_rust::Timeout::Milliseconds(60_000));
+    // The shown notification's id, and whether it should go already (dismissed before shown).
+    let shown: std::sync::Arc<std::sync::Mutex<(Option<u32>, bool)>> = Default::default();
+    // notify-rust closes a notification only through its handle, which waiting for the answer
+    // holds: a second one with the same id replaces it, and closing that closes it.
+    let closer = notification.clone();
+    let close = move |id: u32| {
+        if let Ok(handle) = closer.clone().id(id).show() {
+            handle.close();
+        }
+    };
+    let dismiss = {
+        let shown = std::sync::Arc::clone(&shown);
+        let close = close.clone();
+        Box::new(move || {
+            let id = {
+                let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());
+                shown.1 = true;
+                shown.0
+            };
+            if let Some(id) = id {
+                // D-Bus blocks: off the caller's thread.
+                std::thread::spawn(move || close(id));
+            }
+        })
+    };
+    let app = app.clone();
+    // Showing and waiting for the answer both block on D-Bus: off the async runtime.
+    std::thread::spawn(move || {
+        let handle = match notification.show() {
+            Ok(handle) => handle,
+            Err(error) => {
+                tracing::warn!(%error, "call notification not shown");
+                return;
+            }
+        };
+        let dismissed = {
+            let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());
+            shown.0 = Some(handle.id());
+            shown.1
+        };
+        if dismissed {
+            close(handle.id());
+            return;
+        }
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            let mut on_answer = Some(on_answer);
+            handle.wait_for_action(|action| match action {
+                "accept" | "decline" => {
+                    if let Some(on_answer) = on_answer.take() {
+                        on_answer(action == "accept");
+                    }
+                }
+                "default" => crate::windows::show_main(&app),
+                _ => {}
+            });
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        {
+            // Elsewhere notifications carry no actions here: the window answers.
+            let _ = (handle, on_answer, app);
+        }
+    });
+    dismiss
+}

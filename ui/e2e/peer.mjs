@@ -60,6 +60,16 @@ export class CorePeer {
     return (await this.next((line) => line.transfer && predicate(line.transfer), options)).transfer;
   }
 
+  /** The first call change, from `since` on, for which `predicate(call)` holds (calls). */
+  async call(predicate, options) {
+    return (await this.next((line) => line.call && predicate(line.call), options)).call;
+  }
+
+  /** The first media report of a running call for which `predicate(report)` holds (calls). */
+  async callMedia(predicate, options) {
+    return (await this.next((line) => line.callMedia && predicate(line.callMedia), options)).callMedia;
+  }
+
   command(command) {
     this.child.stdin.write(`${JSON.stringify(command)}\n`);
   }

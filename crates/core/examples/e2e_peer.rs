@@ -13,21 +13,31 @@
 //!   {"cascadeId", "parentId", "name"}}`, `{"openThread": {"cascadeId", "threadId"}}`,
 //!   `{"sendThread": {"cascadeId", "threadId", "text", "replyToId"}}`, `{"editThread":
 //!   {"cascadeId", "threadId", "msgid", "text"}}`, `{"deleteThread": {"cascadeId", "threadId",
-//!   "msgids"}}`, `{"pinThread": {"cascadeId", "threadId", "msgid", "pinned"}}`
+//!   "msgids"}}`, `{"pinThread": {"cascadeId", "threadId", "msgid", "pinned"}}`; for calls
+//!   `{"startCall": {"chatid", "video"}}`, `{"acceptCall": {"video"}}`, `{"declineCall": {}}`,
+//!   `{"hangUp": {}}`. Calls send a 440 Hz tone and the test pattern (320x240, mean luma
+//!   [`PATTERN_BRIGHTNESS`]) instead of a microphone and a camera.
 //! - out: `{"ready": {"userid": "..."}}` once online, `{"transfer": <TransferUpdate>}` for
 //!   each change of a transfer, `{"cascades": [<Cascade>]}` whenever the cascade list
 //!   changes, `{"threadTimeline": {"cascadeId", "threadId", "items": [...]}}` whenever an open
 //!   thread's timeline changes (all of it, so a test reads state, not diffs), `{"done":
 //!   {"command": "...", "result": ...}}` when a command succeeded, `{"error": "..."}` when one
-//!   fails.
+//!   fails; `{"call": <CallUpdate>}` for each change of a call, and once a call's media runs,
+//!   `{"callMedia": {"videoFrames": n, "audioRms": x}}` each second: frames of the partner's
+//!   video decoded so far and the level of the partner's audio over the last second.
 //!
 //! It exits when stdin closes. Built by `./dev test` (`cargo build -p chatenium-core
 //! --example e2e_peer`) and started by `ui/e2e/peer.mjs`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chatenium_api::schemas::cascade::CreateCascadeReq;
+use chatenium_core::calls::{
+    AudioInput, CallDevices, CallSettings, KeepAlive, MediaError, ReceivedAudio, ReceivedVideo,
+    TestPattern, ToneSource, VideoFormat, VideoSource,
+};
 use chatenium_core::device::Device;
 use chatenium_core::tokens::KeyringTokenStore;
 use chatenium_core::transfer::TransferSettings;
@@ -102,6 +112,95 @@ enum Command {
         msgid: String,
         pinned: bool,
     },
+    StartCall {
+        chatid: String,
+        video: bool,
+    },
+    AcceptCall {
+        video: bool,
+    },
+    DeclineCall {},
+    HangUp {},
+}
+
+/// The mean luma of the test pattern this peer sends in a video call.
+const PATTERN_BRIGHTNESS: u8 = 160;
+const TONE_HZ: f32 = 440.0;
+
+/// A call's media for a test: a tone and the test pattern out; what comes in is counted.
+#[derive(Default)]
+struct PeerDevices {
+    video_frames: Arc<AtomicU64>,
+    /// Sum of squares and count of the partner's audio samples since the last report.
+    audio: Arc<Mutex<(f64, u64)>>,
+}
+
+impl CallDevices for PeerDevices {
+    fn audio_input(&self) -> Result<AudioInput, MediaError> {
+        Ok(AudioInput {
+            frames: ToneSource::new(TONE_HZ, 0.5).spawn_paced(),
+            keep: None,
+        })
+    }
+
+    fn video_input(&self) -> Result<Box<dyn VideoSource>, MediaError> {
+        let format = VideoFormat {
+            width: 320,
+            height: 240,
+            frames_per_second: 15,
+        };
+        Ok(Box::new(TestPattern::new(format, PATTERN_BRIGHTNESS)?))
+    }
+
+    fn output(
+        &self,
+        mut audio: tokio::sync::mpsc::Receiver<ReceivedAudio>,
+        mut video: tokio::sync::mpsc::Receiver<ReceivedVideo>,
+    ) -> Result<Option<KeepAlive>, MediaError> {
+        let frames = Arc::clone(&self.video_frames);
+        let level = Arc::clone(&self.audio);
+        let count_video = tokio::spawn(async move {
+            while video.recv().await.is_some() {
+                frames.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let measure_audio = tokio::spawn(async move {
+            while let Some(received) = audio.recv().await {
+                let mut level = level.lock().unwrap_or_else(|p| p.into_inner());
+                level.0 += received
+                    .samples
+                    .iter()
+                    .map(|s| f64::from(s * s))
+                    .sum::<f64>();
+                level.1 += received.samples.len() as u64;
+            }
+        });
+        Ok(Some(Box::new(AbortOnDrop([count_video, measure_audio]))))
+    }
+}
+
+struct AbortOnDrop([tokio::task::JoinHandle<()>; 2]);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+impl PeerDevices {
+    /// Frames decoded so far, and the RMS of the audio since the last call (0 if none came).
+    fn report(&self) -> serde_json::Value {
+        let (sum, count) =
+            std::mem::take(&mut *self.audio.lock().unwrap_or_else(|p| p.into_inner()));
+        let rms = if count == 0 {
+            0.0
+        } else {
+            (sum / count as f64).sqrt()
+        };
+        json!({ "videoFrames": self.video_frames.load(Ordering::Relaxed), "audioRms": rms })
+    }
 }
 
 /// Runs one command; answers its result as JSON.
@@ -111,7 +210,28 @@ async fn run(
 ) -> Result<serde_json::Value, String> {
     let value = |v: serde_json::Value| Ok(v);
     let failed = |e: chatenium_core::ClientError| e.to_string();
+    let call_failed = |e: chatenium_core::calls::CallError| e.to_string();
     match command {
+        Command::StartCall { chatid, video } => client
+            .start_call(&chatid, video)
+            .await
+            .map(|()| json!(null))
+            .map_err(call_failed),
+        Command::AcceptCall { video } => client
+            .accept_call(video)
+            .await
+            .map(|()| json!(null))
+            .map_err(call_failed),
+        Command::DeclineCall {} => client
+            .decline_call()
+            .await
+            .map(|()| json!(null))
+            .map_err(call_failed),
+        Command::HangUp {} => client
+            .hang_up()
+            .await
+            .map(|()| json!(null))
+            .map_err(call_failed),
         Command::Send { userid, path } => client
             .send_file(&userid, &path)
             .await
@@ -254,6 +374,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         udp_addrs: vec!["127.0.0.1:0".into()],
         ..Default::default()
     });
+    let devices = Arc::new(PeerDevices::default());
+    client.set_call_devices(Arc::clone(&devices) as Arc<dyn CallDevices>);
+    client.set_call_settings(CallSettings {
+        udp_addrs: vec!["127.0.0.1:0".into()],
+        // The tone is what the other side hears; nothing to clean up.
+        noise_suppression: false,
+        echo_cancellation: false,
+    });
+    let mut media_reports = tokio::time::interval(std::time::Duration::from_secs(1));
     let mut events = client.events();
     client
         .connection()
@@ -278,8 +407,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Err(error) => say(json!({ "error": error })),
                 }
             }
+            _ = media_reports.tick() => {
+                if client.call_media_status().is_some() {
+                    say(json!({ "callMedia": devices.report() }));
+                }
+            }
             event = events.recv() => match event {
                 Ok(CoreEvent::Transfer { transfer }) => say(json!({ "transfer": transfer })),
+                Ok(CoreEvent::Call { call }) => say(json!({ "call": call })),
                 Ok(CoreEvent::CascadeList { .. }) => {
                     if let Ok(cascades) = client.cascades().await {
                         say(json!({ "cascades": cascades }));

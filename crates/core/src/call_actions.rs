@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::calls::{CallDevices, CallError, CallSettings, CallUpdate};
+use crate::calls::{
+    CallDevices, CallError, CallSettings, CallUpdate, DeviceChoice, TransportStats,
+};
 use crate::Client;
 
 impl Client {
@@ -50,5 +52,22 @@ impl Client {
 
     pub fn set_call_camera(&self, on: bool) -> Result<(), CallError> {
         self.calls.set_camera(on)
+    }
+
+    /// Other microphone, speaker or camera: mid-call they switch at once, else from the next
+    /// call on.
+    pub fn switch_call_devices(&self, choice: DeviceChoice) -> Result<(), CallError> {
+        self.calls.switch_devices(choice)
+    }
+
+    /// Keyframes both ways, for a window that starts decoding the call's video mid-stream.
+    pub async fn request_call_keyframes(&self) {
+        self.calls.request_keyframes().await
+    }
+
+    /// The running call's transport counters and whether echo cancellation runs; `None`
+    /// until the call's media is up.
+    pub fn call_media_status(&self) -> Option<(TransportStats, bool)> {
+        self.calls.media_status()
     }
 }

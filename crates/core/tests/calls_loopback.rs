@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use chatenium_core::calls::{
     AudioSwitches, CallMedia, ChannelSignaling, MediaOutputs, MediaState, MediaTransport, PeerRole,
-    PeerSettings, PeerTransport, ReceivedVideo, TestPattern, ToneSource, VideoFormat,
+    PeerSettings, PeerTransport, ReceivedVideo, TestPattern, ToneSource, VideoFormat, VideoTaps,
+    Vp8Decoder,
 };
 use media_support::{dominant_frequency, rms, PATIENCE};
 use tokio::time::timeout;
@@ -171,4 +172,55 @@ async fn two_peers_hear_and_see_each_other_and_mute_silences() {
         matches!(state, Some(MediaState::Closed { .. })),
         "{state:?}"
     );
+}
+
+/// The taps a window decodes from: the peer's encoded frames (a keyframe first, as WebCodecs
+/// needs) and our own sent ones (the preview); a keyframe asked for mid-stream comes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_encoded_video_taps_carry_the_partners_frames_and_the_preview() {
+    let (signaling_a, signaling_b) = ChannelSignaling::pair();
+    let (mut a, mut b) = tokio::join!(
+        start_peer(PeerRole::Offerer, signaling_a, 440.0, 70),
+        start_peer(PeerRole::Answerer, signaling_b, 660.0, 180),
+    );
+    let (partner_tx, mut partner) = tokio::sync::mpsc::channel(64);
+    let (preview_tx, mut preview) = tokio::sync::mpsc::channel(64);
+    a.media.set_video_taps(VideoTaps {
+        partner: Some(partner_tx),
+        preview: Some(preview_tx),
+    });
+    tokio::join!(connected(&mut a), connected(&mut b));
+
+    let first = timeout(PATIENCE, partner.recv())
+        .await
+        .expect("in time")
+        .expect("open");
+    assert!(first.keyframe, "the partner tap starts at a keyframe");
+    let mut decoder = Vp8Decoder::new().unwrap();
+    let frame = decoder.decode(&first.data).unwrap().expect("a picture");
+    assert!((frame.mean_luma() - 180.0).abs() < 4.0);
+
+    let own = timeout(PATIENCE, preview.recv())
+        .await
+        .expect("in time")
+        .expect("open");
+    assert!(!own.data.is_empty());
+
+    a.media.request_keyframes_here();
+    let mut waited = 0;
+    loop {
+        let own = timeout(PATIENCE, preview.recv())
+            .await
+            .expect("in time")
+            .expect("open");
+        if own.keyframe {
+            break;
+        }
+        waited += 1;
+        assert!(
+            waited < 60,
+            "no keyframe in the preview within 60 frames of the request"
+        );
+    }
+    a.transport.close().await;
 }

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod calls;
 pub mod cascades;
 pub mod chats;
 pub mod search;

@@ -9,6 +9,12 @@ import type {
   Attachment_Serialize,
   AuthMethods,
   Ban_Serialize,
+  CallDevices_Serialize,
+  CallEnd,
+  CallInfo_Serialize,
+  CallQuality,
+  CallQualityChanged,
+  CallStage,
   Cascade_Serialize,
   CascadeMember_Serialize,
   CascadeRole,
@@ -52,6 +58,9 @@ export type CascadeMember = CascadeMember_Serialize;
 export type Ban = Ban_Serialize;
 export type DiscoveryCascade = DiscoveryCascade_Serialize;
 export type Thread = Thread_Serialize;
+export type CallInfo = CallInfo_Serialize;
+export type CallDevices = CallDevices_Serialize;
+export type { CallEnd, CallQuality, CallQualityChanged, CallStage };
 export type {
   AuthMethods,
   CascadeRole,
@@ -94,6 +103,10 @@ export interface BackendEvents {
   unread(handler: (unread: UnreadCounts) => void): Promise<Unsubscribe>;
   /** An invite link was opened (`chatenium://invite/<code>`). */
   inviteOpened(handler: (code: string) => void): Promise<Unsubscribe>;
+  /** A call changed; `stage: "ended"` is its last change. */
+  call(handler: (call: CallInfo) => void): Promise<Unsubscribe>;
+  /** The running call's connection quality, every few seconds. */
+  callQuality(handler: (quality: CallQualityChanged) => void): Promise<Unsubscribe>;
 }
 
 /** A cascade's picture as the page has it. */
@@ -118,7 +131,7 @@ type Settled<Answer> = Answer extends Promise<infer Outcome> ? Promise<Data<Outc
 
 /** Commands the `Backend` offers only through a method of its own (the staging commands are
  * `stageFile`, which also sends the raw chunks). */
-export const WRAPPED_COMMANDS = ["beginStaging"] as const;
+export const WRAPPED_COMMANDS = ["beginStaging", "watchCallVideo"] as const;
 
 /** Every command of `bindings.ts` as a `Backend` method: the same name and parameters,
  * answering the data or throwing the typed error. */
@@ -136,6 +149,9 @@ export interface Backend extends Omit<CommandMethods, "changeProfilePicture" | "
    * answers the staged id that `uploadAttachment` or `sendFileDirectly` takes. `onProgress`
    * hears how many bytes are across. */
   stageFile(file: Blob, name: string, onProgress?: (bytes: number) => void): Promise<string>;
+  /** The call's encoded video from now on, one packet per frame as raw bytes (see
+   * src-tauri/src/commands/calls.rs for the layout, lib/call-video.ts for the reading). */
+  watchCallVideo(onPacket: (packet: ArrayBuffer) => void): Promise<void>;
 
   on: BackendEvents;
 }

@@ -4,6 +4,7 @@
 import { commands } from "../bindings";
 import { cascadeBackend, type CascadeHooks } from "./memory-cascades";
 import { searchMessages } from "./memory-search";
+import { callBackend, type CallHooks } from "./memory-calls";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -33,11 +34,11 @@ interface Account {
  * from the generated bindings), so a command it implements cannot drift from Rust's. A command
  * it does not implement (one added in Rust and not needed by a test) is filled in by
  * `withEveryCommand` and refuses. */
-type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile"> & TestHooks;
+type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile" | "watchCallVideo"> & TestHooks;
 
 export interface MemoryBackend extends Backend, TestHooks {}
 
-interface TestHooks extends CascadeHooks {
+interface TestHooks extends CascadeHooks, CallHooks {
   /** Opens an invite link as the desktop would (`chatenium://invite/<code>`). */
   openInvite(code: string): void;
   /** A notification for a thread message was clicked. */
@@ -79,6 +80,8 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     openThread: new Set(),
     unread: new Set(),
     inviteOpened: new Set(),
+    call: new Set(),
+    callQuality: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -210,8 +213,18 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     },
   });
 
+  const calls = callBackend({
+    chat: (chatid) => chats.find((c) => c.chatid === chatid),
+    chatWith: (username) => chats.find((c) => c.user.username === username),
+    emit: {
+      call: (call) => handlers.call.forEach((h) => h(structuredClone(call))),
+      callQuality: (quality) => handlers.callQuality.forEach((h) => h(structuredClone(quality))),
+    },
+  });
+
   const backend = withEveryCommand({
     ...cascades,
+    ...calls,
     openInvite: (code) => handlers.inviteOpened.forEach((h) => h(code)),
     takeOpenedInvite: () => ok(null),
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
@@ -512,6 +525,8 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       openThread: (h) => listen("openThread", h),
       unread: (h) => listen("unread", h),
       inviteOpened: (h) => listen("inviteOpened", h),
+      call: (h) => listen("call", h),
+      callQuality: (h) => listen("callQuality", h),
     },
     revealed: [],
     refuseNextSend(code) {

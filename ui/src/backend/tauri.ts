@@ -2,7 +2,7 @@
 // way (its data answered, its typed error thrown as a `BackendError`), and the events. No
 // command is named here but the few the `Backend` shapes itself, so a new command needs
 // nothing in this file.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { commands, events } from "../bindings";
 import { BackendError, type Backend, type CommandError, type CommandMethods } from "./index";
 
@@ -70,6 +70,12 @@ export const tauriBackend: Backend = {
   createCascade: (name, isPublic, picture) =>
     unwrap(commands.createCascade(name, isPublic, picture && { name: picture.name, bytes: Array.from(picture.bytes) })),
   stageFile,
+  watchCallVideo: async (onPacket) => {
+    // The packets are raw bytes (an ArrayBuffer), which the generated type calls `number[]`.
+    const channel = new Channel<ArrayBuffer>();
+    channel.onmessage = onPacket;
+    await unwrap(commands.watchCallVideo(channel as unknown as Parameters<typeof commands.watchCallVideo>[0]));
+  },
 
   on: {
     chatList: (handler) => events.chatListChanged.listen((e) => handler(e.payload.diff)),
@@ -86,5 +92,7 @@ export const tauriBackend: Backend = {
     openThread: (handler) => events.openThreadRequested.listen((e) => handler(e.payload.cascadeId, e.payload.threadId)),
     unread: (handler) => events.unreadChanged.listen((e) => handler(e.payload.unread)),
     inviteOpened: (handler) => events.inviteOpened.listen((e) => handler(e.payload.code)),
+    call: (handler) => events.callChanged.listen((e) => handler(e.payload.call)),
+    callQuality: (handler) => events.callQualityChanged.listen((e) => handler(e.payload)),
   },
 };

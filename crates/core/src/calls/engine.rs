@@ -6,7 +6,7 @@
 //! [`VideoSource`] blocks until its next frame.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc as std_mpsc, Arc};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -62,6 +62,28 @@ pub struct MediaOutputs {
     pub state: mpsc::Receiver<MediaState>,
 }
 
+/// Copies of the encoded video, for a window that decodes it itself (WebCodecs): the peer's
+/// frames as they arrive (from a keyframe on) and our own as they are sent (the preview). A
+/// full tap drops the frame: the window is behind and catches up at the next keyframe.
+#[derive(Clone, Default)]
+pub struct VideoTaps {
+    pub partner: Option<mpsc::Sender<EncodedVideo>>,
+    pub preview: Option<mpsc::Sender<EncodedVideo>>,
+}
+
+type SharedTaps = Arc<Mutex<VideoTaps>>;
+
+fn tap(
+    taps: &SharedTaps,
+    pick: impl Fn(&VideoTaps) -> Option<&mpsc::Sender<EncodedVideo>>,
+    frame: &EncodedVideo,
+) {
+    let taps = taps.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(sender) = pick(&taps) {
+        let _ = sender.try_send(frame.clone());
+    }
+}
+
 enum VideoCommand {
     Replace(Option<Box<dyn VideoSource>>),
     Stop,
@@ -73,6 +95,9 @@ pub struct CallMedia {
     switches: AudioSwitches,
     audio_inputs: mpsc::UnboundedSender<mpsc::Receiver<AudioFrame>>,
     video_commands: std_mpsc::Sender<VideoCommand>,
+    taps: SharedTaps,
+    keyframe_wanted: Arc<AtomicBool>,
+    echo_cancellation: bool,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -94,6 +119,7 @@ impl CallMedia {
         let (video_out, video_out_rx) = mpsc::channel(OUTPUT_QUEUE);
         let (state_out, state_out_rx) = mpsc::channel(8);
         let keyframe_wanted = Arc::new(AtomicBool::new(false));
+        let taps = SharedTaps::default();
         let echo_canceller = match EchoCanceller::new() {
             Ok(canceller) => Some(canceller),
             Err(error) => {
@@ -114,13 +140,17 @@ impl CallMedia {
         if video.is_some() {
             let _ = video_commands.send(VideoCommand::Replace(video));
         }
+        let echo_cancellation = echo_canceller.is_some();
         {
             let transport = Arc::clone(&transport);
             let keyframe_wanted = Arc::clone(&keyframe_wanted);
             let runtime = runtime.clone();
+            let taps = Arc::clone(&taps);
             std::thread::Builder::new()
                 .name("call-video-send".into())
-                .spawn(move || send_video(transport, video_commands_rx, keyframe_wanted, runtime))
+                .spawn(move || {
+                    send_video(transport, video_commands_rx, keyframe_wanted, taps, runtime)
+                })
                 .map_err(|error| MediaError::Device(error.to_string()))?;
         }
 
@@ -138,9 +168,12 @@ impl CallMedia {
             decoder,
             echo_canceller.map(|canceller| (canceller, switches.clone())),
             audio_out,
-            encoded_video,
+            ReceivedVideoPaths {
+                decoder: encoded_video,
+                taps: Arc::clone(&taps),
+            },
             state_out,
-            keyframe_wanted,
+            Arc::clone(&keyframe_wanted),
         ));
 
         Ok((
@@ -148,6 +181,9 @@ impl CallMedia {
                 switches,
                 audio_inputs,
                 video_commands,
+                taps,
+                keyframe_wanted,
+                echo_cancellation,
                 tasks: vec![send_audio, receive],
             },
             MediaOutputs {
@@ -161,6 +197,21 @@ impl CallMedia {
     /// Mute and noise suppression.
     pub fn switches(&self) -> &AudioSwitches {
         &self.switches
+    }
+
+    /// Whether echo cancellation could be set up for this call (if not, headphones are advised).
+    pub fn echo_cancellation_available(&self) -> bool {
+        self.echo_cancellation
+    }
+
+    /// Where copies of the encoded video go from now on (see [`VideoTaps`]).
+    pub fn set_video_taps(&self, taps: VideoTaps) {
+        *self.taps.lock().unwrap_or_else(|p| p.into_inner()) = taps;
+    }
+
+    /// Our next frame is encoded as a keyframe (a window starts showing the preview).
+    pub fn request_keyframes_here(&self) {
+        self.keyframe_wanted.store(true, Ordering::Relaxed);
     }
 
     /// Another microphone, mid-call: its frames are sent from now on.
@@ -234,6 +285,7 @@ fn send_video(
     transport: Arc<dyn MediaTransport>,
     commands: std_mpsc::Receiver<VideoCommand>,
     keyframe_wanted: Arc<AtomicBool>,
+    taps: SharedTaps,
     runtime: tokio::runtime::Handle,
 ) {
     let mut source: Option<Box<dyn VideoSource>> = None;
@@ -303,6 +355,7 @@ fn send_video(
                 duration,
                 rtp_timestamp: 0,
             };
+            tap(&taps, |taps| taps.preview.as_ref(), &frame);
             match runtime.block_on(transport.send_video(frame)) {
                 Ok(()) => {}
                 // Frames before the connection are lost, so the first one after must be a
@@ -314,12 +367,18 @@ fn send_video(
     }
 }
 
+/// Where the peer's encoded frames go: the decoding thread, and the taps.
+struct ReceivedVideoPaths {
+    decoder: std_mpsc::SyncSender<EncodedVideo>,
+    taps: SharedTaps,
+}
+
 async fn receive(
     mut events: mpsc::Receiver<TransportEvent>,
     mut decoder: OpusDecoder,
     mut echo_canceller: Option<(EchoCanceller, AudioSwitches)>,
     audio_out: mpsc::Sender<ReceivedAudio>,
-    video_out: std_mpsc::SyncSender<EncodedVideo>,
+    video_out: ReceivedVideoPaths,
     state_out: mpsc::Sender<MediaState>,
     keyframe_wanted: Arc<AtomicBool>,
 ) {
@@ -346,7 +405,8 @@ async fn receive(
                 Err(error) => tracing::debug!(%error, "audio packet from the peer not decoded"),
             },
             TransportEvent::Video(frame) => {
-                let _ = video_out.try_send(frame);
+                tap(&video_out.taps, |taps| taps.partner.as_ref(), &frame);
+                let _ = video_out.decoder.try_send(frame);
             }
             TransportEvent::KeyframeRequested => keyframe_wanted.store(true, Ordering::Relaxed),
             TransportEvent::Closed { reason } => {

@@ -21,12 +21,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::audio::AudioSwitches;
-use super::call_devices::{CallDevices, KeepAlive, SystemDevices};
+use super::call_devices::{CallDevices, DeviceChoice, KeepAlive, SystemDevices};
 use super::engine::{CallMedia, MediaState};
 use super::error::MediaError;
 use super::peer::{PeerRole, PeerSettings, PeerTransport};
 use super::signaling::{from_wire, ServerSignaling};
-use super::transport::{MediaTransport, SignalMessage};
+use super::transport::{MediaTransport, SignalMessage, TransportStats};
 use crate::call_state::{CallEndReason, CallPhase, CallUpdate};
 use crate::context::Context;
 use crate::error::ClientError;
@@ -104,8 +104,10 @@ impl Call {
 struct RunningMedia {
     media: CallMedia,
     transport: Arc<PeerTransport>,
-    /// Open devices (microphone, speaker), closed when the call ends.
-    _keep: Vec<KeepAlive>,
+    /// The open microphone, replaced when the user picks another.
+    microphone: Option<KeepAlive>,
+    /// The open outputs (speaker), closed when the call ends.
+    _outputs: Option<KeepAlive>,
 }
 
 /// The calls of one client: at most one at a time.
@@ -340,6 +342,65 @@ impl CallHub {
         Ok(())
     }
 
+    /// Other devices, mid-call or for the next call: the microphone (and the camera, if on)
+    /// are reopened at once, the speaker switches.
+    pub fn switch_devices(&self, choice: DeviceChoice) -> Result<(), CallError> {
+        let devices = self.devices();
+        devices.choose(choice)?;
+        let (id, camera_on) = match self.current().as_ref() {
+            Some(call) if call.media.is_some() => (call.id, call.camera_on),
+            _ => return Ok(()),
+        };
+        // Opening devices blocks; not under the lock.
+        let audio = devices.audio_input()?;
+        let video = if camera_on {
+            Some(devices.video_input()?)
+        } else {
+            None
+        };
+        let mut current = self.current();
+        let Some(running) = current
+            .as_mut()
+            .filter(|call| call.id == id)
+            .and_then(|call| call.media.as_mut())
+        else {
+            return Ok(());
+        };
+        running.media.replace_audio_input(audio.frames);
+        running.microphone = audio.keep;
+        if camera_on {
+            running.media.replace_video_source(video);
+        }
+        Ok(())
+    }
+
+    /// Keyframes both ways (a window starts showing the video).
+    pub async fn request_keyframes(&self) {
+        let transport = match self.current().as_ref().and_then(|call| call.media.as_ref()) {
+            Some(running) => {
+                running.media.request_keyframes_here();
+                Arc::clone(&running.transport)
+            }
+            None => return,
+        };
+        if let Err(error) = transport.request_keyframe().await {
+            tracing::debug!(%error, "no keyframe asked of the peer");
+        }
+    }
+
+    /// The running call's counters and whether it cancels echo; `None` before media runs.
+    pub fn media_status(&self) -> Option<(TransportStats, bool)> {
+        self.current()
+            .as_ref()
+            .and_then(|call| call.media.as_ref())
+            .map(|running| {
+                (
+                    running.transport.stats(),
+                    running.media.echo_cancellation_available(),
+                )
+            })
+    }
+
     // ---- What the server tells ----
 
     pub fn on_server_event(self: &Arc<Self>, event: ServerEvent) {
@@ -494,13 +555,14 @@ impl CallHub {
             video,
             switches,
         )?;
-        let mut keep: Vec<KeepAlive> = audio.keep.into_iter().collect();
-        keep.extend(devices.output(outputs.audio, outputs.video)?);
+        media.set_video_taps(devices.video_taps());
+        let outputs_kept = devices.output(outputs.audio, outputs.video)?;
         Ok((
             RunningMedia {
                 media,
                 transport,
-                _keep: keep,
+                microphone: audio.keep,
+                _outputs: outputs_kept,
             },
             outputs.state,
         ))

@@ -5,8 +5,11 @@
 //!  tone (tests)      ─┴> AudioProcessor (noise suppression, mute) │   OpusDecoder
 //!                         OpusEncoder ──┐                  ┌──────┘
 //!                                       ├─> MediaTransport ┤
-//!  VideoSource (test pattern) ─> Vp8Encoder ┘  (PeerTransport) └─> Vp8Decoder ─> the window
+//!  VideoSource (test pattern) ─> Vp8Encoder ┘  (PeerTransport) └─> Vp8Decoder ─> tests
 //! ```
+//!
+//! The window decodes video itself (WebCodecs): [`VideoTaps`] hand it copies of the encoded
+//! frames, the peer's as received and our own as sent (the preview).
 //!
 //! - [`frame`]: raw media: 20 ms mono 48 kHz [`AudioFrame`]s and I420 [`VideoFrame`]s.
 //! - [`opus_codec`] and [`vp8`]: the codecs, from Debian's libopus and libvpx. `vp8` holds the
@@ -48,7 +51,8 @@
 //! - The LiveKit transport: the `livekit` crate does not build on our machines (its
 //!   `webrtc-sys` downloads a prebuilt libwebrtc) and no LiveKit server is installable to
 //!   test against.
-//! - The window's call view (the app's).
+//! - Camera capture is untested (our machines have no camera); with none, [`SystemDevices`]
+//!   sends the test pattern, so a video call still shows a picture.
 //!
 //! # The call around the media
 //!
@@ -59,6 +63,7 @@
 //! - [`signaling`]: [`ServerSignaling`], the [`Signaling`] relayed by the server
 //!   (`docs/call-signaling.md`).
 //! - [`call_devices`]: where a call's media comes from and goes ([`CallDevices`]).
+//! - [`quality`]: the connection's quality shown during a call, from the transport's counters.
 
 pub mod audio;
 pub mod call_devices;
@@ -70,6 +75,7 @@ pub mod frame;
 pub(crate) mod manager;
 pub mod opus_codec;
 pub mod peer;
+pub mod quality;
 pub mod signaling;
 pub mod transport;
 pub mod video;
@@ -77,15 +83,19 @@ pub mod vp8;
 
 pub use crate::call_state::{CallEndReason, CallPhase, CallUpdate};
 pub use audio::{AudioProcessor, AudioSwitches, EchoCanceller, ToneSource};
-pub use call_devices::{AudioInput, CallDevices, DeviceChoice, KeepAlive, SystemDevices};
+pub use call_devices::{
+    available_devices, AudioInput, AvailableDevices, CallDevices, DeviceChoice, KeepAlive,
+    SystemDevices, FALLBACK_PATTERN,
+};
 pub use camera::CameraSource;
 pub use devices::{AudioDevice, Microphone, Speaker};
-pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo};
+pub use engine::{CallMedia, MediaOutputs, MediaState, ReceivedAudio, ReceivedVideo, VideoTaps};
 pub use error::MediaError;
 pub use frame::{AudioFrame, VideoFrame, FRAME_SAMPLES, SAMPLE_RATE};
 pub use manager::{CallError, CallSettings};
 pub use opus_codec::{OpusDecoder, OpusEncoder};
 pub use peer::{PeerRole, PeerSettings, PeerTransport};
+pub use quality::ConnectionQuality;
 pub use signaling::ServerSignaling;
 pub use transport::{
     ChannelSignaling, EncodedAudio, EncodedVideo, MediaTransport, SignalMessage, Signaling,
