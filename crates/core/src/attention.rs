@@ -438,6 +438,8 @@ mod tests {
                 reply_to: None,
                 files: vec![],
                 client_key: None,
+                forwarded_from: None,
+                forwarded_from_name: None,
             },
         }
     }

@@ -45,6 +45,8 @@ pub fn thread_message(msgid: &str, t: i64) -> ThreadMessage {
         reply_to: None,
         files: vec![],
         client_key: None,
+        forwarded_from: None,
+        forwarded_from_name: None,
     }
 }
 
