@@ -8,7 +8,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, cascades, chats, staging, threads, transfers};
+use crate::commands::{account, auth, cascades, chats, forwarding, staging, threads, transfers};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -48,6 +48,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             chats::set_pinned,
             chats::pinned_messages,
             chats::upload_attachment,
+            forwarding::forward_message,
             cascades::cascade_list,
             cascades::create_cascade,
             cascades::discover_cascades,

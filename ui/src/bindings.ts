@@ -63,6 +63,7 @@ export const commands = {
 	 *  progress arrives as `UploadProgressed`.
 	 */
 	uploadAttachment: (stageId: string) => typedError<Attachment_Serialize, CommandError_Serialize>(__TAURI_INVOKE("upload_attachment", { stageId })),
+	forwardMessage: (from: ConversationRef, msgid: string, to: ConversationRef) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("forward_message", { from, msgid, to })),
 	/**  The cached cascades the user belongs to; changes arrive as `CascadeListChanged`. */
 	cascadeList: () => typedError<Cascade_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("cascade_list")),
 	createCascade: (name: string, isPublic: boolean, picture: CascadePicture | null) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_cascade", { name, isPublic, picture })),

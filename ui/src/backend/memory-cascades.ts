@@ -97,7 +97,23 @@ const run = <T>(work: () => T): Promise<T> => {
   }
 };
 
-export function cascadeBackend(world: World): Implemented & CascadeHooks {
+/** What a forward copies of its original, and whose it was. */
+export interface Forwarded {
+  text: string;
+  files: Message["files"];
+  from: string;
+  fromName: string;
+}
+
+/** Forwarding into and out of threads, for the chats' side of the fake (./memory). */
+export interface ThreadForwarding {
+  /** A message of a thread of the signed-in user's, or `notFound`. */
+  threadMessage(cascadeId: string, threadId: string, msgid: string): Message;
+  /** Stores a forward as the signed-in user's newest message of the thread. */
+  postForwarded(cascadeId: string, threadId: string, forwarded: Forwarded): Message;
+}
+
+export function cascadeBackend(world: World): Implemented & CascadeHooks & ThreadForwarding {
   const cascades: Stored[] = [];
   const threads: Thread[] = [];
   const logs = new Map<string, Message[]>();
@@ -199,7 +215,15 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
       });
     return { conversations, total: conversations.reduce((n, c) => n + c.count, 0) };
   };
-  const post = (author: User, cascadeId: string, threadId: string, text: string, replyToId: string | null, fileIds: string[]) => {
+  const post = (
+    author: User,
+    cascadeId: string,
+    threadId: string,
+    text: string,
+    replyToId: string | null,
+    fileIds: string[],
+    forwarded: Forwarded | null = null,
+  ) => {
     const list = logOf(cascadeId, threadId);
     const reply = replyToId ? list.find((m) => m.msgid === replyToId) : undefined;
     const message: Message = {
@@ -213,10 +237,10 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
       pinned: false,
       replyToId,
       replyTo: reply?.message ?? null,
-      files: fileIds.map((id) => world.attachment(id)).filter((f) => f !== undefined),
+      files: forwarded?.files ?? fileIds.map((id) => world.attachment(id)).filter((f) => f !== undefined),
       clientKey: null,
-      forwardedFrom: null,
-      forwardedFromName: null,
+      forwardedFrom: forwarded?.from ?? null,
+      forwardedFromName: forwarded?.fromName ?? null,
       metaData: null,
     };
     list.push(message);
@@ -253,6 +277,16 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
   };
 
   return {
+    threadMessage: (cascadeId, threadId, msgid) => {
+      mine(cascadeId);
+      threadOf(cascadeId, threadId);
+      return structuredClone(logOf(cascadeId, threadId).find((m) => m.msgid === msgid) ?? fail("notFound"));
+    },
+    postForwarded: (cascadeId, threadId, forwarded) => {
+      mine(cascadeId);
+      threadOf(cascadeId, threadId);
+      return post(world.signedIn(), cascadeId, threadId, forwarded.text, null, [], forwarded);
+    },
     cascadeList: () => run(listed),
     createCascade: (name, isPublic, picture) =>
       run(() => {

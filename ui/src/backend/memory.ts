@@ -2,7 +2,7 @@
 // browser (the hostile-text test in real Chromium) and in unit tests, with no Rust at all.
 // It keeps the same promises as the real one: snapshots, then diffs through `on`.
 import { commands } from "../bindings";
-import { cascadeBackend, type CascadeHooks } from "./memory-cascades";
+import { cascadeBackend, type CascadeHooks, type Forwarded } from "./memory-cascades";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -125,7 +125,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
   const signedIn = () => me ?? fail("unauthorized");
   const chatOf = (chatid: string) => chats.find((c) => c.chatid === chatid) ?? fail("notFound");
 
-  const post = (chatid: string, author: string, text: string, replyToId: string | null, files: Attachment[]) => {
+  const post = (chatid: string, author: string, text: string, replyToId: string | null, files: Attachment[], forwarded: Forwarded | null = null) => {
     const list = messages.get(chatid) ?? [];
     messages.set(chatid, list);
     const reply = replyToId ? list.find((m) => m.msgid === replyToId) : undefined;
@@ -142,8 +142,8 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       replyTo: reply?.message ?? null,
       files,
       clientKey: null,
-      forwardedFrom: null,
-      forwardedFromName: null,
+      forwardedFrom: forwarded?.from ?? null,
+      forwardedFromName: forwarded?.fromName ?? null,
       metaData: null,
     };
     list.push(message);
@@ -189,7 +189,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     }
   };
 
-  const cascades = cascadeBackend({
+  const { threadMessage, postForwarded, ...cascades } = cascadeBackend({
     signedIn: () => signedIn(),
     user: (username) =>
       ([...accounts.values()].find((a) => a.user.username === username) ?? account(username, `${username}@example.test`, "partner-password")).user,
@@ -404,6 +404,24 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
         if (shown(chatid, index) >= 0) {
           emitTimeline(chatid, { op: "set", index: shown(chatid, index), item: { kind: "message", message: structuredClone(found) } });
         }
+      }),
+    // Forwarding, as the server does: a new message of mine with the original's text and
+    // files that names the original's author.
+    forwardMessage: (from, msgid, to) =>
+      run(() => {
+        const original =
+          from.kind === "chat"
+            ? ((messages.get(chatOf(from.chatid).chatid) ?? []).find((m) => m.msgid === msgid) ?? fail("notFound"))
+            : threadMessage(from.cascadeId, from.threadId, msgid);
+        const author = accounts.get(original.author)?.user;
+        const forwarded: Forwarded = {
+          text: original.message,
+          files: structuredClone(original.files),
+          from: original.author,
+          fromName: author?.displayName ?? original.author,
+        };
+        if (to.kind === "chat") post(chatOf(to.chatid).chatid, signedIn().userid, forwarded.text, null, forwarded.files, forwarded);
+        else postForwarded(to.cascadeId, to.threadId, forwarded);
       }),
     pinnedMessages: (chatid) =>
       ok(

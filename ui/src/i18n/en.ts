@@ -242,6 +242,18 @@ export const en = {
   "discover.recent": "Messages this week: {count}",
   "switcher.kind.cascade": "Cascade",
   "switcher.kind.thread": "Thread in {cascade}",
+  // Forwarding a message (ForwardDialog.svelte, MessageRow.svelte).
+  "forward.action": "Forward",
+  "forward.title": "Forward message",
+  "forward.filter": "Find a chat or thread",
+  "forward.targets": "Chats and threads",
+  "forward.none": "No chat or thread matches.",
+  "forward.loading": "Loading chats and threads…",
+  "forward.chat": "Direct message",
+  "forward.thread": "Thread in {cascade}",
+  "forward.close": "Close",
+  "forward.done": "Forwarded to {name}",
+  "forward.from": "Forwarded from {name}",
 } as const;
 
 export type MessageKey = keyof typeof en;

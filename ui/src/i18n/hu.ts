@@ -242,4 +242,16 @@ export const hu: Record<MessageKey, string> = {
   "discover.recent": "{count} üzenet ezen a héten",
   "switcher.kind.cascade": "Kaszkád",
   "switcher.kind.thread": "Szál itt: {cascade}",
+  // Üzenet továbbítása (ForwardDialog.svelte, MessageRow.svelte).
+  "forward.action": "Továbbítás",
+  "forward.title": "Üzenet továbbítása",
+  "forward.filter": "Csevegés vagy szál keresése",
+  "forward.targets": "Csevegések és szálak",
+  "forward.none": "Nincs ilyen csevegés vagy szál.",
+  "forward.loading": "Csevegések és szálak betöltése…",
+  "forward.chat": "Közvetlen üzenet",
+  "forward.thread": "Szál itt: {cascade}",
+  "forward.close": "Bezárás",
+  "forward.done": "Továbbítva ide: {name}",
+  "forward.from": "Továbbítva tőle: {name}",
 };
