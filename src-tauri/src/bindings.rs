@@ -55,6 +55,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             cascades::cascade_from_invite,
             cascades::join_cascade_from_invite,
             cascades::join_public_cascade,
+            cascades::muted_cascades,
+            cascades::set_cascade_muted,
             cascades::leave_cascade,
             cascades::rename_cascade,
             cascades::set_cascade_public,

@@ -138,6 +138,7 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         CoreEvent::ChatList { .. }
             | CoreEvent::ThreadMessage { .. }
             | CoreEvent::CascadeList { .. }
+            | CoreEvent::MutedCascades { .. }
     ) {
         let mut notices = attention.set_view(view(app));
         notices.extend(attention.observe(&event));
@@ -201,6 +202,8 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         .emit(app),
         // Its arrival is in the thread's timeline (when open) and in attention's counts.
         CoreEvent::ThreadMessage { .. } => Ok(()),
+        // Attention's to decide; the window asks `muted_cascades` for its switch.
+        CoreEvent::MutedCascades { .. } => Ok(()),
         // The call view is not built yet (issue 13): the core keeps the call's state.
         CoreEvent::Call { .. } => Ok(()),
         // The gallery screens are not built yet: the core keeps the feeds it was asked for.

@@ -73,6 +73,10 @@ export const commands = {
 	cascadeFromInvite: (code: string) => typedError<DiscoveryCascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("cascade_from_invite", { code })),
 	joinCascadeFromInvite: (code: string) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("join_cascade_from_invite", { code })),
 	joinPublicCascade: (cascadeId: string) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("join_public_cascade", { cascadeId })),
+	/**  The cascades muted on this device. */
+	mutedCascades: () => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("muted_cascades")),
+	/**  Mutes a cascade on this device: no notifications for its threads, unread still counted. */
+	setCascadeMuted: (cascadeId: string, muted: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_cascade_muted", { cascadeId, muted })),
 	/**  Leaves a cascade; its owner deletes it for everyone. */
 	leaveCascade: (cascadeId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("leave_cascade", { cascadeId })),
 	renameCascade: (cascadeId: string, name: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("rename_cascade", { cascadeId, name })),

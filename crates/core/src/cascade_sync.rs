@@ -18,6 +18,14 @@ use crate::events::CoreEvent;
 use crate::feed::{Feed, ThreadFeed};
 use crate::store::SyncCursor;
 
+/// Tells which cascades are muted on this device ([`CoreEvent::MutedCascades`]): with every
+/// reload of the list, so the attention machine knows before the first catch-up ends.
+pub(crate) async fn announce_muted(ctx: &Context) -> Result<(), ClientError> {
+    let cascade_ids = ctx.store.run(|s| s.muted_cascades()).await?;
+    ctx.emit(CoreEvent::MutedCascades { cascade_ids });
+    Ok(())
+}
+
 /// Fetches and caches the cascade list, emits what changed, and answers the subscription
 /// that covers every cascade in it and the cascades new in the list.
 pub(crate) async fn reload(ctx: &Context) -> Result<(ClientCommand, Vec<String>), ClientError> {
@@ -34,6 +42,7 @@ pub(crate) async fn reload(ctx: &Context) -> Result<(ClientCommand, Vec<String>)
     for diff in crate::listdiff::between(&previous, &cascades, |c: &Cascade| c.cascade_id.clone()) {
         ctx.emit(CoreEvent::CascadeList { diff });
     }
+    announce_muted(ctx).await?;
     let added = cascades
         .iter()
         .filter(|c| !previous.iter().any(|p| p.cascade_id == c.cascade_id))

@@ -38,6 +38,10 @@ pub enum CoreEvent {
     CascadeList {
         diff: ListDiff<chatenium_api::schemas::cascade::Cascade>,
     },
+    /// The cascades muted on this device, all of them (after each connect and each change).
+    MutedCascades {
+        cascade_ids: Vec<String>,
+    },
     /// One thread's timeline; only sent for threads whose timeline was opened.
     ThreadTimeline {
         cascade_id: String,

@@ -71,6 +71,8 @@ type Implemented = Pick<
   | "setThreadMessagePinned"
   | "pinnedThreadMessages"
   | "unreadCounts"
+  | "mutedCascades"
+  | "setCascadeMuted"
 > & { createCascade(name: string, isPublic: boolean, picture: { name: string; bytes: Uint8Array } | null): Promise<Cascade> };
 
 interface Stored {
@@ -120,6 +122,8 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks & Threa
   const open = new Set<string>();
   const failed = new Map<string, PendingMessage & { cascadeId: string }>();
   const unread = new Map<string, number>();
+  /** Muted on this device: the engine silences their notifications; counts stay. */
+  const muted = new Set<string>();
   const key = (cascadeId: string, threadId: string) => `${cascadeId}/${threadId}`;
 
   const find = (cascadeId: string) => cascades.find((c) => c.cascadeId === cascadeId) ?? fail("notFound");
@@ -288,6 +292,13 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks & Threa
       return post(world.signedIn(), cascadeId, threadId, forwarded.text, null, [], forwarded);
     },
     cascadeList: () => run(listed),
+    mutedCascades: () => run(() => [...muted].sort()),
+    setCascadeMuted: (cascadeId, on) =>
+      run(() => {
+        mine(cascadeId);
+        if (on) muted.add(cascadeId);
+        else muted.delete(cascadeId);
+      }),
     createCascade: (name, isPublic, picture) =>
       run(() => {
         if (!name.trim()) fail("badRequest");
@@ -296,7 +307,14 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks & Threa
         emitList();
         return view(stored, world.signedIn().userid);
       }),
-    discoverCascades: () => run(() => cascades.filter((c) => c.public).map(discovery)),
+    discoverCascades: (from, limit) =>
+      run(() => {
+        const start = from ?? 0;
+        return cascades
+          .filter((c) => c.public)
+          .slice(start, start + (limit ?? 50))
+          .map(discovery);
+      }),
     cascadeFromInvite: (code) => run(() => discovery(cascades.find((c) => c.invite === code.trim()) ?? fail("notFound"))),
     joinCascadeFromInvite: (code) =>
       run(() => {
@@ -357,7 +375,8 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks & Threa
         mine(cascadeId);
         const thread = threadOf(cascadeId, threadId);
         if (name !== null) thread.name = name;
-        if (description !== null) thread.description = description;
+        // As the server does: a blank description clears it.
+        if (description !== null) thread.description = description.trim() || null;
         emitThreads(cascadeId, thread.parentId);
         return structuredClone(thread);
       }),
