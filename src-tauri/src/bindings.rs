@@ -113,6 +113,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::OpenThreadRequested,
             events::UnreadChanged,
             events::InviteOpened,
+            events::RemovedFromCascade,
         ])
 }
 

@@ -97,6 +97,16 @@ pub struct InviteOpened {
     pub code: String,
 }
 
+/// A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+/// any. Sent before the cascade leaves the list.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedFromCascade {
+    pub cascade_id: String,
+    pub banned: bool,
+    pub reason: Option<String>,
+}
+
 /// A peer-to-peer transfer changed (offered, progressed, ended).
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct TransferChanged {
@@ -202,6 +212,16 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         .emit(app),
         // Its arrival is in the thread's timeline (when open) and in attention's counts.
         CoreEvent::ThreadMessage { .. } => Ok(()),
+        CoreEvent::RemovedFromCascade {
+            cascade_id,
+            banned,
+            reason,
+        } => RemovedFromCascade {
+            cascade_id,
+            banned,
+            reason,
+        }
+        .emit(app),
         // Attention's to decide; the window asks `muted_cascades` for its switch.
         CoreEvent::MutedCascades { .. } => Ok(()),
         // The call view is not built yet (issue 13): the core keeps the call's state.

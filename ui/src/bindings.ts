@@ -173,6 +173,7 @@ export const events = {
 	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	openChatRequested: makeEvent<OpenChatRequested, OpenChatRequested>("open-chat-requested"),
 	openThreadRequested: makeEvent<OpenThreadRequested, OpenThreadRequested>("open-thread-requested"),
+	removedFromCascade: makeEvent<RemovedFromCascade_Serialize, RemovedFromCascade_Deserialize>("removed-from-cascade"),
 	sessionEnded: makeEvent<SessionEnded, SessionEnded>("session-ended"),
 	threadTimelineChanged: makeEvent<ThreadTimelineChanged_Serialize, ThreadTimelineChanged_Deserialize>("thread-timeline-changed"),
 	threadsChanged: makeEvent<ThreadsChanged_Serialize, ThreadsChanged_Deserialize>("threads-changed"),
@@ -859,6 +860,32 @@ export type RegisterForm_Serialize = {
 	email: string,
 	phone: string | null,
 	password: string,
+};
+
+/**
+ *  A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+ *  any. Sent before the cascade leaves the list.
+ */
+export type RemovedFromCascade = RemovedFromCascade_Serialize | RemovedFromCascade_Deserialize;
+
+/**
+ *  A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+ *  any. Sent before the cascade leaves the list.
+ */
+export type RemovedFromCascade_Deserialize = {
+	cascadeId: string,
+	banned: boolean,
+	reason?: string | null,
+};
+
+/**
+ *  A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+ *  any. Sent before the cascade leaves the list.
+ */
+export type RemovedFromCascade_Serialize = {
+	cascadeId: string,
+	banned: boolean,
+	reason: string | null,
 };
 
 /**  The server ended the session (signed out elsewhere, password reset, account deleted). */

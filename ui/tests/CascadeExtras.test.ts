@@ -1,5 +1,5 @@
-// Muting a cascade on this device, a thread's description, and Discover's paging, on the
-// in-memory backend.
+// Muting a cascade on this device, a thread's description, Discover's paging, and the notice
+// that says whether one was kicked or banned (and why), on the in-memory backend.
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../src/App.svelte";
@@ -78,5 +78,26 @@ describe("cascade extras", () => {
     await waitFor(() => expect(screen.getAllByTestId("discover-item")).toHaveLength(55));
     expect(screen.getAllByTestId("discover-item").at(-1)?.dataset.name).toBe("Public 54");
     expect(screen.queryByTestId("discover-more")).toBeNull();
+  });
+
+  it("says whether the user was kicked or banned, with the ban's reason", async () => {
+    const backend = await signedIn();
+    const kicked = backend.cascadeBy("zoe", "Loud", false);
+    const banned = backend.cascadeBy("zoe", "Strict", false);
+    const plain = backend.cascadeBy("zoe", "Plain", false);
+    for (const c of [kicked, banned, plain]) backend.joinAs("me", c.cascadeId);
+    await waitFor(() => expect(screen.getAllByTestId("rail-cascade")).toHaveLength(3));
+
+    backend.removeMe(kicked.cascadeId, false);
+    expect((await screen.findByTestId("cascade-removed")).textContent).toContain(
+      "You were removed from Loud by a moderator. You may join it again with an invite.",
+    );
+    backend.removeMe(banned.cascadeId, true, "spam");
+    await waitFor(() =>
+      expect(screen.getByTestId("cascade-removed").textContent).toContain("You were banned from Strict by a moderator. Reason: spam"),
+    );
+    backend.removeMe(plain.cascadeId, true);
+    await waitFor(() => expect(screen.getByTestId("cascade-removed").textContent).toContain("You were banned from Plain by a moderator."));
+    expect(screen.getByTestId("cascade-removed").textContent).not.toContain("Reason");
   });
 });

@@ -133,12 +133,30 @@ pub(crate) async fn catch_up_threads_of(
     Ok(())
 }
 
+/// Catches up a cascade's threads after a live thread event. `notFound` means the user was
+/// removed from the cascade meanwhile (the removal is among the next frames): nothing to
+/// follow, and no reason to drop the connection, which would lose that removal's event.
+async fn after_thread_event(ctx: &Context, cascade_id: &str) -> Result<(), ClientError> {
+    match catch_up_threads_of(ctx, cascade_id).await {
+        Err(error) if error.code() == Some(chatenium_api::ErrorCode::NotFound) => Ok(()),
+        other => other,
+    }
+}
+
 /// Applies a cascade or thread event. Answers what the socket must do when the subscription
 /// changes (a cascade was joined or left).
 pub(crate) async fn apply(
     ctx: &Context,
     event: ServerEvent,
 ) -> Result<Option<Follow>, ClientError> {
+    if let ServerEvent::KickedFromCascade(removal) = &event {
+        // Told before the list changes, so the cascade's going is shown with its cause.
+        ctx.emit(CoreEvent::RemovedFromCascade {
+            cascade_id: removal.cascade_id.clone(),
+            banned: removal.banned,
+            reason: removal.reason.clone(),
+        });
+    }
     match event {
         ServerEvent::CascadeChanged(_)
         | ServerEvent::CascadeDeleted(_)
@@ -151,11 +169,11 @@ pub(crate) async fn apply(
             Ok(Some(Follow { subscribe, added }))
         }
         ServerEvent::ThreadCreated(thread) | ServerEvent::ThreadUpdated(thread) => {
-            catch_up_threads_of(ctx, &thread.cascade_id).await?;
+            after_thread_event(ctx, &thread.cascade_id).await?;
             Ok(None)
         }
         ServerEvent::ThreadClosed(closed) => {
-            catch_up_threads_of(ctx, &closed.cascade_id).await?;
+            after_thread_event(ctx, &closed.cascade_id).await?;
             Ok(None)
         }
         ServerEvent::NewThreadMessage(message) => {

@@ -94,6 +94,15 @@ export interface BackendEvents {
   unread(handler: (unread: UnreadCounts) => void): Promise<Unsubscribe>;
   /** An invite link was opened (`chatenium://invite/<code>`). */
   inviteOpened(handler: (code: string) => void): Promise<Unsubscribe>;
+  /** A moderator removed the user from a cascade (before the cascade leaves the list). */
+  removedFromCascade(handler: (removal: CascadeRemoval) => void): Promise<Unsubscribe>;
+}
+
+/** How the user was removed from a cascade: kicked, or banned with the reason given. */
+export interface CascadeRemoval {
+  cascadeId: string;
+  banned: boolean;
+  reason: string | null;
 }
 
 /** A cascade's picture as the page has it. */

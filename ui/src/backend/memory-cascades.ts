@@ -1,7 +1,7 @@
 // The cascades and threads of the in-memory backend (./memory): cascades with members, bans and
 // an invite, the thread tree, and thread timelines with the same promises as a chat's (a
 // snapshot, then diffs). Test hooks let another member act: create, join, write, remove you.
-import { BackendError, type Backend, type Ban, type Cascade, type CascadeMember, type CascadeRole, type DiscoveryCascade, type ErrorCode, type ListDiff, type Message, type PendingMessage, type Thread, type TimelineEntry, type UnreadCounts, type User } from "./index";
+import { BackendError, type Backend, type Ban, type CascadeRemoval, type Cascade, type CascadeMember, type CascadeRole, type DiscoveryCascade, type ErrorCode, type ListDiff, type Message, type PendingMessage, type Thread, type TimelineEntry, type UnreadCounts, type User } from "./index";
 
 /** What the cascades share with the rest of the fake server. */
 export interface World {
@@ -16,6 +16,7 @@ export interface World {
     threadTimeline(cascadeId: string, threadId: string, diff: ListDiff<TimelineEntry>): void;
     threads(cascadeId: string, parentId: string | null, threads: Thread[]): void;
     unread(unread: UnreadCounts): void;
+    removedFromCascade(removal: CascadeRemoval): void;
   };
   /** Attachments uploaded by `uploadAttachment`, by file id. */
   attachment(fileId: string): Message["files"][number] | undefined;
@@ -32,8 +33,8 @@ export interface CascadeHooks {
   threadBy(username: string, cascadeId: string, name: string, parentId?: string | null): Thread;
   /** Another member writes in a thread. */
   threadMessageFrom(username: string, cascadeId: string, threadId: string, text: string, replyToId?: string | null): Message;
-  /** The owner removes the signed-in user (a kick, or a ban). */
-  removeMe(cascadeId: string, ban: boolean): void;
+  /** The owner removes the signed-in user (a kick, or a ban with an optional reason). */
+  removeMe(cascadeId: string, ban: boolean, reason?: string | null): void;
   /** The owner renames a cascade. */
   renameAs(cascadeId: string, name: string): void;
   /** Adds `count` messages from `username` to a thread at once, with no events. */
@@ -463,11 +464,13 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks & Threa
     threadMessageFrom(username, cascadeId, threadId, text, replyToId = null) {
       return post(world.user(username), cascadeId, threadId, text, replyToId, []);
     },
-    removeMe(cascadeId, ban) {
+    removeMe(cascadeId, ban, reason = null) {
       const stored = find(cascadeId);
       const me = world.signedIn();
       stored.members = stored.members.filter((m) => m.user.userid !== me.userid);
-      if (ban) stored.bans.push({ user: structuredClone(me), bannedBy: stored.ownerId, reason: null, bannedAt: world.tick() });
+      if (ban) stored.bans.push({ user: structuredClone(me), bannedBy: stored.ownerId, reason, bannedAt: world.tick() });
+      // As the core does: the removal first, then the list without the cascade.
+      world.emit.removedFromCascade({ cascadeId, banned: ban, reason: ban ? reason : null });
       emitList();
     },
     renameAs(cascadeId, name) {

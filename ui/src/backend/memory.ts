@@ -78,6 +78,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     openThread: new Set(),
     unread: new Set(),
     inviteOpened: new Set(),
+    removedFromCascade: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -200,6 +201,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       threadTimeline: (cascadeId, threadId, diff) => handlers.threadTimeline.forEach((h) => h(cascadeId, threadId, structuredClone(diff))),
       threads: (cascadeId, parentId, list) => handlers.threads.forEach((h) => h(cascadeId, parentId, structuredClone(list))),
       unread: (unread) => handlers.unread.forEach((h) => h(structuredClone(unread))),
+      removedFromCascade: (removal) => handlers.removedFromCascade.forEach((h) => h(structuredClone(removal))),
     },
     attachment: (fileId) => uploads.get(fileId),
     takeRefusal: () => {
@@ -519,6 +521,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       openThread: (h) => listen("openThread", h),
       unread: (h) => listen("unread", h),
       inviteOpened: (h) => listen("inviteOpened", h),
+      removedFromCascade: (h) => listen("removedFromCascade", h),
     },
     revealed: [],
     refuseNextSend(code) {
