@@ -8,7 +8,9 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, calls, cascades, chats, search, staging, threads, transfers};
+use crate::commands::{
+    account, auth, calls, cascades, chats, forwarding, search, staging, threads, transfers,
+};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -48,12 +50,15 @@ pub fn builder() -> Builder<tauri::Wry> {
             chats::set_pinned,
             chats::pinned_messages,
             chats::upload_attachment,
+            forwarding::forward_message,
             cascades::cascade_list,
             cascades::create_cascade,
             cascades::discover_cascades,
             cascades::cascade_from_invite,
             cascades::join_cascade_from_invite,
             cascades::join_public_cascade,
+            cascades::muted_cascades,
+            cascades::set_cascade_muted,
             cascades::leave_cascade,
             cascades::rename_cascade,
             cascades::set_cascade_public,
@@ -123,6 +128,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::InviteOpened,
             events::CallChanged,
             events::CallQualityChanged,
+            events::RemovedFromCascade,
         ])
 }
 

@@ -97,6 +97,16 @@ pub struct InviteOpened {
     pub code: String,
 }
 
+/// A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+/// any. Sent before the cascade leaves the list.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct RemovedFromCascade {
+    pub cascade_id: String,
+    pub banned: bool,
+    pub reason: Option<String>,
+}
+
 /// A peer-to-peer transfer changed (offered, progressed, ended).
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct TransferChanged {
@@ -142,6 +152,7 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         CoreEvent::ChatList { .. }
             | CoreEvent::ThreadMessage { .. }
             | CoreEvent::CascadeList { .. }
+            | CoreEvent::MutedCascades { .. }
     ) {
         let mut notices = attention.set_view(view(app));
         notices.extend(attention.observe(&event));
@@ -209,6 +220,18 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
             crate::calls::on_call_update(app, call);
             Ok(())
         }
+        CoreEvent::RemovedFromCascade {
+            cascade_id,
+            banned,
+            reason,
+        } => RemovedFromCascade {
+            cascade_id,
+            banned,
+            reason,
+        }
+        .emit(app),
+        // Attention's to decide; the window asks `muted_cascades` for its switch.
+        CoreEvent::MutedCascades { .. } => Ok(()),
         // The gallery screens are not built yet: the core keeps the feeds it was asked for.
         CoreEvent::GalleryFeed { .. }
         | CoreEvent::GalleryComments { .. }

@@ -185,6 +185,14 @@ for (const scheme of ["light", "dark"]) {
     await page.keyboard.press("Escape");
     await page.waitForSelector('[data-testid="delete-selected"]', { state: "detached" });
 
+    // The Forward dialog, from a message's actions; Esc closes it.
+    await page.hover(first);
+    await page.click(`${first} [data-testid="forward"]`);
+    await page.waitForSelector('[data-testid="forward-target"]');
+    await audit(page, "forward-dialog", scheme);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector('[data-testid="forward-dialog"]', { state: "detached" });
+
     await page.keyboard.press("Control+k");
     await page.waitForSelector('[data-testid="switcher"]');
     await page.keyboard.type("ad");

@@ -1,19 +1,24 @@
 //! Endpoints beyond the index's 97 rows: what the real service offers and the index does not
 //! list. They follow the house style of the table (`/v3` paths, a JSON body, the access token)
 //! and implement [`Endpoint`] like its rows, but are not in [`crate::ENDPOINTS`] (the index's
-//! rows, in its order) nor in the generated OpenAPI document; [`EXTENSIONS`] lists them.
+//! rows, in its order); [`EXTENSIONS`] lists them, and the OpenAPI document describes them
+//! without an index row (`x-extension: true`).
 //!
-//! - **Forward a message** (`POST /v3/dm/messages/forward`, [`DmForwardMessage`]): the real
-//!   service's `Message` carries `forwardedFrom` and `forwardedFromName`, and its clients
-//!   forward with `chat/dm/forwardMessage`. Ours forwards a message of one of the caller's
-//!   direct chats into another, as a new message of the caller's with the same text and
-//!   attachments that names the original's author; both members of the target chat receive
-//!   `newMessage`, and the answer is the new message.
+//! - **Forward a message** ([`DmForwardMessage`], `POST /v3/dm/messages/forward`, into a
+//!   direct chat; [`TmForwardMessage`], `POST /v3/thread/messages/forward`, into a thread):
+//!   the real service's `Message` carries `forwardedFrom` and `forwardedFromName`, and its
+//!   clients forward with `chat/dm/forwardMessage`. Ours forwards a message the caller may read
+//!   (of one of their direct chats, or of a thread of one of their cascades: `fromThread`) into
+//!   a chat or thread they may write, as a new message of the caller's with the same text and
+//!   attachments that names the original's author. The target's audience hears `newMessage`
+//!   or `newThreadMessage` as for a send, and the answer is the new message.
 
 use crate::endpoint::{Auth, Endpoint, EndpointMeta, Group, Method, Payload};
+use crate::openapi::OperationSchemas;
 use crate::schemas::dm::{ForwardMessageReq, Message};
+use crate::schemas::thread::{TMForwardMessageReq, ThreadMessage};
 
-/// Forwards a message into another direct chat (an extension; see the module's docs).
+/// Forwards a message into a direct chat (an extension; see the module's docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DmForwardMessage;
 
@@ -24,8 +29,8 @@ impl Endpoint for DmForwardMessage {
         name: "DmForwardMessage",
         group: Group::DirectMessaging,
         title: "Forward message",
-        description:
-            "Forwards a message, with its attachments, into another of the caller's chats.",
+        description: "Forwards a message of a chat or thread the caller reads, with its \
+            attachments, into one of the caller's chats.",
         method: Method::Post,
         path: "/v3/dm/messages/forward",
         auth: Auth::AccessToken,
@@ -38,5 +43,50 @@ impl Endpoint for DmForwardMessage {
     type Response = Message;
 }
 
+/// Forwards a message into a thread (an extension; see the module's docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TmForwardMessage;
+
+impl Endpoint for TmForwardMessage {
+    const META: EndpointMeta = EndpointMeta {
+        // Not a row of the index.
+        number: 0,
+        name: "TmForwardMessage",
+        group: Group::ThreadMessages,
+        title: "Forward message to thread",
+        description: "Forwards a message of a chat or thread the caller reads, with its \
+            attachments, into a thread of one of the caller's cascades.",
+        method: Method::Post,
+        path: "/v3/thread/messages/forward",
+        auth: Auth::AccessToken,
+        query: Payload::None,
+        body: Payload::Json,
+        response: Payload::Json,
+    };
+    type Query = ();
+    type Body = TMForwardMessageReq;
+    type Response = ThreadMessage;
+}
+
 /// Every extension endpoint.
-pub const EXTENSIONS: &[EndpointMeta] = &[DmForwardMessage::META];
+pub const EXTENSIONS: &[EndpointMeta] = &[DmForwardMessage::META, TmForwardMessage::META];
+
+/// The schemas of each extension operation, for the OpenAPI document.
+pub(crate) fn operation_schemas(
+    generator: &mut schemars::SchemaGenerator,
+) -> Vec<OperationSchemas> {
+    vec![
+        OperationSchemas {
+            meta: DmForwardMessage::META,
+            query: None,
+            body: Some(generator.subschema_for::<ForwardMessageReq>()),
+            response: Some(generator.subschema_for::<Message>()),
+        },
+        OperationSchemas {
+            meta: TmForwardMessage::META,
+            query: None,
+            body: Some(generator.subschema_for::<TMForwardMessageReq>()),
+            response: Some(generator.subschema_for::<ThreadMessage>()),
+        },
+    ]
+}

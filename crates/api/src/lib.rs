@@ -68,8 +68,8 @@
 //! # Extensions of the index
 //!
 //! Endpoints the real service has and the index does not list are in [`extensions`], in the
-//! same house style but outside the index's table: forwarding a message
-//! ([`extensions::DmForwardMessage`]).
+//! same house style but outside the index's table: forwarding a message into a chat or a
+//! thread ([`extensions::DmForwardMessage`], [`extensions::TmForwardMessage`]).
 
 pub mod endpoint;
 pub mod error;
@@ -82,7 +82,7 @@ pub mod ws;
 
 pub use endpoint::{Auth, Endpoint, EndpointMeta, Group, Method, Payload, RawBytes};
 pub use error::{ErrorBody, ErrorCode};
-pub use extensions::{DmForwardMessage, EXTENSIONS};
+pub use extensions::{DmForwardMessage, TmForwardMessage, EXTENSIONS};
 pub use table::*;
 
 /// The real Chatenium service's REST base.

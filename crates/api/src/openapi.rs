@@ -25,7 +25,8 @@ pub fn document() -> Value {
             settings.meta_schema = None;
         })
         .into_generator();
-    let operations = crate::table::operation_schemas(&mut generator);
+    let mut operations = crate::table::operation_schemas(&mut generator);
+    operations.extend(crate::extensions::operation_schemas(&mut generator));
     let error = generator.subschema_for::<ErrorBody>();
     // The socket's types are part of the contract too, though no operation returns them.
     for schema in [
@@ -52,7 +53,8 @@ pub fn document() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "The Chatenium API as Chatenium Desktop implements it: the 97 endpoints of the \
                 published index with the paths and fields decided in the chatenium-api crate, \
-                and the call-signaling rows that extend it (98 on, docs/call-signaling.md). \
+                the call-signaling rows that extend it (98 on, docs/call-signaling.md), and the \
+                extensions without a row (`x-extension`: forwarding a message). \
                 WebSocket frames are `{action, data, sender}` with `data` a JSON string; their \
                 typed forms are the ServerEvent and ClientCommand schemas.",
         },
@@ -87,13 +89,18 @@ fn describe(operation: OperationSchemas, error: &Schema) -> Value {
         "operationId": meta.name,
         "summary": meta.title,
         "tags": [meta.group.title()],
-        "x-index-row": meta.number,
         "security": match meta.auth {
             Auth::AccessToken => json!([{ "accessToken": [] }]),
             Auth::QueryToken => json!([{ "queryToken": [] }]),
             Auth::None | Auth::SignedUrl => json!([]),
         },
     });
+    // An extension of the index has no row in it (`crate::extensions`).
+    if meta.number == 0 {
+        out["x-extension"] = json!(true);
+    } else {
+        out["x-index-row"] = json!(meta.number);
+    }
     if !meta.description.is_empty() {
         out["description"] = json!(meta.description);
     }

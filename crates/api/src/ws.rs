@@ -91,6 +91,16 @@ contract_types! {
         pub cascade_id: String,
     }
 
+    /// The receiving user was removed from a cascade: kicked, or banned (with the reason the
+    /// moderator gave, if any).
+    pub struct CascadeRemoval {
+        pub cascade_id: String,
+        #[serde(default)]
+        pub banned: bool,
+        #[serde(default)]
+        pub reason: Option<String>,
+    }
+
     pub struct MemberChange {
         pub cascade_id: String,
         pub userid: String,
@@ -189,7 +199,7 @@ pub enum ServerEvent {
     CascadeChanged(Cascade),
     CascadeDeleted(CascadeRef),
     /// The receiving user was kicked or banned.
-    KickedFromCascade(CascadeRef),
+    KickedFromCascade(CascadeRemoval),
     MemberJoined(MemberChange),
     MemberLeft(MemberChange),
     TransferRequest(TransferRequest),

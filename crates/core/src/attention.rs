@@ -10,6 +10,9 @@
 //! for the first time (the first snapshot after start, a new contact) is not news, only what
 //! arrives while the app runs is.
 //!
+//! Cascades muted on this device (`CoreEvent::MutedCascades`) behave as muted chats: their
+//! threads' news is counted unread on its row but notifies nobody and is not in the tray's total.
+//!
 //! Threads: no unread count comes from the server, so it is kept here: news from others since
 //! the thread was last shown in the focused window. Catch-up replays history through the same
 //! event as live messages, so history is told apart by when it arrives: everything before the
@@ -139,6 +142,8 @@ pub struct Attention {
     seen_thread_messages: HashSet<String>,
     /// Unread news per thread.
     thread_unread: HashMap<Conversation, u32>,
+    /// Cascades muted on this device.
+    muted_cascades: HashSet<String>,
     last_unread: Unread,
 }
 
@@ -155,6 +160,7 @@ impl Attention {
             joined_at: HashMap::new(),
             seen_thread_messages: HashSet::new(),
             thread_unread: HashMap::new(),
+            muted_cascades: HashSet::new(),
             last_unread: Unread::default(),
         }
     }
@@ -215,6 +221,9 @@ impl Attention {
                         if after.iter().any(|c| &c.cascade_id == cascade_id))
                 });
                 self.cascades = after;
+            }
+            CoreEvent::MutedCascades { cascade_ids } => {
+                self.muted_cascades = cascade_ids.iter().cloned().collect();
             }
             CoreEvent::ThreadMessage { message } => {
                 if let Some(incoming) = self.thread_arrival(message) {
@@ -283,6 +292,8 @@ impl Attention {
         let conversation = Conversation::thread(&message.cascade_id, &message.thread_id);
         let quiet = if message.author == self.own_userid {
             Some(Quiet::Own)
+        } else if self.muted_cascades.contains(&message.cascade_id) {
+            Some(Quiet::Muted)
         } else {
             self.quiet_for_view(&conversation)
         };
@@ -334,11 +345,20 @@ impl Attention {
             .filter(|c| c.muted)
             .map(|c| c.notifications)
             .sum();
+        let muted_threads: u32 = self
+            .thread_unread
+            .iter()
+            .filter(|(conversation, _)| {
+                matches!(conversation, Conversation::Thread { cascade_id, .. }
+                    if self.muted_cascades.contains(cascade_id))
+            })
+            .map(|(_, count)| *count)
+            .sum();
         let total = conversations
             .iter()
             .map(|(_, count)| *count)
             .sum::<u32>()
-            .saturating_sub(muted_chats);
+            .saturating_sub(muted_chats + muted_threads);
         Unread {
             conversations,
             total,
@@ -438,6 +458,8 @@ mod tests {
                 reply_to: None,
                 files: vec![],
                 client_key: None,
+                forwarded_from: None,
+                forwarded_from_name: None,
             },
         }
     }
@@ -690,6 +712,33 @@ mod tests {
         assert_eq!(incoming(&notices)[0].quiet, Some(Quiet::Own));
         assert!(unread(&notices).is_none());
         assert_eq!(attention.unread().total, 1);
+    }
+
+    #[test]
+    fn a_muted_cascade_notifies_nobody_but_still_counts_unread_off_the_tray() {
+        let mut attention = started();
+        let muted = |ids: &[&str]| CoreEvent::MutedCascades {
+            cascade_ids: ids.iter().map(|&id| id.to_owned()).collect(),
+        };
+        attention.observe(&muted(&["c1"]));
+        let notices = attention.observe(&thread_message("n1", "c1", "t1", "u-ann", 20));
+        assert_eq!(incoming(&notices)[0].quiet, Some(Quiet::Muted));
+        assert!(!incoming(&notices)[0].should_notify());
+        // Counted on the thread's row, left out of the tray's total.
+        assert_eq!(
+            unread(&notices),
+            Some(&Unread {
+                conversations: vec![(Conversation::thread("c1", "t1"), 1)],
+                total: 0
+            })
+        );
+
+        // Unmuted: the count it kept joins the total, and the next message notifies.
+        let notices = attention.observe(&muted(&[]));
+        assert_eq!(unread(&notices).map(|u| u.total), Some(1));
+        let notices = attention.observe(&thread_message("n2", "c1", "t1", "u-ann", 21));
+        assert!(incoming(&notices)[0].should_notify());
+        assert_eq!(attention.unread().total, 2);
     }
 
     #[test]

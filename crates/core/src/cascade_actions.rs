@@ -24,7 +24,7 @@ use chatenium_api::{
     UnbanMember, UpdateThread,
 };
 
-use crate::cascade_sync::{after_own_change, catch_up_threads_of};
+use crate::cascade_sync::{after_own_change, announce_muted, catch_up_threads_of};
 use crate::error::ClientError;
 use crate::Client;
 
@@ -38,6 +38,26 @@ pub enum Removal {
 }
 
 impl Client {
+    /// The cascades muted on this device (kept per account; the contract has no cascade mute).
+    pub async fn muted_cascades(&self) -> Result<Vec<String>, ClientError> {
+        self.ctx.store.run(|s| s.muted_cascades()).await
+    }
+
+    /// Mutes or unmutes a cascade on this device: its threads' messages notify nobody, and are
+    /// still counted unread. Published as `MutedCascades`.
+    pub async fn set_cascade_muted(
+        &self,
+        cascade_id: &str,
+        muted: bool,
+    ) -> Result<(), ClientError> {
+        let id = cascade_id.to_owned();
+        self.ctx
+            .store
+            .run(move |s| s.set_cascade_muted(&id, muted))
+            .await?;
+        announce_muted(&self.ctx).await
+    }
+
     /// The cached cascades the user belongs to; changes arrive as `CascadeList` diffs.
     pub async fn cascades(&self) -> Result<Vec<Cascade>, ClientError> {
         self.ctx.store.run(|s| s.cascades()).await

@@ -18,6 +18,14 @@ use crate::events::CoreEvent;
 use crate::feed::{Feed, ThreadFeed};
 use crate::store::SyncCursor;
 
+/// Tells which cascades are muted on this device ([`CoreEvent::MutedCascades`]): with every
+/// reload of the list, so the attention machine knows before the first catch-up ends.
+pub(crate) async fn announce_muted(ctx: &Context) -> Result<(), ClientError> {
+    let cascade_ids = ctx.store.run(|s| s.muted_cascades()).await?;
+    ctx.emit(CoreEvent::MutedCascades { cascade_ids });
+    Ok(())
+}
+
 /// Fetches and caches the cascade list, emits what changed, and answers the subscription
 /// that covers every cascade in it and the cascades new in the list.
 pub(crate) async fn reload(ctx: &Context) -> Result<(ClientCommand, Vec<String>), ClientError> {
@@ -34,6 +42,7 @@ pub(crate) async fn reload(ctx: &Context) -> Result<(ClientCommand, Vec<String>)
     for diff in crate::listdiff::between(&previous, &cascades, |c: &Cascade| c.cascade_id.clone()) {
         ctx.emit(CoreEvent::CascadeList { diff });
     }
+    announce_muted(ctx).await?;
     let added = cascades
         .iter()
         .filter(|c| !previous.iter().any(|p| p.cascade_id == c.cascade_id))
@@ -124,12 +133,30 @@ pub(crate) async fn catch_up_threads_of(
     Ok(())
 }
 
+/// Catches up a cascade's threads after a live thread event. `notFound` means the user was
+/// removed from the cascade meanwhile (the removal is among the next frames): nothing to
+/// follow, and no reason to drop the connection, which would lose that removal's event.
+async fn after_thread_event(ctx: &Context, cascade_id: &str) -> Result<(), ClientError> {
+    match catch_up_threads_of(ctx, cascade_id).await {
+        Err(error) if error.code() == Some(chatenium_api::ErrorCode::NotFound) => Ok(()),
+        other => other,
+    }
+}
+
 /// Applies a cascade or thread event. Answers what the socket must do when the subscription
 /// changes (a cascade was joined or left).
 pub(crate) async fn apply(
     ctx: &Context,
     event: ServerEvent,
 ) -> Result<Option<Follow>, ClientError> {
+    if let ServerEvent::KickedFromCascade(removal) = &event {
+        // Told before the list changes, so the cascade's going is shown with its cause.
+        ctx.emit(CoreEvent::RemovedFromCascade {
+            cascade_id: removal.cascade_id.clone(),
+            banned: removal.banned,
+            reason: removal.reason.clone(),
+        });
+    }
     match event {
         ServerEvent::CascadeChanged(_)
         | ServerEvent::CascadeDeleted(_)
@@ -142,11 +169,11 @@ pub(crate) async fn apply(
             Ok(Some(Follow { subscribe, added }))
         }
         ServerEvent::ThreadCreated(thread) | ServerEvent::ThreadUpdated(thread) => {
-            catch_up_threads_of(ctx, &thread.cascade_id).await?;
+            after_thread_event(ctx, &thread.cascade_id).await?;
             Ok(None)
         }
         ServerEvent::ThreadClosed(closed) => {
-            catch_up_threads_of(ctx, &closed.cascade_id).await?;
+            after_thread_event(ctx, &closed.cascade_id).await?;
             Ok(None)
         }
         ServerEvent::NewThreadMessage(message) => {

@@ -38,6 +38,17 @@ pub enum CoreEvent {
     CascadeList {
         diff: ListDiff<chatenium_api::schemas::cascade::Cascade>,
     },
+    /// The user was removed from a cascade by a moderator: kicked, or banned (with the reason
+    /// given, if any). The cascade then leaves the list (`CascadeList`).
+    RemovedFromCascade {
+        cascade_id: String,
+        banned: bool,
+        reason: Option<String>,
+    },
+    /// The cascades muted on this device, all of them (after each connect and each change).
+    MutedCascades {
+        cascade_ids: Vec<String>,
+    },
     /// One thread's timeline; only sent for threads whose timeline was opened.
     ThreadTimeline {
         cascade_id: String,

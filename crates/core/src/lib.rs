@@ -34,7 +34,7 @@ pub mod dm_actions;
 pub mod error;
 pub mod events;
 mod feed;
-mod forwarding;
+pub mod forwarding;
 pub mod gallery;
 pub mod gallery_actions;
 mod gallery_sync;

@@ -159,10 +159,17 @@ async fn create_invite_join_kick_ban_unban_leave_as_the_other_member_sees_it() {
     })
     .await;
 
-    // A kick: the cascade leaves Bela's list, and Bela leaves Anna's members.
+    // A kick: Bela hears it was a kick, the cascade leaves Bela's list, and Bela leaves
+    // Anna's members.
+    let mut bela_removals = bela.events();
     anna.remove_member(&id, &bela_id, Removal::Kick, None)
         .await
         .unwrap();
+    common::wait_for(&mut bela_removals, |e| {
+        matches!(e, chatenium_core::CoreEvent::RemovedFromCascade { cascade_id, banned: false, reason: None }
+            if cascade_id == &id)
+    })
+    .await;
     bela_list
         .until("the cascade gone after a kick", |l| !has(l, &id))
         .await;
@@ -175,9 +182,15 @@ async fn create_invite_join_kick_ban_unban_leave_as_the_other_member_sees_it() {
     // A kicked member may join again (it is public now); a banned one may not, until unbanned.
     bela.join_public_cascade(&id).await.unwrap();
     bela_list.until("the cascade back", |l| has(l, &id)).await;
+    let mut bela_removals = bela.events();
     anna.remove_member(&id, &bela_id, Removal::Ban, Some("spam".into()))
         .await
         .unwrap();
+    common::wait_for(&mut bela_removals, |e| {
+        matches!(e, chatenium_core::CoreEvent::RemovedFromCascade { cascade_id, banned: true, reason: Some(reason) }
+            if cascade_id == &id && reason == "spam")
+    })
+    .await;
     bela_list
         .until("the cascade gone after a ban", |l| !has(l, &id))
         .await;

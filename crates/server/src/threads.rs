@@ -50,6 +50,8 @@ impl Conversation for Thread {
                 .map(|attachment| ThreadMessageAttachment { attachment })
                 .collect(),
             client_key: message.client_key,
+            forwarded_from: message.forwarded_from,
+            forwarded_from_name: message.forwarded_from_name,
         }
     }
 }

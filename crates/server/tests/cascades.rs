@@ -9,7 +9,9 @@ use chatenium_api::schemas::account::{ChangeDisplayNameReq, DeleteAccountReq};
 use chatenium_api::schemas::cascade::*;
 use chatenium_api::schemas::thread::ThreadQuery;
 use chatenium_api::schemas::upload::{FileMetadata, S3PresignedFileReq};
-use chatenium_api::ws::{CascadeRef, DeletedThreadMessages, MemberChange, ServerEvent};
+use chatenium_api::ws::{
+    CascadeRef, CascadeRemoval, DeletedThreadMessages, MemberChange, ServerEvent,
+};
 use chatenium_api::*;
 use common::cascade::{new_cascade, thread_request};
 use common::chat::drain_all;
@@ -769,8 +771,10 @@ async fn a_kicked_member_stops_receiving_thread_events_at_once() {
         .call::<KickMember>(bela.via(&b0), &(), &kick_req(id, &cili, false, None))
         .await
         .unwrap();
-    let kicked = ServerEvent::KickedFromCascade(CascadeRef {
+    let kicked = ServerEvent::KickedFromCascade(CascadeRemoval {
         cascade_id: id.to_owned(),
+        banned: false,
+        reason: None,
     });
     let left = ServerEvent::MemberLeft(MemberChange {
         cascade_id: id.to_owned(),
@@ -1277,4 +1281,44 @@ async fn bad_bodies_and_missing_tokens_are_refused_before_anything_happens() {
         )
         .await;
     assert_eq!(cascades_of(&server, &anna).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_banned_member_hears_that_it_was_a_ban_and_why() {
+    let server = TestServer::start().await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
+    let cascade = server.cascade_with(&anna, &[&bela, &cili]).await;
+    let id = cascade.cascade_id.as_str();
+    let [mut belas, mut cilis] = server.sockets([&bela, &cili]).await;
+
+    server
+        .call::<KickMember>(
+            anna.auth(),
+            &(),
+            &kick_req(id, &bela, true, Some("  spam  ")),
+        )
+        .await
+        .unwrap();
+    assert!(belas
+        .drain()
+        .await
+        .contains(&ServerEvent::KickedFromCascade(CascadeRemoval {
+            cascade_id: id.to_owned(),
+            banned: true,
+            reason: Some("spam".into()),
+        })));
+
+    // A kick names no reason, even when the moderator wrote one.
+    server
+        .call::<KickMember>(anna.auth(), &(), &kick_req(id, &cili, false, Some("noise")))
+        .await
+        .unwrap();
+    assert!(cilis
+        .drain()
+        .await
+        .contains(&ServerEvent::KickedFromCascade(CascadeRemoval {
+            cascade_id: id.to_owned(),
+            banned: false,
+            reason: None,
+        })));
 }

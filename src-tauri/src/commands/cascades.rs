@@ -98,6 +98,28 @@ pub async fn join_public_cascade(
         .await?)
 }
 
+/// The cascades muted on this device.
+#[tauri::command]
+#[specta::specta]
+pub async fn muted_cascades(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
+    Ok(state.client().await?.muted_cascades().await?)
+}
+
+/// Mutes a cascade on this device: no notifications for its threads, unread still counted.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_cascade_muted(
+    state: State<'_, AppState>,
+    cascade_id: String,
+    muted: bool,
+) -> CommandResult<()> {
+    Ok(state
+        .client()
+        .await?
+        .set_cascade_muted(&cascade_id, muted)
+        .await?)
+}
+
 /// Leaves a cascade; its owner deletes it for everyone.
 #[tauri::command]
 #[specta::specta]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calls;
 pub mod cascades;
 pub mod chats;
+pub mod forwarding;
 pub mod search;
 pub mod staging;
 pub mod threads;

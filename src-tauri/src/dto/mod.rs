@@ -10,7 +10,7 @@ use chatenium_api::schemas::dm::Message;
 use chatenium_api::schemas::thread::ThreadMessage;
 use chatenium_core::conversation::ConversationId;
 use chatenium_core::timeline::TimelineItem;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A change to a list: a snapshot once, then only what changed (the core's `ListDiff`).
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -132,9 +132,8 @@ impl TimelineEntry {
                     reply_to: message.reply_to,
                     files: message.files.into_iter().map(|f| f.attachment).collect(),
                     client_key: message.client_key,
-                    // Thread messages are not forwarded copies (forwarding reaches chats only).
-                    forwarded_from: None,
-                    forwarded_from_name: None,
+                    forwarded_from: message.forwarded_from,
+                    forwarded_from_name: message.forwarded_from_name,
                     meta_data: None,
                 },
             },
@@ -240,6 +239,21 @@ impl From<chatenium_core::attention::Conversation> for ConversationRef {
                 cascade_id,
                 thread_id,
             } => ConversationRef::Thread {
+                cascade_id,
+                thread_id,
+            },
+        }
+    }
+}
+
+impl From<ConversationRef> for ConversationId {
+    fn from(conversation: ConversationRef) -> Self {
+        match conversation {
+            ConversationRef::Chat { chatid } => ConversationId::Dm { chatid },
+            ConversationRef::Thread {
+                cascade_id,
+                thread_id,
+            } => ConversationId::Thread {
                 cascade_id,
                 thread_id,
             },

@@ -107,6 +107,15 @@ export interface BackendEvents {
   call(handler: (call: CallInfo) => void): Promise<Unsubscribe>;
   /** The running call's connection quality, every few seconds. */
   callQuality(handler: (quality: CallQualityChanged) => void): Promise<Unsubscribe>;
+  /** A moderator removed the user from a cascade (before the cascade leaves the list). */
+  removedFromCascade(handler: (removal: CascadeRemoval) => void): Promise<Unsubscribe>;
+}
+
+/** How the user was removed from a cascade: kicked, or banned with the reason given. */
+export interface CascadeRemoval {
+  cascadeId: string;
+  banned: boolean;
+  reason: string | null;
 }
 
 /** A cascade's picture as the page has it. */

@@ -1,7 +1,7 @@
 // The cascades and threads of the in-memory backend (./memory): cascades with members, bans and
 // an invite, the thread tree, and thread timelines with the same promises as a chat's (a
 // snapshot, then diffs). Test hooks let another member act: create, join, write, remove you.
-import { BackendError, type Backend, type Ban, type Cascade, type CascadeMember, type CascadeRole, type DiscoveryCascade, type ErrorCode, type ListDiff, type Message, type PendingMessage, type Thread, type TimelineEntry, type UnreadCounts, type User } from "./index";
+import { BackendError, type Backend, type Ban, type CascadeRemoval, type Cascade, type CascadeMember, type CascadeRole, type DiscoveryCascade, type ErrorCode, type ListDiff, type Message, type PendingMessage, type Thread, type TimelineEntry, type UnreadCounts, type User } from "./index";
 
 /** What the cascades share with the rest of the fake server. */
 export interface World {
@@ -16,6 +16,7 @@ export interface World {
     threadTimeline(cascadeId: string, threadId: string, diff: ListDiff<TimelineEntry>): void;
     threads(cascadeId: string, parentId: string | null, threads: Thread[]): void;
     unread(unread: UnreadCounts): void;
+    removedFromCascade(removal: CascadeRemoval): void;
   };
   /** Attachments uploaded by `uploadAttachment`, by file id. */
   attachment(fileId: string): Message["files"][number] | undefined;
@@ -32,8 +33,8 @@ export interface CascadeHooks {
   threadBy(username: string, cascadeId: string, name: string, parentId?: string | null): Thread;
   /** Another member writes in a thread. */
   threadMessageFrom(username: string, cascadeId: string, threadId: string, text: string, replyToId?: string | null): Message;
-  /** The owner removes the signed-in user (a kick, or a ban). */
-  removeMe(cascadeId: string, ban: boolean): void;
+  /** The owner removes the signed-in user (a kick, or a ban with an optional reason). */
+  removeMe(cascadeId: string, ban: boolean, reason?: string | null): void;
   /** The owner renames a cascade. */
   renameAs(cascadeId: string, name: string): void;
   /** Adds `count` messages from `username` to a thread at once, with no events. */
@@ -71,6 +72,8 @@ type Implemented = Pick<
   | "setThreadMessagePinned"
   | "pinnedThreadMessages"
   | "unreadCounts"
+  | "mutedCascades"
+  | "setCascadeMuted"
 > & { createCascade(name: string, isPublic: boolean, picture: { name: string; bytes: Uint8Array } | null): Promise<Cascade> };
 
 interface Stored {
@@ -97,13 +100,31 @@ const run = <T>(work: () => T): Promise<T> => {
   }
 };
 
-export function cascadeBackend(world: World): Implemented & CascadeHooks {
+/** What a forward copies of its original, and whose it was. */
+export interface Forwarded {
+  text: string;
+  files: Message["files"];
+  from: string;
+  fromName: string;
+}
+
+/** Forwarding into and out of threads, for the chats' side of the fake (./memory). */
+export interface ThreadForwarding {
+  /** A message of a thread of the signed-in user's, or `notFound`. */
+  threadMessage(cascadeId: string, threadId: string, msgid: string): Message;
+  /** Stores a forward as the signed-in user's newest message of the thread. */
+  postForwarded(cascadeId: string, threadId: string, forwarded: Forwarded): Message;
+}
+
+export function cascadeBackend(world: World): Implemented & CascadeHooks & ThreadForwarding {
   const cascades: Stored[] = [];
   const threads: Thread[] = [];
   const logs = new Map<string, Message[]>();
   const open = new Set<string>();
   const failed = new Map<string, PendingMessage & { cascadeId: string }>();
   const unread = new Map<string, number>();
+  /** Muted on this device: the engine silences their notifications; counts stay. */
+  const muted = new Set<string>();
   const key = (cascadeId: string, threadId: string) => `${cascadeId}/${threadId}`;
 
   const find = (cascadeId: string) => cascades.find((c) => c.cascadeId === cascadeId) ?? fail("notFound");
@@ -199,7 +220,15 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
       });
     return { conversations, total: conversations.reduce((n, c) => n + c.count, 0) };
   };
-  const post = (author: User, cascadeId: string, threadId: string, text: string, replyToId: string | null, fileIds: string[]) => {
+  const post = (
+    author: User,
+    cascadeId: string,
+    threadId: string,
+    text: string,
+    replyToId: string | null,
+    fileIds: string[],
+    forwarded: Forwarded | null = null,
+  ) => {
     const list = logOf(cascadeId, threadId);
     const reply = replyToId ? list.find((m) => m.msgid === replyToId) : undefined;
     const message: Message = {
@@ -213,10 +242,10 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
       pinned: false,
       replyToId,
       replyTo: reply?.message ?? null,
-      files: fileIds.map((id) => world.attachment(id)).filter((f) => f !== undefined),
+      files: forwarded?.files ?? fileIds.map((id) => world.attachment(id)).filter((f) => f !== undefined),
       clientKey: null,
-      forwardedFrom: null,
-      forwardedFromName: null,
+      forwardedFrom: forwarded?.from ?? null,
+      forwardedFromName: forwarded?.fromName ?? null,
       metaData: null,
     };
     list.push(message);
@@ -253,7 +282,24 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
   };
 
   return {
+    threadMessage: (cascadeId, threadId, msgid) => {
+      mine(cascadeId);
+      threadOf(cascadeId, threadId);
+      return structuredClone(logOf(cascadeId, threadId).find((m) => m.msgid === msgid) ?? fail("notFound"));
+    },
+    postForwarded: (cascadeId, threadId, forwarded) => {
+      mine(cascadeId);
+      threadOf(cascadeId, threadId);
+      return post(world.signedIn(), cascadeId, threadId, forwarded.text, null, [], forwarded);
+    },
     cascadeList: () => run(listed),
+    mutedCascades: () => run(() => [...muted].sort()),
+    setCascadeMuted: (cascadeId, on) =>
+      run(() => {
+        mine(cascadeId);
+        if (on) muted.add(cascadeId);
+        else muted.delete(cascadeId);
+      }),
     createCascade: (name, isPublic, picture) =>
       run(() => {
         if (!name.trim()) fail("badRequest");
@@ -262,7 +308,14 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
         emitList();
         return view(stored, world.signedIn().userid);
       }),
-    discoverCascades: () => run(() => cascades.filter((c) => c.public).map(discovery)),
+    discoverCascades: (from, limit) =>
+      run(() => {
+        const start = from ?? 0;
+        return cascades
+          .filter((c) => c.public)
+          .slice(start, start + (limit ?? 50))
+          .map(discovery);
+      }),
     cascadeFromInvite: (code) => run(() => discovery(cascades.find((c) => c.invite === code.trim()) ?? fail("notFound"))),
     joinCascadeFromInvite: (code) =>
       run(() => {
@@ -323,7 +376,8 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
         mine(cascadeId);
         const thread = threadOf(cascadeId, threadId);
         if (name !== null) thread.name = name;
-        if (description !== null) thread.description = description;
+        // As the server does: a blank description clears it.
+        if (description !== null) thread.description = description.trim() || null;
         emitThreads(cascadeId, thread.parentId);
         return structuredClone(thread);
       }),
@@ -410,11 +464,13 @@ export function cascadeBackend(world: World): Implemented & CascadeHooks {
     threadMessageFrom(username, cascadeId, threadId, text, replyToId = null) {
       return post(world.user(username), cascadeId, threadId, text, replyToId, []);
     },
-    removeMe(cascadeId, ban) {
+    removeMe(cascadeId, ban, reason = null) {
       const stored = find(cascadeId);
       const me = world.signedIn();
       stored.members = stored.members.filter((m) => m.user.userid !== me.userid);
-      if (ban) stored.bans.push({ user: structuredClone(me), bannedBy: stored.ownerId, reason: null, bannedAt: world.tick() });
+      if (ban) stored.bans.push({ user: structuredClone(me), bannedBy: stored.ownerId, reason, bannedAt: world.tick() });
+      // As the core does: the removal first, then the list without the cascade.
+      world.emit.removedFromCascade({ cascadeId, banned: ban, reason: ban ? reason : null });
       emitList();
     },
     renameAs(cascadeId, name) {

@@ -5,6 +5,7 @@ import { commands } from "../bindings";
 import { cascadeBackend, type CascadeHooks } from "./memory-cascades";
 import { searchMessages } from "./memory-search";
 import { callBackend, type CallHooks } from "./memory-calls";
+import { cascadeBackend, type CascadeHooks, type Forwarded } from "./memory-cascades";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -82,6 +83,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     inviteOpened: new Set(),
     call: new Set(),
     callQuality: new Set(),
+    removedFromCascade: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -129,7 +131,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
   const signedIn = () => me ?? fail("unauthorized");
   const chatOf = (chatid: string) => chats.find((c) => c.chatid === chatid) ?? fail("notFound");
 
-  const post = (chatid: string, author: string, text: string, replyToId: string | null, files: Attachment[]) => {
+  const post = (chatid: string, author: string, text: string, replyToId: string | null, files: Attachment[], forwarded: Forwarded | null = null) => {
     const list = messages.get(chatid) ?? [];
     messages.set(chatid, list);
     const reply = replyToId ? list.find((m) => m.msgid === replyToId) : undefined;
@@ -146,8 +148,8 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       replyTo: reply?.message ?? null,
       files,
       clientKey: null,
-      forwardedFrom: null,
-      forwardedFromName: null,
+      forwardedFrom: forwarded?.from ?? null,
+      forwardedFromName: forwarded?.fromName ?? null,
       metaData: null,
     };
     list.push(message);
@@ -193,7 +195,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     }
   };
 
-  const cascades = cascadeBackend({
+  const { threadMessage, postForwarded, ...cascades } = cascadeBackend({
     signedIn: () => signedIn(),
     user: (username) =>
       ([...accounts.values()].find((a) => a.user.username === username) ?? account(username, `${username}@example.test`, "partner-password")).user,
@@ -204,6 +206,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       threadTimeline: (cascadeId, threadId, diff) => handlers.threadTimeline.forEach((h) => h(cascadeId, threadId, structuredClone(diff))),
       threads: (cascadeId, parentId, list) => handlers.threads.forEach((h) => h(cascadeId, parentId, structuredClone(list))),
       unread: (unread) => handlers.unread.forEach((h) => h(structuredClone(unread))),
+      removedFromCascade: (removal) => handlers.removedFromCascade.forEach((h) => h(structuredClone(removal))),
     },
     attachment: (fileId) => uploads.get(fileId),
     takeRefusal: () => {
@@ -429,6 +432,24 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
           emitTimeline(chatid, { op: "set", index: shown(chatid, index), item: { kind: "message", message: structuredClone(found) } });
         }
       }),
+    // Forwarding, as the server does: a new message of mine with the original's text and
+    // files that names the original's author.
+    forwardMessage: (from, msgid, to) =>
+      run(() => {
+        const original =
+          from.kind === "chat"
+            ? ((messages.get(chatOf(from.chatid).chatid) ?? []).find((m) => m.msgid === msgid) ?? fail("notFound"))
+            : threadMessage(from.cascadeId, from.threadId, msgid);
+        const author = accounts.get(original.author)?.user;
+        const forwarded: Forwarded = {
+          text: original.message,
+          files: structuredClone(original.files),
+          from: original.author,
+          fromName: author?.displayName ?? original.author,
+        };
+        if (to.kind === "chat") post(chatOf(to.chatid).chatid, signedIn().userid, forwarded.text, null, forwarded.files, forwarded);
+        else postForwarded(to.cascadeId, to.threadId, forwarded);
+      }),
     pinnedMessages: (chatid) =>
       ok(
         (messages.get(chatid) ?? [])
@@ -527,6 +548,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       inviteOpened: (h) => listen("inviteOpened", h),
       call: (h) => listen("call", h),
       callQuality: (h) => listen("callQuality", h),
+      removedFromCascade: (h) => listen("removedFromCascade", h),
     },
     revealed: [],
     refuseNextSend(code) {

@@ -94,5 +94,6 @@ export const tauriBackend: Backend = {
     inviteOpened: (handler) => events.inviteOpened.listen((e) => handler(e.payload.code)),
     call: (handler) => events.callChanged.listen((e) => handler(e.payload.call)),
     callQuality: (handler) => events.callQualityChanged.listen((e) => handler(e.payload)),
+    removedFromCascade: (handler) => events.removedFromCascade.listen((e) => handler(e.payload)),
   },
 };

@@ -1,11 +1,13 @@
 // One timeline for direct chats and threads: what a conversation view needs from the backend,
 // as one port per kind. The view (ConversationView.svelte) does not know which it shows; the
 // rows are the same `TimelineEntry` for both (Rust shapes a thread's rows as a chat's).
-import type { Backend, ListDiff, TimelineEntry, Unsubscribe } from "../backend";
+import type { Backend, ConversationRef, ListDiff, TimelineEntry, Unsubscribe } from "../backend";
 
 export interface ConversationPort {
   /** Unique over chats and threads (for keys and the composer's draft). */
   key: string;
+  /** Which conversation it is, as commands name it (forwarding names its source). */
+  conversation: ConversationRef;
   open(): Promise<TimelineEntry[]>;
   close(): Promise<void>;
   onChange(handler: (diff: ListDiff<TimelineEntry>) => void): Promise<Unsubscribe>;
@@ -27,6 +29,7 @@ export interface ConversationPort {
 export function dmPort(backend: Backend, chatid: string): ConversationPort {
   return {
     key: `chat:${chatid}`,
+    conversation: { kind: "chat", chatid },
     open: () => backend.openChat(chatid),
     close: () => backend.closeChat(chatid),
     onChange: (handler) => backend.on.timeline((changed, diff) => changed === chatid && handler(diff)),
@@ -47,6 +50,7 @@ export function dmPort(backend: Backend, chatid: string): ConversationPort {
 export function threadPort(backend: Backend, cascadeId: string, threadId: string): ConversationPort {
   return {
     key: `thread:${cascadeId}/${threadId}`,
+    conversation: { kind: "thread", cascadeId, threadId },
     open: () => backend.openThread(cascadeId, threadId),
     close: () => backend.closeThreadTimeline(cascadeId, threadId),
     onChange: (handler) =>

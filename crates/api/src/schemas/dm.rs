@@ -138,9 +138,15 @@ contract_types! {
 
     /// Forwards a message of one of the caller's chats into another of their chats, with its
     /// attachments (an extension of the index: [`crate::extensions`]).
+    /// The message forwarded is in chat `chatid`, or, when `fromThread` names a thread, in that
+    /// thread (then `chatid` is not read and may be left out).
     pub struct ForwardMessageReq {
         /// The chat the message is in.
+        #[serde(default)]
         pub chatid: String,
+        /// The thread the message is in, when it is a thread's.
+        #[serde(default)]
+        pub from_thread: Option<super::thread::ThreadQuery>,
         /// The real service's clients also send it as `messageId`.
         #[serde(alias = "messageId")]
         pub msgid: String,

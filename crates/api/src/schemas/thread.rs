@@ -70,6 +70,27 @@ contract_types! {
         pub files: Vec<ThreadMessageAttachment>,
         #[serde(default)]
         pub client_key: Option<String>,
+        /// A forwarded message: the userid of the original's author, and their display name
+        /// when it was forwarded, as on a direct message.
+        #[serde(default)]
+        pub forwarded_from: Option<String>,
+        #[serde(default)]
+        pub forwarded_from_name: Option<String>,
+    }
+
+    /// Forwards a message into thread `threadId` of cascade `cascadeId`. The message forwarded
+    /// is in chat `chatid`, or, when `fromThread` names a thread, in that thread, as in
+    /// [`super::dm::ForwardMessageReq`].
+    pub struct TMForwardMessageReq {
+        pub cascade_id: String,
+        pub thread_id: String,
+        #[serde(default)]
+        pub chatid: String,
+        #[serde(default)]
+        pub from_thread: Option<ThreadQuery>,
+        /// The real service's clients also send it as `messageId`.
+        #[serde(alias = "messageId")]
+        pub msgid: String,
     }
 
     pub struct TMSendMessageReq {

@@ -46,6 +46,8 @@ pub fn thread_message(msgid: &str, t: i64) -> ThreadMessage {
         reply_to: None,
         files: vec![],
         client_key: None,
+        forwarded_from: None,
+        forwarded_from_name: None,
     }
 }
 
@@ -565,6 +567,17 @@ pub fn search_follows_edits_and_removals(store: &dyn Store) {
     assert!(found(store, &SearchQuery::text("uj")).is_empty());
 }
 
+pub fn muting_a_cascade_is_kept_until_unmuted(store: &dyn Store) {
+    assert!(store.muted_cascades().unwrap().is_empty());
+    store.set_cascade_muted("k2", true).unwrap();
+    store.set_cascade_muted("k1", true).unwrap();
+    store.set_cascade_muted("k1", true).unwrap();
+    assert_eq!(store.muted_cascades().unwrap(), ["k1", "k2"]);
+    store.set_cascade_muted("k2", false).unwrap();
+    store.set_cascade_muted("k3", false).unwrap();
+    assert_eq!(store.muted_cascades().unwrap(), ["k1"]);
+}
+
 #[macro_export]
 #[doc(hidden)]
 macro_rules! store_conformance_tests {
@@ -596,6 +609,10 @@ macro_rules! store_conformance_tests {
             #[test]
             fn threads_and_pictures_are_kept_per_parent() {
                 $crate::store::conformance::threads_and_pictures_are_kept_per_parent(&fresh());
+            }
+            #[test]
+            fn muting_a_cascade_is_kept_until_unmuted() {
+                $crate::store::conformance::muting_a_cascade_is_kept_until_unmuted(&fresh());
             }
             #[test]
             fn interrupted_uploads_are_kept_until_removed() {

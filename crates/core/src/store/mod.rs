@@ -131,6 +131,10 @@ pub trait Store: Send + Sync {
         threads: &[Thread],
     ) -> StoreResult<()>;
     fn threads(&self, cascade_id: &str, parent_id: Option<&str>) -> StoreResult<Vec<Thread>>;
+    /// The cascades muted on this device (no notifications; unread still counted). The
+    /// contract has no cascade mute, so it is kept here, per account.
+    fn muted_cascades(&self) -> StoreResult<Vec<String>>;
+    fn set_cascade_muted(&self, cascade_id: &str, muted: bool) -> StoreResult<()>;
     fn upsert_thread_messages(&self, messages: &[ThreadMessage]) -> StoreResult<()>;
     /// The newest `limit` messages of a thread, oldest first.
     fn latest_thread_messages(

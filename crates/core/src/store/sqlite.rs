@@ -35,6 +35,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("002_pending_uploads", "CREATE TABLE pending_uploads (id TEXT PRIMARY KEY, json TEXT NOT NULL);"),
     ("003_sync_cursors", "CREATE TABLE sync_cursors (chatid TEXT PRIMARY KEY, msgid TEXT);"),
     ("004_message_search", MESSAGE_SEARCH),
+    ("005_muted_cascades", "CREATE TABLE muted_cascades (cascade_id TEXT PRIMARY KEY);"),
 ];
 
 /// The full-text index of every cached message, kept by triggers so that no write path can
@@ -495,6 +496,33 @@ impl Store for SqliteStore {
 
     fn cascades(&self) -> StoreResult<Vec<Cascade>> {
         self.with(|c| query_json(c, "SELECT json FROM cascades ORDER BY position", []))
+    }
+
+    fn muted_cascades(&self) -> StoreResult<Vec<String>> {
+        self.with(|c| {
+            let ids = c
+                .prepare("SELECT cascade_id FROM muted_cascades ORDER BY cascade_id")?
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(ids)
+        })
+    }
+
+    fn set_cascade_muted(&self, cascade_id: &str, muted: bool) -> StoreResult<()> {
+        self.with(|c| {
+            if muted {
+                c.execute(
+                    "INSERT OR IGNORE INTO muted_cascades (cascade_id) VALUES (?1)",
+                    [cascade_id],
+                )?;
+            } else {
+                c.execute(
+                    "DELETE FROM muted_cascades WHERE cascade_id = ?1",
+                    [cascade_id],
+                )?;
+            }
+            Ok(())
+        })
     }
 
     fn replace_threads(

@@ -234,6 +234,7 @@ async fn forward(call: Call, body: ForwardReq) -> ApiResult<OlderMessage> {
     .map_err(|_| ApiError::bad_request("only forwardType \"dm\" is offered"))?;
     let request = ForwardMessageReq {
         chatid: body.chatid,
+        from_thread: None,
         msgid: body.message_id,
         forward_to: body.forward_to,
     };

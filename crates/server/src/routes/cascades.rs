@@ -15,7 +15,7 @@ use chatenium_api::schemas::cascade::*;
 use chatenium_api::schemas::common::GenericSuccessBody;
 use chatenium_api::schemas::thread::Thread;
 use chatenium_api::schemas::upload::{S3PresignedFileReq, S3PresignedFileResponse};
-use chatenium_api::ws::{CascadeRef, MemberChange, ServerEvent};
+use chatenium_api::ws::{CascadeRef, CascadeRemoval, MemberChange, ServerEvent};
 use chatenium_api::{
     CascadeDiscovery, ChangeCascadeVisibility, CompleteCascadePictureUpload, CreateCascade,
     EditCascadeName, ErrorCode, GetBans, GetCascadeFromInvite, GetCascades, GetThreads,
@@ -191,7 +191,7 @@ async fn kick(ctx: Ctx, _: (), body: KickMemberReq) -> ApiResult<GenericSuccessB
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     let (cascade_id, target, ban) = (body.cascade_id.clone(), body.userid.clone(), body.ban);
-    let members = ctx
+    let (members, reason) = ctx
         .state
         .db
         .call({
@@ -211,13 +211,16 @@ async fn kick(ctx: Ctx, _: (), body: KickMemberReq) -> ApiResult<GenericSuccessB
                     cascade_members::ban(&transaction, &row.id, &body.userid, &ban)?;
                 }
                 transaction.commit()?;
-                cascades::member_ids(c, &row.id)
+                Ok((cascades::member_ids(c, &row.id)?, reason))
             }
         })
         .await?;
     ctx.state.hub.unsubscribe_user(&target, &cascade_id);
-    let kicked = ServerEvent::KickedFromCascade(CascadeRef {
+    // The removed user learns which it was, and a ban's reason.
+    let kicked = ServerEvent::KickedFromCascade(CascadeRemoval {
         cascade_id: cascade_id.clone(),
+        banned: ban,
+        reason: reason.filter(|_| ban),
     });
     ctx.state.hub.fan_out(
         Audience::users(from_ref(&target)),
