@@ -63,6 +63,7 @@ export const commands = {
 	 *  progress arrives as `UploadProgressed`.
 	 */
 	uploadAttachment: (stageId: string) => typedError<Attachment_Serialize, CommandError_Serialize>(__TAURI_INVOKE("upload_attachment", { stageId })),
+	forwardMessage: (from: ConversationRef, msgid: string, to: ConversationRef) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("forward_message", { from, msgid, to })),
 	/**  The cached cascades the user belongs to; changes arrive as `CascadeListChanged`. */
 	cascadeList: () => typedError<Cascade_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("cascade_list")),
 	createCascade: (name: string, isPublic: boolean, picture: CascadePicture | null) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_cascade", { name, isPublic, picture })),
@@ -72,6 +73,10 @@ export const commands = {
 	cascadeFromInvite: (code: string) => typedError<DiscoveryCascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("cascade_from_invite", { code })),
 	joinCascadeFromInvite: (code: string) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("join_cascade_from_invite", { code })),
 	joinPublicCascade: (cascadeId: string) => typedError<Cascade_Serialize, CommandError_Serialize>(__TAURI_INVOKE("join_public_cascade", { cascadeId })),
+	/**  The cascades muted on this device. */
+	mutedCascades: () => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("muted_cascades")),
+	/**  Mutes a cascade on this device: no notifications for its threads, unread still counted. */
+	setCascadeMuted: (cascadeId: string, muted: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_cascade_muted", { cascadeId, muted })),
 	/**  Leaves a cascade; its owner deletes it for everyone. */
 	leaveCascade: (cascadeId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("leave_cascade", { cascadeId })),
 	renameCascade: (cascadeId: string, name: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("rename_cascade", { cascadeId, name })),
@@ -192,6 +197,7 @@ export const events = {
 	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	openChatRequested: makeEvent<OpenChatRequested, OpenChatRequested>("open-chat-requested"),
 	openThreadRequested: makeEvent<OpenThreadRequested, OpenThreadRequested>("open-thread-requested"),
+	removedFromCascade: makeEvent<RemovedFromCascade_Serialize, RemovedFromCascade_Deserialize>("removed-from-cascade"),
 	sessionEnded: makeEvent<SessionEnded, SessionEnded>("session-ended"),
 	threadTimelineChanged: makeEvent<ThreadTimelineChanged_Serialize, ThreadTimelineChanged_Deserialize>("thread-timeline-changed"),
 	threadsChanged: makeEvent<ThreadsChanged_Serialize, ThreadsChanged_Deserialize>("threads-changed"),
@@ -986,6 +992,32 @@ export type RegisterForm_Serialize = {
 	email: string,
 	phone: string | null,
 	password: string,
+};
+
+/**
+ *  A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+ *  any. Sent before the cascade leaves the list.
+ */
+export type RemovedFromCascade = RemovedFromCascade_Serialize | RemovedFromCascade_Deserialize;
+
+/**
+ *  A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+ *  any. Sent before the cascade leaves the list.
+ */
+export type RemovedFromCascade_Deserialize = {
+	cascadeId: string,
+	banned: boolean,
+	reason?: string | null,
+};
+
+/**
+ *  A moderator removed the user from a cascade: kicked, or banned with the reason given, if
+ *  any. Sent before the cascade leaves the list.
+ */
+export type RemovedFromCascade_Serialize = {
+	cascadeId: string,
+	banned: boolean,
+	reason: string | null,
 };
 
 /**  What the search box asks: the text, and the filters the user set. */

@@ -46,21 +46,6 @@ pub struct SearchResult {
     pub matches: Vec<SnippetRange>,
 }
 
-impl From<ConversationRef> for ConversationId {
-    fn from(conversation: ConversationRef) -> Self {
-        match conversation {
-            ConversationRef::Chat { chatid } => ConversationId::Dm { chatid },
-            ConversationRef::Thread {
-                cascade_id,
-                thread_id,
-            } => ConversationId::Thread {
-                cascade_id,
-                thread_id,
-            },
-        }
-    }
-}
-
 impl From<SearchHit> for SearchResult {
     fn from(hit: SearchHit) -> Self {
         SearchResult {

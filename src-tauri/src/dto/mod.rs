@@ -217,7 +217,7 @@ impl From<chatenium_core::ConnectionState> for Connection {
 }
 
 /// A conversation as the window names it: a direct chat, or a thread of a cascade.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ConversationRef {
     Chat {
