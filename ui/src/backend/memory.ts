@@ -2,7 +2,6 @@
 // browser (the hostile-text test in real Chromium) and in unit tests, with no Rust at all.
 // It keeps the same promises as the real one: snapshots, then diffs through `on`.
 import { commands } from "../bindings";
-import { cascadeBackend, type CascadeHooks } from "./memory-cascades";
 import { searchMessages } from "./memory-search";
 import { callBackend, type CallHooks } from "./memory-calls";
 import { cascadeBackend, type CascadeHooks, type Forwarded } from "./memory-cascades";
