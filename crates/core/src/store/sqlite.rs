@@ -142,6 +142,9 @@ fn index_new_docs(connection: &Connection, kind: &str, after: i64) -> StoreResul
     Ok(())
 }
 
+/// How many of the newest matches a search scores (see `search`).
+const SEARCH_CANDIDATES: u32 = 2_000;
+
 /// How many words of context a snippet keeps around its matches.
 const SNIPPET_WORDS: u32 = 16;
 
@@ -719,10 +722,13 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
     let (since_t, since_i) = query.since.map(|s| (s.t, s.i)).unzip();
     let (until_t, until_i) = query.until.map(|u| (u.t, u.i)).unzip();
     let limit = query.limit.unwrap_or(super::DEFAULT_SEARCH_LIMIT);
-    // The best `limit` are chosen first and only they get a snippet: a snippet costs far more
-    // than a score, and a common word matches a large share of the cache.
+    // A common word or a short prefix matches a large share of the cache, and scoring every
+    // match costs hundreds of milliseconds over a million messages: the newest
+    // `SEARCH_CANDIDATES` matches (by when they were cached, the index's rowid order, which
+    // FTS5 walks without sorting) are scored, the best `limit` of them chosen, and only those
+    // get a snippet, which costs far more than a score.
     let mut statement = connection.prepare_cached(
-        "WITH best AS (
+        "WITH recent AS (
            SELECT d.doc, d.kind, d.msgid, d.chatid, d.cascade_id, d.thread_id, d.author, d.sent_t, d.sent_i,
              search_text.rank AS score
            FROM search_text JOIN search_docs d ON d.doc = search_text.rowid
@@ -734,8 +740,10 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
              AND (?10 IS NULL OR d.has_files = ?10)
              AND (?11 IS NULL OR d.sent_t > ?11 OR (d.sent_t = ?11 AND d.sent_i >= ?12))
              AND (?13 IS NULL OR d.sent_t < ?13 OR (d.sent_t = ?13 AND d.sent_i < ?14))
-           ORDER BY score, d.sent_t DESC, d.sent_i DESC
-           LIMIT ?15
+           ORDER BY search_text.rowid DESC
+           LIMIT ?16
+         ), best AS (
+           SELECT * FROM recent ORDER BY score, sent_t DESC, sent_i DESC LIMIT ?15
          )
          SELECT best.kind, best.msgid, best.chatid, best.cascade_id, best.thread_id, best.author,
            best.sent_t, best.sent_i, snippet(search_text, 0, ?2, ?3, '…', ?4)
@@ -760,6 +768,7 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
             until_t,
             until_i,
             limit,
+            SEARCH_CANDIDATES,
         ],
         |row| {
             let kind: String = row.get(0)?;
