@@ -142,7 +142,7 @@ async fn connect_and_follow(
                         }
                         Step::NewMessages(messages) => ingest_new_messages(ctx, messages).await?,
                         Step::Other(event) => {
-                            if let Some(follow) = apply(ctx, transfers, calls, event).await? {
+                            if let Some(follow) = apply(ctx, transfers, calls, *event).await? {
                                 send_command(&mut socket, &follow.subscribe).await?;
                                 for cascade_id in follow.added {
                                     crate::cascade_sync::catch_up_threads_of(ctx, &cascade_id).await?;
@@ -223,7 +223,7 @@ enum Step {
     Pong,
     /// New direct messages that arrived one after another, possibly in several chats.
     NewMessages(Vec<Message>),
-    Other(ServerEvent),
+    Other(Box<ServerEvent>),
 }
 
 /// Groups runs of new messages; every other event keeps its place between them, so an edit
@@ -235,7 +235,7 @@ fn in_steps(batch: Vec<ServerEvent>) -> Vec<Step> {
             (ServerEvent::NewMessage(message), Some(Step::NewMessages(run))) => run.push(message),
             (ServerEvent::NewMessage(message), _) => steps.push(Step::NewMessages(vec![message])),
             (ServerEvent::Pong, _) => steps.push(Step::Pong),
-            (other, _) => steps.push(Step::Other(other)),
+            (other, _) => steps.push(Step::Other(Box::new(other))),
         }
     }
     steps
