@@ -565,6 +565,16 @@ pub fn search_follows_edits_and_removals(store: &dyn Store) {
         .remove_thread_messages("k", "t", &["t1".into()])
         .unwrap();
     assert!(found(store, &SearchQuery::text("uj")).is_empty());
+
+    // One message twice in one batch (sent, then edited, in one burst): its last text, once.
+    store
+        .upsert_messages(&[
+            said("c3", "twice", 20, "u1", "korai"),
+            said("c3", "twice", 20, "u1", "végső"),
+        ])
+        .unwrap();
+    assert!(found(store, &SearchQuery::text("korai")).is_empty());
+    assert_eq!(found(store, &SearchQuery::text("vegso")), ["twice"]);
 }
 
 pub fn muting_a_cascade_is_kept_until_unmuted(store: &dyn Store) {

@@ -38,12 +38,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("005_muted_cascades", "CREATE TABLE muted_cascades (cascade_id TEXT PRIMARY KEY);"),
 ];
 
-/// The full-text index of every cached message, kept by triggers so that no write path can
-/// forget it: `search_docs` holds what a result names and what the filters test (one row per
-/// message, direct or thread), `search_text` the FTS5 index of the text under the same rowid.
-/// `unicode61 remove_diacritics 2` folds case and accents on both sides ("kave" finds "kávé").
-/// The match markers of snippets (U+0001, U+0002) are replaced by spaces in the indexed copy,
-/// so a message cannot forge a highlight. The migration indexes what is already cached.
+/// The full-text index of every cached message: `search_docs` holds what a result names and
+/// what the filters test (one row per message, direct or thread), `search_text` the FTS5 index
+/// of the text under the same rowid. `unicode61 remove_diacritics 2` folds case and accents on
+/// both sides ("kave" finds "kávé"). The match markers of snippets (U+0001, U+0002) are
+/// replaced by spaces in the indexed copy, so a message cannot forge a highlight. The migration
+/// indexes what is already cached.
+///
+/// Triggers keep `search_docs` for every write, and `search_text` for edits and removals. New
+/// text enters `search_text` in one statement per batch instead (`index_new_docs`, called by
+/// the two upserts): FTS5 flushes its pending terms at every nested statement, so an insert
+/// from a trigger cost several times the rest of storing the message.
 const MESSAGE_SEARCH: &str = "
 CREATE TABLE search_docs (
   doc INTEGER PRIMARY KEY,
@@ -77,8 +82,6 @@ CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
   INSERT INTO search_docs (kind, msgid, chatid, author, sent_t, sent_i, has_files)
     VALUES ('dm', new.msgid, new.chatid, COALESCE(json_extract(new.json, '$.author'), ''), new.sent_t, new.sent_i,
       COALESCE(json_array_length(new.json, '$.files'), 0) > 0);
-  INSERT INTO search_text (rowid, body) VALUES (last_insert_rowid(),
-    replace(replace(COALESCE(json_extract(new.json, '$.message'), ''), char(1), ' '), char(2), ' '));
 END;
 CREATE TRIGGER messages_search_update AFTER UPDATE OF json ON messages
   WHEN json_extract(old.json, '$.message') IS NOT json_extract(new.json, '$.message')
@@ -97,8 +100,6 @@ CREATE TRIGGER thread_messages_search_insert AFTER INSERT ON thread_messages BEG
   INSERT INTO search_docs (kind, msgid, cascade_id, thread_id, author, sent_t, sent_i, has_files)
     VALUES ('thread', new.msgid, new.cascade_id, new.thread_id, COALESCE(json_extract(new.json, '$.author'), ''),
       new.sent_t, new.sent_i, COALESCE(json_array_length(new.json, '$.files'), 0) > 0);
-  INSERT INTO search_text (rowid, body) VALUES (last_insert_rowid(),
-    replace(replace(COALESCE(json_extract(new.json, '$.message'), ''), char(1), ' '), char(2), ' '));
 END;
 CREATE TRIGGER thread_messages_search_update AFTER UPDATE OF json ON thread_messages
   WHEN json_extract(old.json, '$.message') IS NOT json_extract(new.json, '$.message')
@@ -113,6 +114,37 @@ CREATE TRIGGER thread_messages_search_delete AFTER DELETE ON thread_messages BEG
   DELETE FROM search_docs WHERE kind = 'thread' AND msgid = old.msgid;
 END;
 ";
+
+/// The newest entry of the index's documents: what an upsert adds comes after it.
+fn newest_doc(connection: &Connection) -> StoreResult<i64> {
+    Ok(
+        connection.query_row("SELECT COALESCE(MAX(doc), 0) FROM search_docs", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Indexes the text of the documents of `kind` ("dm" or "thread") the insert triggers added
+/// after `after`, in one statement (see `MESSAGE_SEARCH`).
+fn index_new_docs(connection: &Connection, kind: &str, after: i64) -> StoreResult<()> {
+    let table = if kind == "thread" {
+        "thread_messages"
+    } else {
+        "messages"
+    };
+    connection
+        .prepare_cached(&format!(
+            "INSERT INTO search_text (rowid, body)
+             SELECT d.doc, replace(replace(COALESCE(json_extract(m.json, '$.message'), ''), char(1), ' '), char(2), ' ')
+             FROM search_docs d JOIN {table} m ON m.msgid = d.msgid
+             WHERE d.doc > ?1 AND d.kind = ?2"
+        ))?
+        .execute(params![after, kind])?;
+    Ok(())
+}
+
+/// How many of the newest matches a search scores (see `search`).
+const SEARCH_CANDIDATES: u32 = 2_000;
 
 /// How many words of context a snippet keeps around its matches.
 const SNIPPET_WORDS: u32 = 16;
@@ -319,6 +351,7 @@ impl Store for SqliteStore {
     fn upsert_messages(&self, messages: &[Message]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
+            let indexed = newest_doc(&transaction)?;
             {
                 let mut insert = transaction.prepare_cached(
                     "INSERT INTO messages (msgid, chatid, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -334,6 +367,7 @@ impl Store for SqliteStore {
                     ])?;
                 }
             }
+            index_new_docs(&transaction, "dm", indexed)?;
             transaction.commit()?;
             Ok(())
         })
@@ -560,6 +594,7 @@ impl Store for SqliteStore {
     fn upsert_thread_messages(&self, messages: &[ThreadMessage]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
+            let indexed = newest_doc(&transaction)?;
             {
                 let mut insert = transaction.prepare_cached(
                     "INSERT INTO thread_messages (msgid, cascade_id, thread_id, sent_t, sent_i, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -576,6 +611,7 @@ impl Store for SqliteStore {
                     ])?;
                 }
             }
+            index_new_docs(&transaction, "thread", indexed)?;
             transaction.commit()?;
             Ok(())
         })
@@ -714,10 +750,13 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
     let (since_t, since_i) = query.since.map(|s| (s.t, s.i)).unzip();
     let (until_t, until_i) = query.until.map(|u| (u.t, u.i)).unzip();
     let limit = query.limit.unwrap_or(super::DEFAULT_SEARCH_LIMIT);
-    // The best `limit` are chosen first and only they get a snippet: a snippet costs far more
-    // than a score, and a common word matches a large share of the cache.
+    // A common word or a short prefix matches a large share of the cache, and scoring every
+    // match costs hundreds of milliseconds over a million messages: the newest
+    // `SEARCH_CANDIDATES` matches (by when they were cached, the index's rowid order, which
+    // FTS5 walks without sorting) are scored, the best `limit` of them chosen, and only those
+    // get a snippet, which costs far more than a score.
     let mut statement = connection.prepare_cached(
-        "WITH best AS (
+        "WITH recent AS (
            SELECT d.doc, d.kind, d.msgid, d.chatid, d.cascade_id, d.thread_id, d.author, d.sent_t, d.sent_i,
              search_text.rank AS score
            FROM search_text JOIN search_docs d ON d.doc = search_text.rowid
@@ -729,8 +768,10 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
              AND (?10 IS NULL OR d.has_files = ?10)
              AND (?11 IS NULL OR d.sent_t > ?11 OR (d.sent_t = ?11 AND d.sent_i >= ?12))
              AND (?13 IS NULL OR d.sent_t < ?13 OR (d.sent_t = ?13 AND d.sent_i < ?14))
-           ORDER BY score, d.sent_t DESC, d.sent_i DESC
-           LIMIT ?15
+           ORDER BY search_text.rowid DESC
+           LIMIT ?16
+         ), best AS (
+           SELECT * FROM recent ORDER BY score, sent_t DESC, sent_i DESC LIMIT ?15
          )
          SELECT best.kind, best.msgid, best.chatid, best.cascade_id, best.thread_id, best.author,
            best.sent_t, best.sent_i, snippet(search_text, 0, ?2, ?3, '…', ?4)
@@ -755,6 +796,7 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
             until_t,
             until_i,
             limit,
+            SEARCH_CANDIDATES,
         ],
         |row| {
             let kind: String = row.get(0)?;
