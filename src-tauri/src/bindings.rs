@@ -8,7 +8,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, cascades, chats, staging, threads, transfers};
+use crate::commands::{account, auth, cascades, chats, desktop, staging, threads, transfers};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -95,6 +95,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             account::log_out_session,
             account::delete_account,
             account::open_log_folder,
+            desktop::desktop_settings,
+            desktop::set_desktop_settings,
+            desktop::use_tray_menu_item,
         ])
         .events(collect_events![
             events::ChatListChanged,
@@ -110,6 +113,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::OpenThreadRequested,
             events::UnreadChanged,
             events::InviteOpened,
+            events::DesktopSettingsChanged,
         ])
 }
 

@@ -23,7 +23,8 @@ pub fn show_offer(app: &AppHandle, offer: &crate::dto::transfer::TransferEntry) 
     } else {
         format!("{from} sends you a file")
     };
-    if !window_focused(app) {
+    // The engine decides about messages (`attention`); an offer is the shell's own news.
+    if !window_focused(app) && !crate::desktop_settings::do_not_disturb(app) {
         let shown = app.clone();
         notify(
             app,
@@ -32,6 +33,28 @@ pub fn show_offer(app: &AppHandle, offer: &crate::dto::transfer::TransferEntry) 
             Box::new(move || crate::windows::show_main(&shown)),
         );
     }
+}
+
+/// The window was closed to the tray for the first time: say where the app went.
+pub fn show_hidden_to_tray(app: &AppHandle) {
+    let (summary, body) = if language(app) == "hu" {
+        (
+            "A Chatenium tovább fut",
+            "A tálcán találod: onnan nyitható meg újra, vagy onnan léphetsz ki.",
+        )
+    } else {
+        (
+            "Chatenium is still running",
+            "It is in the tray: open it again or quit from there.",
+        )
+    };
+    let shown = app.clone();
+    notify(
+        app,
+        summary,
+        body,
+        Box::new(move || crate::windows::show_main(&shown)),
+    );
 }
 
 /// Whether the user is in the app already (the window has the input focus).

@@ -158,6 +158,17 @@ export const commands = {
 	deleteAccount: (password: string | null, challengeId: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_account", { password, challengeId })),
 	/**  Opens the system's file manager at the app's log folder, for a user who wants to send it. */
 	openLogFolder: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("open_log_folder")),
+	desktopSettings: () => __TAURI_INVOKE<DesktopSettings_Serialize>("desktop_settings"),
+	/**
+	 *  Saves the settings and applies them (the autostart entry, the tray's menu); answers them as
+	 *  they now are.
+	 */
+	setDesktopSettings: (settings: DesktopSettings_Deserialize) => typedError<DesktopSettings_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_desktop_settings", { settings })),
+	/**
+	 *  Chooses a tray menu item (`open`, `do-not-disturb`, `quit`) through the same handler as a
+	 *  click on it. Refused unless the app was started with `CHATENIUM_TEST_HOOKS=1`.
+	 */
+	useTrayMenuItem: (id: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("use_tray_menu_item", { id })),
 };
 
 /** Events */
@@ -165,6 +176,7 @@ export const events = {
 	cascadeListChanged: makeEvent<CascadeListChanged_Serialize, CascadeListChanged_Deserialize>("cascade-list-changed"),
 	chatListChanged: makeEvent<ChatListChanged_Serialize, ChatListChanged_Deserialize>("chat-list-changed"),
 	connectionChanged: makeEvent<ConnectionChanged, ConnectionChanged>("connection-changed"),
+	desktopSettingsChanged: makeEvent<DesktopSettingsChanged_Serialize, DesktopSettingsChanged_Deserialize>("desktop-settings-changed"),
 	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	openChatRequested: makeEvent<OpenChatRequested, OpenChatRequested>("open-chat-requested"),
 	openThreadRequested: makeEvent<OpenThreadRequested, OpenThreadRequested>("open-thread-requested"),
@@ -411,6 +423,46 @@ export type Contact_Serialize = {
 
 /**  A conversation as the window names it: a direct chat, or a thread of a cascade. */
 export type ConversationRef = { kind: "chat"; chatid: string } | { kind: "thread"; cascadeId: string; threadId: string };
+
+/**  What the Account screen and the tray menu change. */
+export type DesktopSettings = DesktopSettings_Serialize | DesktopSettings_Deserialize;
+
+/**  The desktop settings changed (from the tray's menu or the Account screen). */
+export type DesktopSettingsChanged = DesktopSettingsChanged_Serialize | DesktopSettingsChanged_Deserialize;
+
+/**  The desktop settings changed (from the tray's menu or the Account screen). */
+export type DesktopSettingsChanged_Deserialize = {
+	settings: DesktopSettings_Deserialize,
+};
+
+/**  The desktop settings changed (from the tray's menu or the Account screen). */
+export type DesktopSettingsChanged_Serialize = {
+	settings: DesktopSettings_Serialize,
+};
+
+/**  What the Account screen and the tray menu change. */
+export type DesktopSettings_Deserialize = {
+	/**  Closing the window hides it to the tray instead of quitting. */
+	closeToTray?: boolean,
+	/**  The system starts the app when the user logs in. */
+	startWithSystem?: boolean,
+	/**  Started by the system, the app stays in the tray (no window). */
+	startHidden?: boolean,
+	/**  No notifications at all; the unread counts still count. */
+	doNotDisturb?: boolean,
+};
+
+/**  What the Account screen and the tray menu change. */
+export type DesktopSettings_Serialize = {
+	/**  Closing the window hides it to the tray instead of quitting. */
+	closeToTray: boolean,
+	/**  The system starts the app when the user logs in. */
+	startWithSystem: boolean,
+	/**  Started by the system, the app stays in the tray (no window). */
+	startHidden: boolean,
+	/**  No notifications at all; the unread counts still count. */
+	doNotDisturb: boolean,
+};
 
 /**  A public cascade in discovery, or the cascade an invite is for, with small insights. */
 export type DiscoveryCascade = DiscoveryCascade_Serialize | DiscoveryCascade_Deserialize;

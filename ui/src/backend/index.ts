@@ -15,6 +15,7 @@ import type {
   Challenge,
   ChallengePurpose,
   CommandError_Serialize,
+  DesktopSettings_Serialize,
   Connection,
   Contact_Serialize,
   ConversationRef,
@@ -38,6 +39,8 @@ import type {
 } from "../bindings";
 
 export type AppInfo = AppInfo_Serialize;
+/** Close to the tray, start with the system, Do Not Disturb. */
+export type DesktopSettings = DesktopSettings_Serialize;
 export type Attachment = Attachment_Serialize;
 export type Contact = Contact_Serialize;
 export type ErrorCode = ErrorCode_Serialize;
@@ -94,6 +97,8 @@ export interface BackendEvents {
   unread(handler: (unread: UnreadCounts) => void): Promise<Unsubscribe>;
   /** An invite link was opened (`chatenium://invite/<code>`). */
   inviteOpened(handler: (code: string) => void): Promise<Unsubscribe>;
+  /** The desktop settings changed (the tray's menu turns Do Not Disturb on or off too). */
+  desktopSettings(handler: (settings: DesktopSettings) => void): Promise<Unsubscribe>;
 }
 
 /** A cascade's picture as the page has it. */

@@ -10,6 +10,7 @@ import {
   type Backend,
   type Challenge,
   type Contact,
+  type DesktopSettings,
   type ErrorCode,
   type FactorKind,
   type ListDiff,
@@ -78,6 +79,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     openThread: new Set(),
     unread: new Set(),
     inviteOpened: new Set(),
+    desktopSettings: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -86,6 +88,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
   /** Per open chat, the index of the oldest message the timeline shows. */
   const shownFrom = new Map<string, number>();
   let me: User | null = null;
+  let desktopSettings: DesktopSettings = { closeToTray: true, startWithSystem: false, startHidden: false, doNotDisturb: false };
   let clock = 1_700_000_000;
   let ids = 0;
   const nextId = (prefix: string) => `${prefix}${++ids}`;
@@ -218,6 +221,12 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
+    desktopSettings: () => ok({ ...desktopSettings }),
+    setDesktopSettings: (settings) => {
+      desktopSettings = { ...desktopSettings, ...settings };
+      handlers.desktopSettings.forEach((h) => h({ ...desktopSettings }));
+      return ok({ ...desktopSettings });
+    },
 
     signInMethods: (identity) =>
       run(() => {
@@ -501,6 +510,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       openThread: (h) => listen("openThread", h),
       unread: (h) => listen("unread", h),
       inviteOpened: (h) => listen("inviteOpened", h),
+      desktopSettings: (h) => listen("desktopSettings", h),
     },
     revealed: [],
     refuseNextSend(code) {

@@ -86,5 +86,6 @@ export const tauriBackend: Backend = {
     openThread: (handler) => events.openThreadRequested.listen((e) => handler(e.payload.cascadeId, e.payload.threadId)),
     unread: (handler) => events.unreadChanged.listen((e) => handler(e.payload.unread)),
     inviteOpened: (handler) => events.inviteOpened.listen((e) => handler(e.payload.code)),
+    desktopSettings: (handler) => events.desktopSettingsChanged.listen((e) => handler(e.payload.settings)),
   },
 };

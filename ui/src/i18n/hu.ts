@@ -242,4 +242,9 @@ export const hu: Record<MessageKey, string> = {
   "discover.recent": "{count} üzenet ezen a héten",
   "switcher.kind.cascade": "Kaszkád",
   "switcher.kind.thread": "Szál itt: {cascade}",
+  "desktop.title": "Ezen a gépen",
+  "desktop.doNotDisturb": "Ne zavarjanak (nincs értesítés; az olvasatlan üzenetek számolódnak)",
+  "desktop.closeToTray": "Az ablak bezárása után a Chatenium a tálcán fut tovább",
+  "desktop.startWithSystem": "Indítás a rendszerrel",
+  "desktop.startHidden": "Indítás rejtve, a tálcán",
 };
