@@ -818,6 +818,8 @@ export type Message_Serialize = {
 /**  The user asked to see a chat from outside the window (a notification was clicked). */
 export type OpenChatRequested = {
 	chatid: string,
+	/**  Put the cursor in the composer ("Reply" on a notification). */
+	compose: boolean,
 };
 
 /**  The user asked to see a thread from outside the window (a notification was clicked). */

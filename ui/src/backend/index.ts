@@ -82,8 +82,9 @@ export interface BackendEvents {
   connection(handler: (state: Connection) => void): Promise<Unsubscribe>;
   upload(handler: (progress: UploadProgress) => void): Promise<Unsubscribe>;
   sessionEnded(handler: () => void): Promise<Unsubscribe>;
-  /** A notification was clicked: show this chat. */
-  openChat(handler: (chatid: string) => void): Promise<Unsubscribe>;
+  /** A notification was clicked: show this chat; `compose` ("Reply"): with the cursor in its
+   * composer. */
+  openChat(handler: (chatid: string, compose: boolean) => void): Promise<Unsubscribe>;
   /** A peer-to-peer transfer changed: the whole record, keyed by `transferId`. */
   transfer(handler: (transfer: TransferEntry) => void): Promise<Unsubscribe>;
   /** The cascades the user belongs to. */

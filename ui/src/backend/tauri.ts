@@ -77,7 +77,7 @@ export const tauriBackend: Backend = {
     connection: (handler) => events.connectionChanged.listen((e) => handler(e.payload.state)),
     upload: (handler) => events.uploadProgressed.listen((e) => handler(e.payload.progress)),
     sessionEnded: (handler) => events.sessionEnded.listen(() => handler()),
-    openChat: (handler) => events.openChatRequested.listen((e) => handler(e.payload.chatid)),
+    openChat: (handler) => events.openChatRequested.listen((e) => handler(e.payload.chatid, e.payload.compose)),
     transfer: (handler) => events.transferChanged.listen((e) => handler(e.payload.transfer)),
     cascadeList: (handler) => events.cascadeListChanged.listen((e) => handler(e.payload.diff)),
     threadTimeline: (handler) =>
