@@ -8,7 +8,9 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, cascades, chats, desktop, staging, threads, transfers};
+use crate::commands::{
+    account, auth, cascades, chats, desktop, oauth, staging, threads, transfers,
+};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -98,6 +100,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             desktop::desktop_settings,
             desktop::set_desktop_settings,
             desktop::use_tray_menu_item,
+            oauth::oauth_providers,
+            oauth::sign_in_with_oauth,
+            oauth::cancel_oauth,
         ])
         .events(collect_events![
             events::ChatListChanged,

@@ -16,6 +16,7 @@ mod invites;
 mod logs;
 mod media_protocol;
 mod notifications;
+mod oauth_sign_in;
 mod server;
 mod staging;
 mod state;
@@ -78,6 +79,7 @@ fn main() {
                 );
             }
             app.manage(desktop_settings::Desktop::load(&config_dir));
+            app.manage(oauth_sign_in::Waiting::default());
             if desktop_settings::starts_hidden(app.handle(), &std::env::args().collect::<Vec<_>>())
             {
                 if let Some(window) = app.get_webview_window("main") {

@@ -169,6 +169,16 @@ export const commands = {
 	 *  click on it. Refused unless the app was started with `CHATENIUM_TEST_HOOKS=1`.
 	 */
 	useTrayMenuItem: (id: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("use_tray_menu_item", { id })),
+	/**  The providers the sign-in screen offers. */
+	oauthProviders: () => __TAURI_INVOKE<OAuthProvider[]>("oauth_providers"),
+	/**
+	 *  Opens the provider's page in the system browser and waits for it to come back; then signs in
+	 *  with the ID token it brought. A refusal by the Chatenium server (an account it does not
+	 *  accept) is an `api` error with the server's code.
+	 */
+	signInWithOauth: (provider: OAuthProvider) => typedError<OAuthOutcome_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sign_in_with_oauth", { provider })),
+	/**  Ends the sign-in waiting for the browser (it answers `cancelled`). */
+	cancelOauth: () => __TAURI_INVOKE<void>("cancel_oauth"),
 };
 
 /** Events */
@@ -814,6 +824,30 @@ export type Message_Serialize = {
 	/**  The real service's opaque per-message metadata; this server sets none (`null`). */
 	metaData: string | null,
 };
+
+/**  How a sign-in through the browser ended, when it did not fail outright. */
+export type OAuthOutcome = OAuthOutcome_Serialize | OAuthOutcome_Deserialize;
+
+/**  How a sign-in through the browser ended, when it did not fail outright. */
+export type OAuthOutcome_Deserialize = { outcome: "signedIn"; user: PublicUserData_Deserialize } | 
+/**  The user pressed Cancel in the app. */
+{ outcome: "cancelled" } | 
+/**  The browser never came back (closed, or left open). */
+{ outcome: "browserDidNotReturn" } | 
+/**  The user declined at the provider (or the provider refused the app). */
+{ outcome: "refused" };
+
+/**  How a sign-in through the browser ended, when it did not fail outright. */
+export type OAuthOutcome_Serialize = { outcome: "signedIn"; user: PublicUserData_Serialize } | 
+/**  The user pressed Cancel in the app. */
+{ outcome: "cancelled" } | 
+/**  The browser never came back (closed, or left open). */
+{ outcome: "browserDidNotReturn" } | 
+/**  The user declined at the provider (or the provider refused the app). */
+{ outcome: "refused" };
+
+/**  A provider as the UI names it. */
+export type OAuthProvider = "google" | "apple";
 
 /**  The user asked to see a chat from outside the window (a notification was clicked). */
 export type OpenChatRequested = {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cascades;
 pub mod chats;
 pub mod desktop;
+pub mod oauth;
 pub mod staging;
 pub mod threads;
 pub mod transfers;

@@ -16,6 +16,7 @@ import type {
   ChallengePurpose,
   CommandError_Serialize,
   DesktopSettings_Serialize,
+  OAuthProvider,
   Connection,
   Contact_Serialize,
   ConversationRef,
@@ -72,6 +73,7 @@ export type {
 };
 
 export type RegisterForm = RegisterForm_Deserialize;
+export type { OAuthProvider };
 
 export type Unsubscribe = () => void;
 

@@ -221,6 +221,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
+    oauthProviders: () => ok([]),
     desktopSettings: () => ok({ ...desktopSettings }),
     setDesktopSettings: (settings) => {
       desktopSettings = { ...desktopSettings, ...settings };
