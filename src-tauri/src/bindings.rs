@@ -100,6 +100,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             desktop::desktop_settings,
             desktop::set_desktop_settings,
             desktop::use_tray_menu_item,
+            desktop::log_folder,
             oauth::oauth_providers,
             oauth::sign_in_with_oauth,
             oauth::cancel_oauth,

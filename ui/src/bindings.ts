@@ -169,6 +169,8 @@ export const commands = {
 	 *  click on it. Refused unless the app was started with `CHATENIUM_TEST_HOOKS=1`.
 	 */
 	useTrayMenuItem: (id: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("use_tray_menu_item", { id })),
+	/**  Where the app writes its log (for the About dialog). */
+	logFolder: () => __TAURI_INVOKE<string>("log_folder"),
 	/**  The providers the sign-in screen offers. */
 	oauthProviders: () => __TAURI_INVOKE<OAuthProvider[]>("oauth_providers"),
 	/**

@@ -26,6 +26,13 @@ pub fn set_desktop_settings(
     crate::desktop_settings::apply(&app, settings).map_err(|detail| CommandError::Local { detail })
 }
 
+/// Where the app writes its log (for the About dialog).
+#[tauri::command]
+#[specta::specta]
+pub fn log_folder(state: tauri::State<'_, crate::state::AppState>) -> String {
+    state.log_dir.display().to_string()
+}
+
 /// Chooses a tray menu item (`open`, `do-not-disturb`, `quit`) through the same handler as a
 /// click on it. Refused unless the app was started with `CHATENIUM_TEST_HOOKS=1`.
 #[tauri::command]

@@ -222,6 +222,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
     oauthProviders: () => ok([]),
+    logFolder: () => ok("/home/test/.local/share/hu.chatenium.desktop/logs"),
     desktopSettings: () => ok({ ...desktopSettings }),
     setDesktopSettings: (settings) => {
       desktopSettings = { ...desktopSettings, ...settings };
