@@ -119,7 +119,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::OpenThreadRequested,
             events::UnreadChanged,
             events::InviteOpened,
-            events::DesktopSettingsChanged,
+            crate::desktop_settings::DesktopSettingsChanged,
         ])
 }
 

@@ -127,8 +127,14 @@ pub fn do_not_disturb(app: &AppHandle) -> bool {
         .is_some_and(|d| d.do_not_disturb())
 }
 
-/// Saves `settings`, turns the system's autostart entry on or off to match, relabels the tray and
-/// tells the window; answers the settings as they now are.
+/// The desktop settings changed (from the tray's menu or the Account screen).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct DesktopSettingsChanged {
+    pub settings: DesktopSettings,
+}
+
+/// Saves `settings`, turns the system's autostart entry on or off to match and tells the window;
+/// answers the settings as they now are. The caller relabels the tray (`tray::refresh`).
 pub fn apply(app: &AppHandle, settings: DesktopSettings) -> Result<DesktopSettings, String> {
     let desktop = app
         .try_state::<Desktop>()
@@ -144,8 +150,12 @@ pub fn apply(app: &AppHandle, settings: DesktopSettings) -> Result<DesktopSettin
     };
     autostart.map_err(|e| format!("start with the system: {e}"))?;
     let now = current(app);
-    crate::tray::refresh(app);
-    crate::events::desktop_settings_changed(app, now.clone());
+    let changed = DesktopSettingsChanged {
+        settings: now.clone(),
+    };
+    if let Err(error) = tauri_specta::Event::emit(&changed, app) {
+        tracing::warn!(%error, "the window did not hear the desktop settings");
+    }
     Ok(now)
 }
 

@@ -105,21 +105,6 @@ pub struct TransferChanged {
     pub transfer: TransferEntry,
 }
 
-/// The desktop settings changed (from the tray's menu or the Account screen).
-#[derive(Debug, Clone, Serialize, specta::Type, Event)]
-pub struct DesktopSettingsChanged {
-    pub settings: crate::desktop_settings::DesktopSettings,
-}
-
-pub fn desktop_settings_changed(
-    app: &AppHandle,
-    settings: crate::desktop_settings::DesktopSettings,
-) {
-    if let Err(error) = (DesktopSettingsChanged { settings }).emit(app) {
-        tracing::warn!(%error, "the window did not hear the desktop settings");
-    }
-}
-
 /// Forwards one engine's events until it stops (its event stream closes); then the tray's
 /// count goes back to zero. `own_userid`: the signed-in user, whose own messages are no news.
 pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>, own_userid: String) {

@@ -119,7 +119,7 @@ fn main() {
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
             windows::save_geometry_when_settled(app.handle());
-            windows::hide_to_tray_on_close(app.handle());
+            tray::hide_to_tray_on_close(app.handle());
             if let Err(error) = tray::create(app.handle()) {
                 // A desktop without a tray still gets a working app.
                 tracing::warn!(%error, "no tray icon");

@@ -1,10 +1,10 @@
 //! The tray icon: the unread count (as its title and tooltip) and a menu to open the window,
 //! turn Do Not Disturb on or off, or quit. While the window is hidden to the tray (see
-//! `windows.rs`), this is how the user gets back to the app.
+//! [`hide_to_tray_on_close`]), this is how the user gets back to the app.
 
 use tauri::menu::{CheckMenuItem, Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, WindowEvent};
 
 const TRAY_ID: &str = "main";
 
@@ -80,10 +80,39 @@ pub fn activate(app: &AppHandle, id: &str) {
             if let Err(error) = crate::desktop_settings::apply(app, settings) {
                 tracing::warn!(%error, "Do Not Disturb not changed");
             }
+            refresh(app);
         }
         QUIT => app.exit(0),
         _ => {}
     }
+}
+
+/// Closing the window hides it to the tray (the app keeps receiving and notifying) unless the
+/// user turned that off; the first time, a notification says where the app went.
+pub fn hide_to_tray_on_close(app: &AppHandle) {
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let app = app.clone();
+    window.on_window_event(move |event| {
+        let WindowEvent::CloseRequested { api, .. } = event else {
+            return;
+        };
+        let Some(desktop) = app.try_state::<crate::desktop_settings::Desktop>() else {
+            return;
+        };
+        if !desktop.settings().close_to_tray {
+            return;
+        }
+        api.prevent_close();
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.hide();
+        }
+        // Under Do Not Disturb nothing pops up; the explanation waits for a later close.
+        if !desktop.do_not_disturb() && desktop.first_hide_to_tray() {
+            crate::notifications::show_hidden_to_tray(&app);
+        }
+    });
 }
 
 /// Shows how many messages are unread (0 clears it): on the tray, and on the window's taskbar

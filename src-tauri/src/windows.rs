@@ -1,6 +1,5 @@
 //! The main window: brought forward by the tray, a notification click, or a second start of
 //! the app (single instance). Its size and place are remembered by the window-state plugin.
-//! Closing it hides it to the tray while the "close to the tray" setting is on.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,34 +17,6 @@ pub fn show_main(app: &AppHandle) {
         let _ = window.show();
         let _ = window.set_focus();
     }
-}
-
-/// Closing the window hides it to the tray (the app keeps receiving and notifying) unless the
-/// user turned that off; the first time, a notification says where the app went.
-pub fn hide_to_tray_on_close(app: &AppHandle) {
-    let Some(window) = app.get_webview_window("main") else {
-        return;
-    };
-    let app = app.clone();
-    window.on_window_event(move |event| {
-        let WindowEvent::CloseRequested { api, .. } = event else {
-            return;
-        };
-        let Some(desktop) = app.try_state::<crate::desktop_settings::Desktop>() else {
-            return;
-        };
-        if !desktop.settings().close_to_tray {
-            return;
-        }
-        api.prevent_close();
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.hide();
-        }
-        // Under Do Not Disturb nothing pops up; the explanation waits for a later close.
-        if !desktop.do_not_disturb() && desktop.first_hide_to_tray() {
-            crate::notifications::show_hidden_to_tray(&app);
-        }
-    });
 }
 
 /// The plugin writes the geometry only when the app exits normally; an app ended by a logout, a

@@ -23,7 +23,10 @@ pub fn set_desktop_settings(
     app: tauri::AppHandle,
     settings: DesktopSettings,
 ) -> CommandResult<DesktopSettings> {
-    crate::desktop_settings::apply(&app, settings).map_err(|detail| CommandError::Local { detail })
+    let applied = crate::desktop_settings::apply(&app, settings)
+        .map_err(|detail| CommandError::Local { detail })?;
+    crate::tray::refresh(&app);
+    Ok(applied)
 }
 
 /// Where the app writes its log (for the About dialog).
