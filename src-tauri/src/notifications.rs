@@ -244,15 +244,22 @@ fn wait_for_action(
     mut actions: Vec<Action>,
     group: Option<(Conversation, u64)>,
 ) {
+    let daemon_id = handle.id();
     handle.wait_for_action(move |chosen| {
         if let Some((conversation, generation)) = &group {
             let mut groups = groups().lock().unwrap_or_else(|p| p.into_inner());
             if !groups.is_current(conversation, *generation) {
                 return;
             }
-            // Chosen or closed, the notification is gone.
+            // Chosen or closed, the notification is done.
             groups.closed(conversation, *generation);
         }
+        if chosen == "__closed" {
+            return;
+        }
+        // The daemon may keep a notification whose action was chosen (dunst does, from its
+        // context menu): it has done its work.
+        close_on_daemon(daemon_id);
         if chosen == "default" {
             on_click();
         } else if let Some(index) = actions.iter().position(|a| a.key == chosen) {
