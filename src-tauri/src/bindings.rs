@@ -9,7 +9,8 @@
 use tauri_specta::{collect_commands, collect_events, Builder};
 
 use crate::commands::{
-    account, auth, calls, cascades, chats, forwarding, search, staging, threads, transfers,
+    account, auth, calls, cascades, chats, desktop, forwarding, oauth, search, staging, threads,
+    transfers,
 };
 use crate::{commands, events};
 
@@ -111,6 +112,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             account::log_out_session,
             account::delete_account,
             account::open_log_folder,
+            desktop::desktop_settings,
+            desktop::set_desktop_settings,
+            desktop::use_tray_menu_item,
+            desktop::log_folder,
+            oauth::oauth_providers,
+            oauth::sign_in_with_oauth,
+            oauth::cancel_oauth,
         ])
         .events(collect_events![
             events::ChatListChanged,
@@ -129,6 +137,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::CallChanged,
             events::CallQualityChanged,
             events::RemovedFromCascade,
+            crate::desktop_settings::DesktopSettingsChanged,
         ])
 }
 

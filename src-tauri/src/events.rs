@@ -51,6 +51,8 @@ pub struct SessionEnded {
 #[serde(rename_all = "camelCase")]
 pub struct OpenChatRequested {
     pub chatid: String,
+    /// Put the cursor in the composer ("Reply" on a notification).
+    pub compose: bool,
 }
 
 /// The cascades the user belongs to changed (joined, left, kicked, renamed, members).
@@ -136,7 +138,7 @@ pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>, own_u
                 // the next event.
                 () = state.view_changed.notified() => {
                     for notice in attention.set_view(view(&app)) {
-                        route(&app, notice);
+                        route(&app, notice, &attention);
                     }
                 }
             }
@@ -147,6 +149,8 @@ pub fn forward(app: AppHandle, mut events: broadcast::Receiver<CoreEvent>, own_u
 }
 
 fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
+    // The attention machine decides about Do Not Disturb too; the setting is the shell's.
+    attention.set_do_not_disturb(crate::desktop_settings::do_not_disturb(app));
     if matches!(
         event,
         CoreEvent::ChatList { .. }
@@ -157,7 +161,7 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         let mut notices = attention.set_view(view(app));
         notices.extend(attention.observe(&event));
         for notice in notices {
-            route(app, notice);
+            route(app, notice, attention);
         }
     } else {
         // Connection changes mark when catch-up ends; nothing else concerns attention.
@@ -253,10 +257,12 @@ fn view(app: &AppHandle) -> View {
 }
 
 /// Hands one decision of the attention machine to where it shows.
-fn route(app: &AppHandle, notice: Notice) {
+/// `attention`: the machine after the notice, for the conversation's unread count.
+fn route(app: &AppHandle, notice: Notice, attention: &Attention) {
     match notice {
         Notice::Unread(unread) => {
             crate::tray::show_unread(app, unread.total);
+            crate::notifications::unread_now(&unread.conversations);
             let unread = UnreadCounts::from(unread);
             use tauri::Manager;
             app.state::<AppState>().set_unread(unread.clone());
@@ -265,21 +271,36 @@ fn route(app: &AppHandle, notice: Notice) {
             }
         }
         Notice::Incoming(incoming) if incoming.should_notify() => {
-            let on_click = open_on_click(app, &incoming);
-            crate::notifications::show_message(app, &incoming, on_click);
+            let actions = crate::notifications::MessageActions {
+                open: open_on_click(app, &incoming, false),
+                mark_read: mark_read_on_action(app, &incoming),
+                reply: open_on_click(app, &incoming, true),
+            };
+            let unread = attention
+                .unread()
+                .conversations
+                .into_iter()
+                .find_map(|(c, count)| (c == incoming.conversation).then_some(count))
+                .unwrap_or(0);
+            crate::notifications::show_message(app, &incoming, unread, actions);
         }
         Notice::Incoming(_) => {}
     }
 }
 
-/// A click on a message's notification brings the window forward and opens its chat or thread.
-fn open_on_click(app: &AppHandle, incoming: &Incoming) -> crate::notifications::OnClick {
+/// A click on a message's notification brings the window forward and opens its chat or thread;
+/// "Reply" (`compose`) also puts the cursor in the chat's composer.
+fn open_on_click(
+    app: &AppHandle,
+    incoming: &Incoming,
+    compose: bool,
+) -> crate::notifications::OnClick {
     let app = app.clone();
     let conversation = incoming.conversation.clone();
     Box::new(move || {
         crate::windows::show_main(&app);
         let sent = match conversation {
-            Conversation::Chat { chatid } => (OpenChatRequested { chatid }).emit(&app),
+            Conversation::Chat { chatid } => (OpenChatRequested { chatid, compose }).emit(&app),
             Conversation::Thread {
                 cascade_id,
                 thread_id,
@@ -293,6 +314,31 @@ fn open_on_click(app: &AppHandle, incoming: &Incoming) -> crate::notifications::
             tracing::warn!(%error, "the window did not hear which conversation to open");
         }
     })
+}
+
+/// "Mark as read" on a direct chat's notification: the server keeps the read state, and the
+/// chat list's diff brings the count down. Threads' counts are read by showing the thread.
+fn mark_read_on_action(
+    app: &AppHandle,
+    incoming: &Incoming,
+) -> Option<crate::notifications::OnClick> {
+    let Conversation::Chat { chatid } = &incoming.conversation else {
+        return None;
+    };
+    let (app, chatid) = (app.clone(), chatid.clone());
+    Some(Box::new(move || {
+        tauri::async_runtime::spawn(async move {
+            use tauri::Manager;
+            let state = app.state::<AppState>();
+            let marked = match state.client().await {
+                Ok(client) => client.mark_read(&chatid).await.map_err(|e| e.to_string()),
+                Err(_) => Err("signed out".to_owned()),
+            };
+            if let Err(error) = marked {
+                tracing::warn!(%error, "Mark as read from a notification failed");
+            }
+        });
+    }))
 }
 
 /// The shell's part in a transfer's change: remember where a received file went (for "show in

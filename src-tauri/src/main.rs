@@ -9,6 +9,7 @@
 mod bindings;
 mod calls;
 mod commands;
+mod desktop_settings;
 mod downloads;
 mod dto;
 mod error;
@@ -17,6 +18,7 @@ mod invites;
 mod logs;
 mod media_protocol;
 mod notifications;
+mod oauth_sign_in;
 mod server;
 mod staging;
 mod state;
@@ -43,6 +45,11 @@ fn main() {
         // Registers `chatenium://` for the desktop entry (see tauri.conf.json).
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        // "Start with the system" (desktop_settings.rs); such a start carries AUTOSTART_ARG.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![desktop_settings::AUTOSTART_ARG]),
+        ))
         .register_asynchronous_uri_scheme_protocol(media_protocol::SCHEME, media_protocol::handle)
         .invoke_handler({
             // The typed commands, and the one raw-bytes command, which has no TypeScript
@@ -72,6 +79,14 @@ fn main() {
                     "chatenium-desktop: no log file in {}: {error}",
                     log_dir.display()
                 );
+            }
+            app.manage(desktop_settings::Desktop::load(&config_dir));
+            app.manage(oauth_sign_in::Waiting::default());
+            if desktop_settings::starts_hidden(app.handle(), &std::env::args().collect::<Vec<_>>())
+            {
+                if let Some(window) = app.get_webview_window("main") {
+                    window.hide()?;
+                }
             }
             let target = server::choose(&config_dir);
             let active = tauri::async_runtime::block_on(server::start(&target, &data_dir))?;
@@ -107,6 +122,7 @@ fn main() {
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
             windows::save_geometry_when_settled(app.handle());
+            tray::hide_to_tray_on_close(app.handle());
             if let Err(error) = tray::create(app.handle()) {
                 // A desktop without a tray still gets a working app.
                 tracing::warn!(%error, "no tray icon");

@@ -78,6 +78,8 @@ pub async fn start(target: &ServerTarget, data_dir: &Path) -> Result<ActiveServe
         .and_then(|text| text.trim().parse::<u16>().ok());
     let config = |port: u16| chatenium_server::Config {
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        // The tests' identity provider, when one is set (oauth_sign_in.rs).
+        oauth: crate::oauth_sign_in::embedded_server_oauth(),
         ..chatenium_server::Config::in_dir(&server_dir)
     };
     let mut running = None;

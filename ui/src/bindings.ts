@@ -185,6 +185,29 @@ export const commands = {
 	deleteAccount: (password: string | null, challengeId: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_account", { password, challengeId })),
 	/**  Opens the system's file manager at the app's log folder, for a user who wants to send it. */
 	openLogFolder: () => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("open_log_folder")),
+	desktopSettings: () => __TAURI_INVOKE<DesktopSettings_Serialize>("desktop_settings"),
+	/**
+	 *  Saves the settings and applies them (the autostart entry, the tray's menu); answers them as
+	 *  they now are.
+	 */
+	setDesktopSettings: (settings: DesktopSettings_Deserialize) => typedError<DesktopSettings_Serialize, CommandError_Serialize>(__TAURI_INVOKE("set_desktop_settings", { settings })),
+	/**
+	 *  Chooses a tray menu item (`open`, `do-not-disturb`, `quit`) through the same handler as a
+	 *  click on it. Refused unless the app was started with `CHATENIUM_TEST_HOOKS=1`.
+	 */
+	useTrayMenuItem: (id: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("use_tray_menu_item", { id })),
+	/**  Where the app writes its log (for the About dialog). */
+	logFolder: () => __TAURI_INVOKE<string>("log_folder"),
+	/**  The providers the sign-in screen offers. */
+	oauthProviders: () => __TAURI_INVOKE<OAuthProvider[]>("oauth_providers"),
+	/**
+	 *  Opens the provider's page in the system browser and waits for it to come back; then signs in
+	 *  with the ID token it brought. A refusal by the Chatenium server (an account it does not
+	 *  accept) is an `api` error with the server's code.
+	 */
+	signInWithOauth: (provider: OAuthProvider) => typedError<OAuthOutcome_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sign_in_with_oauth", { provider })),
+	/**  Ends the sign-in waiting for the browser (it answers `cancelled`). */
+	cancelOauth: () => __TAURI_INVOKE<void>("cancel_oauth"),
 };
 
 /** Events */
@@ -194,6 +217,7 @@ export const events = {
 	cascadeListChanged: makeEvent<CascadeListChanged_Serialize, CascadeListChanged_Deserialize>("cascade-list-changed"),
 	chatListChanged: makeEvent<ChatListChanged_Serialize, ChatListChanged_Deserialize>("chat-list-changed"),
 	connectionChanged: makeEvent<ConnectionChanged, ConnectionChanged>("connection-changed"),
+	desktopSettingsChanged: makeEvent<DesktopSettingsChanged_Serialize, DesktopSettingsChanged_Deserialize>("desktop-settings-changed"),
 	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	openChatRequested: makeEvent<OpenChatRequested, OpenChatRequested>("open-chat-requested"),
 	openThreadRequested: makeEvent<OpenThreadRequested, OpenThreadRequested>("open-thread-requested"),
@@ -550,6 +574,46 @@ export type Contact_Serialize = {
 /**  A conversation as the window names it: a direct chat, or a thread of a cascade. */
 export type ConversationRef = { kind: "chat"; chatid: string } | { kind: "thread"; cascadeId: string; threadId: string };
 
+/**  What the Account screen and the tray menu change. */
+export type DesktopSettings = DesktopSettings_Serialize | DesktopSettings_Deserialize;
+
+/**  The desktop settings changed (from the tray's menu or the Account screen). */
+export type DesktopSettingsChanged = DesktopSettingsChanged_Serialize | DesktopSettingsChanged_Deserialize;
+
+/**  The desktop settings changed (from the tray's menu or the Account screen). */
+export type DesktopSettingsChanged_Deserialize = {
+	settings: DesktopSettings_Deserialize,
+};
+
+/**  The desktop settings changed (from the tray's menu or the Account screen). */
+export type DesktopSettingsChanged_Serialize = {
+	settings: DesktopSettings_Serialize,
+};
+
+/**  What the Account screen and the tray menu change. */
+export type DesktopSettings_Deserialize = {
+	/**  Closing the window hides it to the tray instead of quitting. */
+	closeToTray?: boolean,
+	/**  The system starts the app when the user logs in. */
+	startWithSystem?: boolean,
+	/**  Started by the system, the app stays in the tray (no window). */
+	startHidden?: boolean,
+	/**  No notifications at all; the unread counts still count. */
+	doNotDisturb?: boolean,
+};
+
+/**  What the Account screen and the tray menu change. */
+export type DesktopSettings_Serialize = {
+	/**  Closing the window hides it to the tray instead of quitting. */
+	closeToTray: boolean,
+	/**  The system starts the app when the user logs in. */
+	startWithSystem: boolean,
+	/**  Started by the system, the app stays in the tray (no window). */
+	startHidden: boolean,
+	/**  No notifications at all; the unread counts still count. */
+	doNotDisturb: boolean,
+};
+
 /**  A public cascade in discovery, or the cascade an invite is for, with small insights. */
 export type DiscoveryCascade = DiscoveryCascade_Serialize | DiscoveryCascade_Deserialize;
 
@@ -901,9 +965,35 @@ export type Message_Serialize = {
 	metaData: string | null,
 };
 
+/**  How a sign-in through the browser ended, when it did not fail outright. */
+export type OAuthOutcome = OAuthOutcome_Serialize | OAuthOutcome_Deserialize;
+
+/**  How a sign-in through the browser ended, when it did not fail outright. */
+export type OAuthOutcome_Deserialize = { outcome: "signedIn"; user: PublicUserData_Deserialize } | 
+/**  The user pressed Cancel in the app. */
+{ outcome: "cancelled" } | 
+/**  The browser never came back (closed, or left open). */
+{ outcome: "browserDidNotReturn" } | 
+/**  The user declined at the provider (or the provider refused the app). */
+{ outcome: "refused" };
+
+/**  How a sign-in through the browser ended, when it did not fail outright. */
+export type OAuthOutcome_Serialize = { outcome: "signedIn"; user: PublicUserData_Serialize } | 
+/**  The user pressed Cancel in the app. */
+{ outcome: "cancelled" } | 
+/**  The browser never came back (closed, or left open). */
+{ outcome: "browserDidNotReturn" } | 
+/**  The user declined at the provider (or the provider refused the app). */
+{ outcome: "refused" };
+
+/**  A provider as the UI names it. */
+export type OAuthProvider = "google" | "apple";
+
 /**  The user asked to see a chat from outside the window (a notification was clicked). */
 export type OpenChatRequested = {
 	chatid: string,
+	/**  Put the cursor in the composer ("Reply" on a notification). */
+	compose: boolean,
 };
 
 /**  The user asked to see a thread from outside the window (a notification was clicked). */

@@ -85,6 +85,8 @@ pub enum Quiet {
     OpenInFocusedWindow,
     /// The window is focused: the user is in the app, whose list shows the unread count.
     WindowFocused,
+    /// The user turned notifications off (Do Not Disturb); the message still counts unread.
+    DoNotDisturb,
 }
 
 /// A message arrived while the app runs.
@@ -145,6 +147,8 @@ pub struct Attention {
     /// Cascades muted on this device.
     muted_cascades: HashSet<String>,
     last_unread: Unread,
+    /// Do Not Disturb: nothing notifies.
+    do_not_disturb: bool,
 }
 
 impl Attention {
@@ -162,7 +166,13 @@ impl Attention {
             thread_unread: HashMap::new(),
             muted_cascades: HashSet::new(),
             last_unread: Unread::default(),
+            do_not_disturb: false,
         }
+    }
+
+    /// Do Not Disturb on or off (the user's setting, which only the shell knows).
+    pub fn set_do_not_disturb(&mut self, on: bool) {
+        self.do_not_disturb = on;
     }
 
     /// The window's focus or shown conversation changed. Showing a thread in the focused
@@ -319,6 +329,8 @@ impl Attention {
             Some(Quiet::OpenInFocusedWindow)
         } else if self.view.focused {
             Some(Quiet::WindowFocused)
+        } else if self.do_not_disturb {
+            Some(Quiet::DoNotDisturb)
         } else {
             None
         }
@@ -821,6 +833,24 @@ mod tests {
                 total: 4
             })
         );
+    }
+
+    #[test]
+    fn do_not_disturb_keeps_news_quiet_but_counts_it() {
+        let mut attention = started();
+        attention.set_do_not_disturb(true);
+        attention.observe(&chats(vec![chat("a", Some(("m1", false)), false, 0)]));
+        let notices = attention.observe(&chats(vec![chat("a", Some(("m2", false)), false, 1)]));
+        assert_eq!(incoming(&notices)[0].quiet, Some(Quiet::DoNotDisturb));
+        assert_eq!(unread(&notices).map(|u| u.total), Some(1));
+
+        let notices = attention.observe(&thread_message("t1", "c1", "th", "u-ann", 200));
+        assert_eq!(incoming(&notices)[0].quiet, Some(Quiet::DoNotDisturb));
+        assert_eq!(unread(&notices).map(|u| u.total), Some(2));
+
+        attention.set_do_not_disturb(false);
+        let notices = attention.observe(&chats(vec![chat("a", Some(("m3", false)), false, 2)]));
+        assert!(incoming(&notices)[0].should_notify());
     }
 
     #[test]

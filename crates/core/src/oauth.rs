@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chatenium_api::schemas::auth::{AppleOAuthReq, GoogleOAuthReq};
+use chatenium_api::schemas::auth::{AppleOAuthReq, GoogleOAuthReq, SuccessfulAuthResp};
 use chatenium_api::{AppleOAuth, GoogleOAuth};
 use rand::RngCore;
 use serde::Deserialize;
@@ -229,14 +229,27 @@ pub async fn sign_in_with_id_token(
     os: &str,
     language: &str,
 ) -> Result<Session, ClientError> {
-    let auth = match provider {
+    let auth = exchange_id_token(&api, provider, id_token, os, language).await?;
+    Session::from_auth(api, store, &auth).await
+}
+
+/// The Chatenium API's answer to a provider's ID token: the account's sign-in (the device
+/// starts its session from it, as from any other sign-in).
+pub async fn exchange_id_token(
+    api: &ApiClient,
+    provider: Provider,
+    id_token: String,
+    os: &str,
+    language: &str,
+) -> Result<SuccessfulAuthResp, ClientError> {
+    match provider {
         Provider::Google => {
             let request = GoogleOAuthReq {
                 id_token,
                 os: os.into(),
                 language: language.into(),
             };
-            api.send::<GoogleOAuth>(None, &(), &request).await?
+            api.send::<GoogleOAuth>(None, &(), &request).await
         }
         Provider::Apple => {
             let request = AppleOAuthReq {
@@ -245,8 +258,7 @@ pub async fn sign_in_with_id_token(
                 os: os.into(),
                 language: language.into(),
             };
-            api.send::<AppleOAuth>(None, &(), &request).await?
+            api.send::<AppleOAuth>(None, &(), &request).await
         }
-    };
-    Session::from_auth(api, store, &auth).await
+    }
 }

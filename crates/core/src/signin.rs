@@ -75,6 +75,16 @@ impl Auth {
             .available)
     }
 
+    /// Signs in with a Google or Apple ID token (`oauth`: the desktop's browser flow).
+    pub async fn sign_in_with_id_token(
+        &self,
+        provider: crate::oauth::Provider,
+        id_token: String,
+    ) -> Result<SuccessfulAuthResp, ClientError> {
+        crate::oauth::exchange_id_token(&self.api, provider, id_token, &self.os, &self.language)
+            .await
+    }
+
     pub async fn sign_in_with_password(
         &self,
         identity: &str,

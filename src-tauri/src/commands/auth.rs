@@ -199,7 +199,7 @@ pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
     Ok(state.device.sign_out(signed_in.client, false).await?)
 }
 
-async fn begin(
+pub(crate) async fn begin(
     app: &AppHandle,
     state: &AppState,
     done: SuccessfulAuthResp,

@@ -7,7 +7,9 @@ pub mod auth;
 pub mod calls;
 pub mod cascades;
 pub mod chats;
+pub mod desktop;
 pub mod forwarding;
+pub mod oauth;
 pub mod search;
 pub mod staging;
 pub mod threads;
@@ -49,8 +51,8 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 #[tauri::command]
 #[specta::specta]
 pub fn set_language(app: tauri::AppHandle, state: State<'_, AppState>, language: String) {
-    crate::tray::set_language(&app, &language);
     *state.language.lock().unwrap_or_else(|p| p.into_inner()) = language;
+    crate::tray::refresh(&app);
 }
 
 /// Saves which server to use from the next start: a URL, or `null` for the built-in one.

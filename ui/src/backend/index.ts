@@ -21,6 +21,8 @@ import type {
   Challenge,
   ChallengePurpose,
   CommandError_Serialize,
+  DesktopSettings_Serialize,
+  OAuthProvider,
   Connection,
   Contact_Serialize,
   ConversationRef,
@@ -44,6 +46,8 @@ import type {
 } from "../bindings";
 
 export type AppInfo = AppInfo_Serialize;
+/** Close to the tray, start with the system, Do Not Disturb. */
+export type DesktopSettings = DesktopSettings_Serialize;
 export type Attachment = Attachment_Serialize;
 export type Contact = Contact_Serialize;
 export type ErrorCode = ErrorCode_Serialize;
@@ -78,6 +82,7 @@ export type {
 };
 
 export type RegisterForm = RegisterForm_Deserialize;
+export type { OAuthProvider };
 
 export type Unsubscribe = () => void;
 
@@ -88,8 +93,9 @@ export interface BackendEvents {
   connection(handler: (state: Connection) => void): Promise<Unsubscribe>;
   upload(handler: (progress: UploadProgress) => void): Promise<Unsubscribe>;
   sessionEnded(handler: () => void): Promise<Unsubscribe>;
-  /** A notification was clicked: show this chat. */
-  openChat(handler: (chatid: string) => void): Promise<Unsubscribe>;
+  /** A notification was clicked: show this chat; `compose` ("Reply"): with the cursor in its
+   * composer. */
+  openChat(handler: (chatid: string, compose: boolean) => void): Promise<Unsubscribe>;
   /** A peer-to-peer transfer changed: the whole record, keyed by `transferId`. */
   transfer(handler: (transfer: TransferEntry) => void): Promise<Unsubscribe>;
   /** The cascades the user belongs to. */
@@ -109,6 +115,8 @@ export interface BackendEvents {
   callQuality(handler: (quality: CallQualityChanged) => void): Promise<Unsubscribe>;
   /** A moderator removed the user from a cascade (before the cascade leaves the list). */
   removedFromCascade(handler: (removal: CascadeRemoval) => void): Promise<Unsubscribe>;
+  /** The desktop settings changed (the tray's menu turns Do Not Disturb on or off too). */
+  desktopSettings(handler: (settings: DesktopSettings) => void): Promise<Unsubscribe>;
 }
 
 /** How the user was removed from a cascade: kicked, or banned with the reason given. */

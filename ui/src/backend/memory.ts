@@ -12,6 +12,7 @@ import {
   type Backend,
   type Challenge,
   type Contact,
+  type DesktopSettings,
   type ErrorCode,
   type FactorKind,
   type ListDiff,
@@ -83,6 +84,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     call: new Set(),
     callQuality: new Set(),
     removedFromCascade: new Set(),
+    desktopSettings: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -91,6 +93,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
   /** Per open chat, the index of the oldest message the timeline shows. */
   const shownFrom = new Map<string, number>();
   let me: User | null = null;
+  let desktopSettings: DesktopSettings = { closeToTray: true, startWithSystem: false, startHidden: false, doNotDisturb: false };
   let clock = 1_700_000_000;
   let ids = 0;
   const nextId = (prefix: string) => `${prefix}${++ids}`;
@@ -234,6 +237,14 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
+    oauthProviders: () => ok([]),
+    logFolder: () => ok("/home/test/.local/share/hu.chatenium.desktop/logs"),
+    desktopSettings: () => ok({ ...desktopSettings }),
+    setDesktopSettings: (settings) => {
+      desktopSettings = { ...desktopSettings, ...settings };
+      handlers.desktopSettings.forEach((h) => h({ ...desktopSettings }));
+      return ok({ ...desktopSettings });
+    },
 
     signInMethods: (identity) =>
       run(() => {
@@ -548,6 +559,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       call: (h) => listen("call", h),
       callQuality: (h) => listen("callQuality", h),
       removedFromCascade: (h) => listen("removedFromCascade", h),
+      desktopSettings: (h) => listen("desktopSettings", h),
     },
     revealed: [],
     refuseNextSend(code) {

@@ -83,7 +83,7 @@ export const tauriBackend: Backend = {
     connection: (handler) => events.connectionChanged.listen((e) => handler(e.payload.state)),
     upload: (handler) => events.uploadProgressed.listen((e) => handler(e.payload.progress)),
     sessionEnded: (handler) => events.sessionEnded.listen(() => handler()),
-    openChat: (handler) => events.openChatRequested.listen((e) => handler(e.payload.chatid)),
+    openChat: (handler) => events.openChatRequested.listen((e) => handler(e.payload.chatid, e.payload.compose)),
     transfer: (handler) => events.transferChanged.listen((e) => handler(e.payload.transfer)),
     cascadeList: (handler) => events.cascadeListChanged.listen((e) => handler(e.payload.diff)),
     threadTimeline: (handler) =>
@@ -95,5 +95,6 @@ export const tauriBackend: Backend = {
     call: (handler) => events.callChanged.listen((e) => handler(e.payload.call)),
     callQuality: (handler) => events.callQualityChanged.listen((e) => handler(e.payload)),
     removedFromCascade: (handler) => events.removedFromCascade.listen((e) => handler(e.payload)),
+    desktopSettings: (handler) => events.desktopSettingsChanged.listen((e) => handler(e.payload.settings)),
   },
 };
