@@ -8,7 +8,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::commands::{account, auth, cascades, chats, staging, threads, transfers};
+use crate::commands::{account, auth, cascades, chats, gallery, staging, threads, transfers};
 use crate::{commands, events};
 
 pub fn builder() -> Builder<tauri::Wry> {
@@ -95,6 +95,27 @@ pub fn builder() -> Builder<tauri::Wry> {
             account::log_out_session,
             account::delete_account,
             account::open_log_folder,
+            gallery::open_gallery_feed,
+            gallery::load_more_gallery,
+            gallery::close_gallery_feed,
+            gallery::like_picture,
+            gallery::edit_picture,
+            gallery::delete_picture,
+            gallery::open_comments,
+            gallery::close_comments,
+            gallery::post_comment,
+            gallery::edit_comment,
+            gallery::delete_comment,
+            gallery::creator,
+            gallery::follow_creator,
+            gallery::set_discovery_participation,
+            gallery::open_albums,
+            gallery::close_albums,
+            gallery::create_album,
+            gallery::edit_album,
+            gallery::delete_album,
+            gallery::upload_picture,
+            gallery::cancel_picture_upload,
         ])
         .events(collect_events![
             events::ChatListChanged,
@@ -110,6 +131,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::OpenThreadRequested,
             events::UnreadChanged,
             events::InviteOpened,
+            events::GalleryFeedChanged,
+            events::GalleryCommentsChanged,
+            events::GalleryAlbumsChanged,
+            events::GalleryCreatorChanged,
         ])
 }
 

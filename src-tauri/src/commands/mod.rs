@@ -6,6 +6,7 @@ pub mod account;
 pub mod auth;
 pub mod cascades;
 pub mod chats;
+pub mod gallery;
 pub mod staging;
 pub mod threads;
 pub mod transfers;

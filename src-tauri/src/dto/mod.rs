@@ -2,6 +2,7 @@
 //! sees them. The core stays free of `specta`; each type here mirrors one of the core's and is
 //! made only by `From`, so the two cannot say different things.
 
+pub mod gallery;
 pub mod transfer;
 
 use chatenium_api::schemas::common::Timestamp;
