@@ -35,6 +35,14 @@ import type {
   UnreadCounts,
   UploadProgress,
   commands,
+  // Galleries (issue 12)
+  Album_Serialize,
+  Comment_Serialize,
+  Creator_Serialize,
+  EditPictureReq_Deserialize,
+  GalleryFeed,
+  GalleryPage_Serialize,
+  GalleryPicture_Serialize,
 } from "../bindings";
 
 export type AppInfo = AppInfo_Serialize;
@@ -70,6 +78,15 @@ export type {
 
 export type RegisterForm = RegisterForm_Deserialize;
 
+// Galleries (issue 12)
+export type Album = Album_Serialize;
+export type PictureComment = Comment_Serialize;
+export type Creator = Creator_Serialize;
+export type GalleryPicture = GalleryPicture_Serialize;
+export type GalleryPage = GalleryPage_Serialize;
+export type PictureEdit = EditPictureReq_Deserialize;
+export type { GalleryFeed };
+
 export type Unsubscribe = () => void;
 
 /** Live changes: the core's typed events. Each `on…` answers how to stop listening. */
@@ -94,6 +111,15 @@ export interface BackendEvents {
   unread(handler: (unread: UnreadCounts) => void): Promise<Unsubscribe>;
   /** An invite link was opened (`chatenium://invite/<code>`). */
   inviteOpened(handler: (code: string) => void): Promise<Unsubscribe>;
+  // Galleries (issue 12)
+  /** An open gallery feed changed. */
+  galleryFeed(handler: (feed: GalleryFeed, diff: ListDiff<GalleryPicture>) => void): Promise<Unsubscribe>;
+  /** An open comment thread changed. */
+  galleryComments(handler: (pictureId: string, diff: ListDiff<PictureComment>) => void): Promise<Unsubscribe>;
+  /** A creator's open album list changed. */
+  galleryAlbums(handler: (userid: string, diff: ListDiff<Album>) => void): Promise<Unsubscribe>;
+  /** A creator's details changed (followed or unfollowed). */
+  galleryCreator(handler: (creator: Creator) => void): Promise<Unsubscribe>;
 }
 
 /** A cascade's picture as the page has it. */
@@ -136,6 +162,8 @@ export interface Backend extends Omit<CommandMethods, "changeProfilePicture" | "
    * answers the staged id that `uploadAttachment` or `sendFileDirectly` takes. `onProgress`
    * hears how many bytes are across. */
   stageFile(file: Blob, name: string, onProgress?: (bytes: number) => void): Promise<string>;
+  /** Where an `<img>` loads a picture at `width` (0: the original): the media scheme in the app. */
+  pictureUrl(pictureId: string, width: number): string;
 
   on: BackendEvents;
 }

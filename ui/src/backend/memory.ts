@@ -3,6 +3,7 @@
 // It keeps the same promises as the real one: snapshots, then diffs through `on`.
 import { commands } from "../bindings";
 import { cascadeBackend, type CascadeHooks } from "./memory-cascades";
+import { galleryBackend, type GalleryHooks } from "./memory-gallery";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -36,7 +37,7 @@ type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile">
 
 export interface MemoryBackend extends Backend, TestHooks {}
 
-interface TestHooks extends CascadeHooks {
+interface TestHooks extends CascadeHooks, GalleryHooks {
   /** Opens an invite link as the desktop would (`chatenium://invite/<code>`). */
   openInvite(code: string): void;
   /** A notification for a thread message was clicked. */
@@ -78,6 +79,10 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     openThread: new Set(),
     unread: new Set(),
     inviteOpened: new Set(),
+    galleryFeed: new Set(),
+    galleryComments: new Set(),
+    galleryAlbums: new Set(),
+    galleryCreator: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -209,8 +214,30 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     },
   });
 
+  const gallery = galleryBackend({
+    signedIn: () => signedIn(),
+    user: (username) =>
+      ([...accounts.values()].find((a) => a.user.username === username) ?? account(username, `${username}@example.test`, "partner-password")).user,
+    userById: (userid) => accounts.get(userid)?.user,
+    nextId,
+    tick: () => ({ T: ++clock, I: 0 }),
+    takeStaged: (stageId) => {
+      const file = staged.get(stageId) ?? fail("notFound");
+      staged.delete(stageId);
+      return file;
+    },
+    emit: {
+      galleryFeed: (feed, diff) => handlers.galleryFeed.forEach((h) => h(structuredClone(feed), structuredClone(diff))),
+      galleryComments: (pictureId, diff) => handlers.galleryComments.forEach((h) => h(pictureId, structuredClone(diff))),
+      galleryAlbums: (userid, diff) => handlers.galleryAlbums.forEach((h) => h(userid, structuredClone(diff))),
+      galleryCreator: (creator) => handlers.galleryCreator.forEach((h) => h(structuredClone(creator))),
+      upload: (progress) => handlers.upload.forEach((h) => h({ ...progress })),
+    },
+  });
+
   const backend = withEveryCommand({
     ...cascades,
+    ...gallery,
     openInvite: (code) => handlers.inviteOpened.forEach((h) => h(code)),
     takeOpenedInvite: () => ok(null),
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
@@ -501,6 +528,10 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       openThread: (h) => listen("openThread", h),
       unread: (h) => listen("unread", h),
       inviteOpened: (h) => listen("inviteOpened", h),
+      galleryFeed: (h) => listen("galleryFeed", h),
+      galleryComments: (h) => listen("galleryComments", h),
+      galleryAlbums: (h) => listen("galleryAlbums", h),
+      galleryCreator: (h) => listen("galleryCreator", h),
     },
     revealed: [],
     refuseNextSend(code) {

@@ -63,6 +63,13 @@ const commandMethods = Object.fromEntries(
   ]),
 ) as unknown as CommandMethods;
 
+/** The media scheme's address (see src-tauri/src/media_protocol.rs): WebView2 on Windows
+ * reaches a custom scheme as `http://<scheme>.localhost`. */
+function pictureUrl(pictureId: string, width: number): string {
+  const base = navigator.userAgent.includes("Windows") ? "http://media.localhost" : "media://localhost";
+  return `${base}/${encodeURIComponent(pictureId)}/${width}`;
+}
+
 export const tauriBackend: Backend = {
   ...commandMethods,
   // A profile picture is small: JSON's array of numbers is fine here.
@@ -70,6 +77,7 @@ export const tauriBackend: Backend = {
   createCascade: (name, isPublic, picture) =>
     unwrap(commands.createCascade(name, isPublic, picture && { name: picture.name, bytes: Array.from(picture.bytes) })),
   stageFile,
+  pictureUrl,
 
   on: {
     chatList: (handler) => events.chatListChanged.listen((e) => handler(e.payload.diff)),
@@ -86,5 +94,9 @@ export const tauriBackend: Backend = {
     openThread: (handler) => events.openThreadRequested.listen((e) => handler(e.payload.cascadeId, e.payload.threadId)),
     unread: (handler) => events.unreadChanged.listen((e) => handler(e.payload.unread)),
     inviteOpened: (handler) => events.inviteOpened.listen((e) => handler(e.payload.code)),
+    galleryFeed: (handler) => events.galleryFeedChanged.listen((e) => handler(e.payload.feed, e.payload.diff)),
+    galleryComments: (handler) => events.galleryCommentsChanged.listen((e) => handler(e.payload.pictureId, e.payload.diff)),
+    galleryAlbums: (handler) => events.galleryAlbumsChanged.listen((e) => handler(e.payload.userid, e.payload.diff)),
+    galleryCreator: (handler) => events.galleryCreatorChanged.listen((e) => handler(e.payload.creator)),
   },
 };
