@@ -13,7 +13,9 @@
 //!   {"cascadeId", "parentId", "name"}}`, `{"openThread": {"cascadeId", "threadId"}}`,
 //!   `{"sendThread": {"cascadeId", "threadId", "text", "replyToId"}}`, `{"editThread":
 //!   {"cascadeId", "threadId", "msgid", "text"}}`, `{"deleteThread": {"cascadeId", "threadId",
-//!   "msgids"}}`, `{"pinThread": {"cascadeId", "threadId", "msgid", "pinned"}}`
+//!   "msgids"}}`, `{"pinThread": {"cascadeId", "threadId", "msgid", "pinned"}}`; for
+//!   galleries `{"uploadPicture": {"path", "albumId"}}`, `{"likePicture": {"pictureId",
+//!   "like"}}`, `{"commentPicture": {"pictureId", "text"}}`
 //! - out: `{"ready": {"userid": "..."}}` once online, `{"transfer": <TransferUpdate>}` for
 //!   each change of a transfer, `{"cascades": [<Cascade>]}` whenever the cascade list
 //!   changes, `{"threadTimeline": {"cascadeId", "threadId", "items": [...]}}` whenever an open
@@ -101,6 +103,22 @@ enum Command {
         thread_id: String,
         msgid: String,
         pinned: bool,
+    },
+    // Galleries (issue 12)
+    #[serde(rename_all = "camelCase")]
+    UploadPicture {
+        path: PathBuf,
+        album_id: Option<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    LikePicture {
+        picture_id: String,
+        like: bool,
+    },
+    #[serde(rename_all = "camelCase")]
+    CommentPicture {
+        picture_id: String,
+        text: String,
     },
 }
 
@@ -218,6 +236,29 @@ async fn run(
             .await
             .map(|()| json!(null))
             .map_err(failed),
+        // Galleries (issue 12)
+        Command::UploadPicture { path, album_id } => {
+            let cancel = chatenium_core::uploads::CancelUpload::new();
+            let picture = client
+                .upload_picture(&path, album_id, "e2e-peer-upload", &cancel)
+                .await
+                .map_err(failed)?;
+            value(json!(picture))
+        }
+        Command::LikePicture { picture_id, like } => {
+            let picture = client
+                .like_picture(&picture_id, like)
+                .await
+                .map_err(failed)?;
+            value(json!(picture))
+        }
+        Command::CommentPicture { picture_id, text } => {
+            let comment = client
+                .post_comment(&picture_id, &text)
+                .await
+                .map_err(failed)?;
+            value(json!(comment))
+        }
     }
 }
 

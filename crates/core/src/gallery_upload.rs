@@ -80,6 +80,10 @@ impl Client {
                 .ok_or_else(|| ClientError::Decode("no picture made".into()))
         }
         .await;
-        progress.finish(outcome)
+        let outcome = progress.finish(outcome);
+        if outcome.is_ok() {
+            self.refresh_own_albums().await;
+        }
+        outcome
     }
 }

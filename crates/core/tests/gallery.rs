@@ -366,6 +366,10 @@ async fn an_uploaded_picture_reports_progress_enters_its_album_and_reaches_a_fol
         .await
         .unwrap()
         .is_empty());
+    assert_eq!(
+        ann.open_albums(ann.userid()).await.unwrap()[0].picture_count,
+        0
+    );
     bob.follow_creator(ann.userid(), true).await.unwrap();
     assert!(bob
         .open_gallery_feed(creator_feed.clone(), 10)
@@ -395,6 +399,12 @@ async fn an_uploaded_picture_reports_progress_enters_its_album_and_reaches_a_fol
         ann.gallery_feed_snapshot(&album_feed).unwrap(),
         vec![made.clone()]
     );
+    // The open album list counts it (only the server counts).
+    wait_for(&mut ann_events, |e| {
+        matches!(e, CoreEvent::GalleryAlbums { diff: ListDiff::Set { item, .. }, .. }
+            if item.album_id == album.album_id && item.picture_count == 1)
+    })
+    .await;
     // The follower's open creator feed gets it live.
     let mut views = Views::default();
     views.feeds.insert(creator_feed.clone(), Vec::new());
