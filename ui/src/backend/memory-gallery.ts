@@ -74,12 +74,16 @@ const fail = (code: ErrorCode): never => {
 
 const PALETTE = ["#4152d6", "#8035b8", "#b02a66", "#b3431a", "#746000", "#1d7446", "#0d6a82", "#56606f"];
 
-/** A picture's stand-in image: a coloured tile with its number, as an SVG data URL. */
+/** A picture's stand-in image: a landscape tile in one of a few colours, as an SVG data URL.
+ * Few distinct images, so that a grid of thousands decodes each once (an SVG is drawn on the
+ * page's main thread, which a real thumbnail is not). */
+const DRAWINGS = PALETTE.map((colour) => {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="0 0 320 240"><rect width="320" height="240" fill="${colour}"/><circle cx="240" cy="70" r="34" fill="#fff" opacity=".5"/><path d="M0 240 L110 120 L200 200 L250 160 L320 240Z" fill="#000" opacity=".25"/></svg>`;
+  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+});
 function drawing(pictureId: string): string {
   const n = Number(pictureId.replace(/\D/g, "")) || 0;
-  const colour = PALETTE[n % PALETTE.length]!;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="0 0 320 240"><rect width="320" height="240" fill="${colour}"/><circle cx="240" cy="70" r="34" fill="#fff" opacity=".5"/><path d="M0 240 L110 120 L200 200 L250 160 L320 240Z" fill="#000" opacity=".25"/><text x="20" y="220" font-family="sans-serif" font-size="28" fill="#fff">${n}</text></svg>`;
-  return `data:image/svg+xml,${encodeURIComponent(svg)}`;
+  return DRAWINGS[n % DRAWINGS.length]!;
 }
 
 export function galleryBackend(world: GalleryWorld): Implemented & GalleryHooks {
