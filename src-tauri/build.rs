@@ -13,6 +13,9 @@ const BINDINGS: &str = "src-tauri/src/bindings.rs";
 
 fn main() {
     println!("cargo:rerun-if-changed={BINDINGS}");
+    // Naming a file above turns off cargo's default of rerunning on any change in the package,
+    // so the capability files (which grant the commands to a window) are named too.
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
     let source = std::fs::read_to_string(BINDINGS)
         .unwrap_or_else(|error| panic!("cannot read {BINDINGS}: {error}"));
     let raw = names_in(&source, "generate_handler![");

@@ -9,8 +9,8 @@
 use tauri_specta::{collect_commands, collect_events, Builder};
 
 use crate::commands::{
-    account, auth, calls, cascades, chats, desktop, forwarding, oauth, search, staging, threads,
-    transfers,
+    account, auth, calls, cascades, chats, desktop, forwarding, gallery, oauth, search, staging,
+    threads, transfers,
 };
 use crate::{commands, events};
 
@@ -119,6 +119,27 @@ pub fn builder() -> Builder<tauri::Wry> {
             oauth::oauth_providers,
             oauth::sign_in_with_oauth,
             oauth::cancel_oauth,
+            gallery::open_gallery_feed,
+            gallery::load_more_gallery,
+            gallery::close_gallery_feed,
+            gallery::like_picture,
+            gallery::edit_picture,
+            gallery::delete_picture,
+            gallery::open_comments,
+            gallery::close_comments,
+            gallery::post_comment,
+            gallery::edit_comment,
+            gallery::delete_comment,
+            gallery::creator,
+            gallery::follow_creator,
+            gallery::set_discovery_participation,
+            gallery::open_albums,
+            gallery::close_albums,
+            gallery::create_album,
+            gallery::edit_album,
+            gallery::delete_album,
+            gallery::upload_picture,
+            gallery::cancel_picture_upload,
         ])
         .events(collect_events![
             events::ChatListChanged,
@@ -138,6 +159,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             events::CallQualityChanged,
             events::RemovedFromCascade,
             crate::desktop_settings::DesktopSettingsChanged,
+            events::GalleryFeedChanged,
+            events::GalleryCommentsChanged,
+            events::GalleryAlbumsChanged,
+            events::GalleryCreatorChanged,
         ])
 }
 

@@ -5,6 +5,7 @@
 
 use chatenium_api::schemas::cascade::Cascade;
 use chatenium_api::schemas::contacts::Contact;
+use chatenium_api::schemas::pictures::{Album, Comment, Creator};
 use chatenium_api::schemas::thread::Thread;
 use chatenium_core::attention::{Attention, Conversation, Incoming, Notice, View};
 use chatenium_core::CoreEvent;
@@ -13,6 +14,7 @@ use tauri::AppHandle;
 use tauri_specta::Event;
 use tokio::sync::broadcast;
 
+use crate::dto::gallery::{GalleryFeed, GalleryPicture};
 use crate::dto::transfer::{TransferEntry, TransferPhase, TransferSide};
 use crate::dto::{Connection, ListDiff, TimelineEntry, UnreadCounts, UploadProgress};
 use crate::state::AppState;
@@ -118,6 +120,35 @@ pub struct TransferChanged {
 // The call events are defined beside the call's types, so that the call commands, which send
 // some of them, need not import this module (which hands them the core's call updates).
 pub use crate::dto::call::{CallChanged, CallQualityChanged};
+
+/// An open gallery feed changed (a like, a comment count, an edit, a new or deleted picture,
+/// the next page).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct GalleryFeedChanged {
+    pub feed: GalleryFeed,
+    pub diff: ListDiff<GalleryPicture>,
+}
+
+/// An open comment thread changed.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct GalleryCommentsChanged {
+    pub picture_id: String,
+    pub diff: ListDiff<Comment>,
+}
+
+/// A creator's open album list changed.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct GalleryAlbumsChanged {
+    pub userid: String,
+    pub diff: ListDiff<Album>,
+}
+
+/// A creator's details changed (followed or unfollowed).
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct GalleryCreatorChanged {
+    pub creator: Creator,
+}
 
 /// Forwards one engine's events until it stops (its event stream closes); then the tray's
 /// count goes back to zero. `own_userid`: the signed-in user, whose own messages are no news.
@@ -236,11 +267,22 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         .emit(app),
         // Attention's to decide; the window asks `muted_cascades` for its switch.
         CoreEvent::MutedCascades { .. } => Ok(()),
-        // The gallery screens are not built yet: the core keeps the feeds it was asked for.
-        CoreEvent::GalleryFeed { .. }
-        | CoreEvent::GalleryComments { .. }
-        | CoreEvent::GalleryAlbums { .. }
-        | CoreEvent::GalleryCreator { .. } => Ok(()),
+        CoreEvent::GalleryFeed { feed, diff } => GalleryFeedChanged {
+            feed: feed.into(),
+            diff: ListDiff::from_core(diff, GalleryPicture::from),
+        }
+        .emit(app),
+        CoreEvent::GalleryComments { picture_id, diff } => GalleryCommentsChanged {
+            picture_id,
+            diff: ListDiff::from_core(diff, |c| c),
+        }
+        .emit(app),
+        CoreEvent::GalleryAlbums { userid, diff } => GalleryAlbumsChanged {
+            userid,
+            diff: ListDiff::from_core(diff, |a| a),
+        }
+        .emit(app),
+        CoreEvent::GalleryCreator { creator } => GalleryCreatorChanged { creator }.emit(app),
     };
     if let Err(error) = sent {
         tracing::warn!(%error, "an event did not reach the window");

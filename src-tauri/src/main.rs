@@ -119,6 +119,7 @@ fn main() {
             });
             app.manage(media_protocol::open_cache(&cache_dir)?);
             calls::manage(app.handle());
+            app.manage(commands::gallery::PictureUploads::default());
             // Kept for the app's lifetime: dropping it stops the embedded server.
             app.manage(active);
             windows::save_geometry_when_settled(app.handle());

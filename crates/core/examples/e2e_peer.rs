@@ -16,7 +16,9 @@
 //!   "msgids"}}`, `{"pinThread": {"cascadeId", "threadId", "msgid", "pinned"}}`; for calls
 //!   `{"startCall": {"chatid", "video"}}`, `{"acceptCall": {"video"}}`, `{"declineCall": {}}`,
 //!   `{"hangUp": {}}`. Calls send a 440 Hz tone and the test pattern (320x240, mean luma
-//!   [`PATTERN_BRIGHTNESS`]) instead of a microphone and a camera.
+//!   [`PATTERN_BRIGHTNESS`]) instead of a microphone and a camera;
+//!   for galleries `{"uploadPicture": {"path", "albumId"}}`, `{"likePicture": {"pictureId",
+//!   "like"}}`, `{"commentPicture": {"pictureId", "text"}}`.
 //! - out: `{"ready": {"userid": "..."}}` once online, `{"transfer": <TransferUpdate>}` for
 //!   each change of a transfer, `{"cascades": [<Cascade>]}` whenever the cascade list
 //!   changes, `{"threadTimeline": {"cascadeId", "threadId", "items": [...]}}` whenever an open
@@ -121,6 +123,22 @@ enum Command {
     },
     DeclineCall {},
     HangUp {},
+    // Galleries (issue 12)
+    #[serde(rename_all = "camelCase")]
+    UploadPicture {
+        path: PathBuf,
+        album_id: Option<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    LikePicture {
+        picture_id: String,
+        like: bool,
+    },
+    #[serde(rename_all = "camelCase")]
+    CommentPicture {
+        picture_id: String,
+        text: String,
+    },
 }
 
 /// The mean luma of the test pattern this peer sends in a video call.
@@ -338,6 +356,29 @@ async fn run(
             .await
             .map(|()| json!(null))
             .map_err(failed),
+        // Galleries (issue 12)
+        Command::UploadPicture { path, album_id } => {
+            let cancel = chatenium_core::uploads::CancelUpload::new();
+            let picture = client
+                .upload_picture(&path, album_id, "e2e-peer-upload", &cancel)
+                .await
+                .map_err(failed)?;
+            value(json!(picture))
+        }
+        Command::LikePicture { picture_id, like } => {
+            let picture = client
+                .like_picture(&picture_id, like)
+                .await
+                .map_err(failed)?;
+            value(json!(picture))
+        }
+        Command::CommentPicture { picture_id, text } => {
+            let comment = client
+                .post_comment(&picture_id, &text)
+                .await
+                .map_err(failed)?;
+            value(json!(comment))
+        }
     }
 }
 

@@ -129,8 +129,32 @@ impl Client {
 
     /// Edits one's own picture: title, description, or its album (`move_to_album`).
     pub async fn edit_picture(&self, edit: EditPictureReq) -> Result<GalleryItem, ClientError> {
+        let moved = edit.move_to_album;
         let picture = self.ctx.session.call::<EditPicture>(&(), &edit).await?;
-        Ok(picture_changed(&self.ctx, &picture))
+        let item = picture_changed(&self.ctx, &picture);
+        if moved {
+            self.refresh_own_albums().await;
+        }
+        Ok(item)
+    }
+
+    /// Reads the user's own album list again where the window has it open: a picture that
+    /// arrives, moves or leaves changes the albums' counts and covers, which only the server
+    /// knows. The action that called this is done already, so a failure here is only logged.
+    pub(crate) async fn refresh_own_albums(&self) {
+        let userid = self.ctx.session.userid().to_owned();
+        if !self.ctx.gallery.albums_open(&userid) {
+            return;
+        }
+        let query = CreatorQuery { userid };
+        match self.ctx.session.call::<GetAlbums>(&query, &()).await {
+            Ok(albums) => {
+                for album in albums {
+                    self.album_changed(&album);
+                }
+            }
+            Err(error) => tracing::debug!(%error, "the album list was not read again"),
+        }
     }
 
     /// Deletes one's own picture; it leaves every open feed.
@@ -140,6 +164,7 @@ impl Client {
         };
         self.ctx.session.call::<DeletePicture>(&(), &body).await?;
         picture_deleted(&self.ctx, picture_id);
+        self.refresh_own_albums().await;
         Ok(())
     }
 

@@ -38,6 +38,7 @@ pub mod forwarding;
 pub mod gallery;
 pub mod gallery_actions;
 mod gallery_sync;
+mod gallery_upload;
 mod listdiff;
 pub mod oauth;
 mod outbox;

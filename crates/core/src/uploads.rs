@@ -253,8 +253,8 @@ async fn save(ctx: &Context, pending: &PendingUpload) -> Result<(), ClientError>
 }
 
 /// PUTs `len` bytes of the file from `start` to a signed URL, streaming and reporting
-/// progress; answers the ETag.
-async fn put_range(
+/// progress; answers the ETag. (Also the gallery's picture uploads' PUT.)
+pub(crate) async fn put_range(
     ctx: &Context,
     url: &str,
     path: &Path,
@@ -311,7 +311,7 @@ async fn put_range(
 }
 
 /// Counts bytes and publishes progress events.
-struct Progress<'a> {
+pub(crate) struct Progress<'a> {
     ctx: &'a Context,
     id: String,
     name: String,
@@ -321,7 +321,7 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     /// Starts reporting an upload of `total` bytes of which `sent` are already through.
-    fn new(ctx: &'a Context, id: &str, name: &str, sent: u64, total: u64) -> Self {
+    pub(crate) fn new(ctx: &'a Context, id: &str, name: &str, sent: u64, total: u64) -> Self {
         let progress = Progress {
             ctx,
             id: id.to_owned(),
@@ -350,7 +350,7 @@ impl<'a> Progress<'a> {
         });
     }
 
-    fn finish<T>(self, outcome: Result<T, ClientError>) -> Result<T, ClientError> {
+    pub(crate) fn finish<T>(self, outcome: Result<T, ClientError>) -> Result<T, ClientError> {
         let state = match &outcome {
             Ok(_) => UploadState::Done,
             Err(ClientError::Cancelled) => UploadState::Cancelled,

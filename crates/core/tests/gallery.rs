@@ -348,3 +348,80 @@ async fn thumbnails_come_through_the_cache_and_a_hit_makes_no_request() {
     assert_eq!(ann.picture_media(&cache, "ffff", 320).await.unwrap(), None);
     assert_eq!(source.requests.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_picture_reports_progress_enters_its_album_and_reaches_a_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, ann, bob) = two_users(dir.path()).await;
+    let album = ann.create_album("Trips", None).await.unwrap();
+    let album_feed = GalleryFeedKey::Album {
+        userid: ann.userid().to_owned(),
+        album_id: album.album_id.clone(),
+    };
+    let creator_feed = GalleryFeedKey::Creator {
+        userid: ann.userid().to_owned(),
+    };
+    assert!(ann
+        .open_gallery_feed(album_feed.clone(), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        ann.open_albums(ann.userid()).await.unwrap()[0].picture_count,
+        0
+    );
+    bob.follow_creator(ann.userid(), true).await.unwrap();
+    assert!(bob
+        .open_gallery_feed(creator_feed.clone(), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let mut ann_events = ann.events();
+    let mut bob_events = bob.events();
+
+    let path = dir.path().join("trip.png");
+    std::fs::write(&path, png(40)).unwrap();
+    let cancel = chatenium_core::uploads::CancelUpload::new();
+    let made = ann
+        .upload_picture(&path, Some(album.album_id.clone()), "upload-1", &cancel)
+        .await
+        .unwrap();
+    assert_eq!(made.album_id.as_deref(), Some(album.album_id.as_str()));
+    assert_eq!((made.width, made.height), (Some(400), Some(300)));
+
+    // Progress under the caller's id, ending done; the picture in the open album feed.
+    wait_for(&mut ann_events, |e| {
+        matches!(e, CoreEvent::Upload { progress } if progress.id == "upload-1"
+            && progress.state == chatenium_core::uploads::UploadState::Done)
+    })
+    .await;
+    assert_eq!(
+        ann.gallery_feed_snapshot(&album_feed).unwrap(),
+        vec![made.clone()]
+    );
+    // The open album list counts it (only the server counts).
+    wait_for(&mut ann_events, |e| {
+        matches!(e, CoreEvent::GalleryAlbums { diff: ListDiff::Set { item, .. }, .. }
+            if item.album_id == album.album_id && item.picture_count == 1)
+    })
+    .await;
+    // The follower's open creator feed gets it live.
+    let mut views = Views::default();
+    views.feeds.insert(creator_feed.clone(), Vec::new());
+    views
+        .until(&mut bob_events, |v| v.feed(&creator_feed).len() == 1)
+        .await;
+    assert_eq!(views.feed(&creator_feed)[0].picture_id, made.picture_id);
+
+    // A cancelled upload answers so, and makes no picture.
+    let cancelled = chatenium_core::uploads::CancelUpload::new();
+    cancelled.cancel();
+    let refused = ann
+        .upload_picture(&path, None, "upload-2", &cancelled)
+        .await;
+    assert!(
+        matches!(refused, Err(ClientError::Cancelled)),
+        "{refused:?}"
+    );
+    assert_eq!(ann.gallery_feed_snapshot(&album_feed).unwrap().len(), 1);
+}

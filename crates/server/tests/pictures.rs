@@ -1210,3 +1210,29 @@ async fn deleting_an_account_takes_its_gallery_and_its_marks_on_others() {
         assert_eq!(server.count(query, &[value]).await, 0, "{query}");
     }
 }
+
+#[tokio::test]
+async fn a_followed_creators_new_picture_reaches_the_followers_live() {
+    let server = TestServer::start().await;
+    let [anna, bela, cili] = server.users(["anna", "bela", "cili"]).await;
+    let follow = UnOrFollowCreatorReq {
+        userid: anna.userid.clone(),
+        follow: true,
+    };
+    server
+        .call::<FollowCreator>(bela.auth(), &(), &follow)
+        .await
+        .unwrap();
+    let [mut bela_socket, mut cili_socket, mut anna_elsewhere] =
+        server.sockets([&bela, &cili, &anna]).await;
+
+    let made = server
+        .picture(&anna, None, "New", image_bytes(21, 40))
+        .await;
+
+    let expected = vec![chatenium_api::ws::ServerEvent::PictureChanged(made)];
+    assert_eq!(bela_socket.drain().await, expected);
+    // The creator's other connections hear of it too; one who does not follow does not.
+    assert_eq!(anna_elsewhere.drain().await, expected);
+    assert_eq!(cili_socket.drain().await, vec![]);
+}

@@ -9,6 +9,7 @@ pub mod cascades;
 pub mod chats;
 pub mod desktop;
 pub mod forwarding;
+pub mod gallery;
 pub mod oauth;
 pub mod search;
 pub mod staging;

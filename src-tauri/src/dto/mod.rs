@@ -3,6 +3,7 @@
 //! made only by `From`, so the two cannot say different things.
 
 pub mod call;
+pub mod gallery;
 pub mod transfer;
 
 use chatenium_api::schemas::common::Timestamp;

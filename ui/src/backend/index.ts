@@ -43,6 +43,14 @@ import type {
   UnreadCounts,
   UploadProgress,
   commands,
+  // Galleries (issue 12)
+  Album_Serialize,
+  Comment_Serialize,
+  Creator_Serialize,
+  EditPictureReq_Deserialize,
+  GalleryFeed,
+  GalleryPage_Serialize,
+  GalleryPicture_Serialize,
 } from "../bindings";
 
 export type AppInfo = AppInfo_Serialize;
@@ -84,6 +92,15 @@ export type {
 export type RegisterForm = RegisterForm_Deserialize;
 export type { OAuthProvider };
 
+// Galleries (issue 12)
+export type Album = Album_Serialize;
+export type PictureComment = Comment_Serialize;
+export type Creator = Creator_Serialize;
+export type GalleryPicture = GalleryPicture_Serialize;
+export type GalleryPage = GalleryPage_Serialize;
+export type PictureEdit = EditPictureReq_Deserialize;
+export type { GalleryFeed };
+
 export type Unsubscribe = () => void;
 
 /** Live changes: the core's typed events. Each `on…` answers how to stop listening. */
@@ -117,6 +134,15 @@ export interface BackendEvents {
   removedFromCascade(handler: (removal: CascadeRemoval) => void): Promise<Unsubscribe>;
   /** The desktop settings changed (the tray's menu turns Do Not Disturb on or off too). */
   desktopSettings(handler: (settings: DesktopSettings) => void): Promise<Unsubscribe>;
+  // Galleries (issue 12)
+  /** An open gallery feed changed. */
+  galleryFeed(handler: (feed: GalleryFeed, diff: ListDiff<GalleryPicture>) => void): Promise<Unsubscribe>;
+  /** An open comment thread changed. */
+  galleryComments(handler: (pictureId: string, diff: ListDiff<PictureComment>) => void): Promise<Unsubscribe>;
+  /** A creator's open album list changed. */
+  galleryAlbums(handler: (userid: string, diff: ListDiff<Album>) => void): Promise<Unsubscribe>;
+  /** A creator's details changed (followed or unfollowed). */
+  galleryCreator(handler: (creator: Creator) => void): Promise<Unsubscribe>;
 }
 
 /** How the user was removed from a cascade: kicked, or banned with the reason given. */
@@ -169,6 +195,8 @@ export interface Backend extends Omit<CommandMethods, "changeProfilePicture" | "
   /** The call's encoded video from now on, one packet per frame as raw bytes (see
    * src-tauri/src/commands/calls.rs for the layout, lib/call-video.ts for the reading). */
   watchCallVideo(onPacket: (packet: ArrayBuffer) => void): Promise<void>;
+  /** Where an `<img>` loads a picture at `width` (0: the original): the media scheme in the app. */
+  pictureUrl(pictureId: string, width: number): string;
 
   on: BackendEvents;
 }

@@ -5,6 +5,7 @@ import { commands } from "../bindings";
 import { searchMessages } from "./memory-search";
 import { callBackend, type CallHooks } from "./memory-calls";
 import { cascadeBackend, type CascadeHooks, type Forwarded } from "./memory-cascades";
+import { galleryBackend, type GalleryHooks } from "./memory-gallery";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -39,7 +40,7 @@ type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile" 
 
 export interface MemoryBackend extends Backend, TestHooks {}
 
-interface TestHooks extends CascadeHooks, CallHooks {
+interface TestHooks extends CascadeHooks, CallHooks, GalleryHooks {
   /** Opens an invite link as the desktop would (`chatenium://invite/<code>`). */
   openInvite(code: string): void;
   /** A notification for a thread message was clicked. */
@@ -85,6 +86,10 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     callQuality: new Set(),
     removedFromCascade: new Set(),
     desktopSettings: new Set(),
+    galleryFeed: new Set(),
+    galleryComments: new Set(),
+    galleryAlbums: new Set(),
+    galleryCreator: new Set(),
   };
   const accounts = new Map<string, Account>();
   const chats: Contact[] = [];
@@ -227,9 +232,31 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     },
   });
 
+  const gallery = galleryBackend({
+    signedIn: () => signedIn(),
+    user: (username) =>
+      ([...accounts.values()].find((a) => a.user.username === username) ?? account(username, `${username}@example.test`, "partner-password")).user,
+    userById: (userid) => accounts.get(userid)?.user,
+    nextId,
+    tick: () => ({ T: ++clock, I: 0 }),
+    takeStaged: (stageId) => {
+      const file = staged.get(stageId) ?? fail("notFound");
+      staged.delete(stageId);
+      return file;
+    },
+    emit: {
+      galleryFeed: (feed, diff) => handlers.galleryFeed.forEach((h) => h(structuredClone(feed), structuredClone(diff))),
+      galleryComments: (pictureId, diff) => handlers.galleryComments.forEach((h) => h(pictureId, structuredClone(diff))),
+      galleryAlbums: (userid, diff) => handlers.galleryAlbums.forEach((h) => h(userid, structuredClone(diff))),
+      galleryCreator: (creator) => handlers.galleryCreator.forEach((h) => h(structuredClone(creator))),
+      upload: (progress) => handlers.upload.forEach((h) => h({ ...progress })),
+    },
+  });
+
   const backend = withEveryCommand({
     ...cascades,
     ...calls,
+    ...gallery,
     openInvite: (code) => handlers.inviteOpened.forEach((h) => h(code)),
     takeOpenedInvite: () => ok(null),
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
@@ -560,6 +587,10 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       callQuality: (h) => listen("callQuality", h),
       removedFromCascade: (h) => listen("removedFromCascade", h),
       desktopSettings: (h) => listen("desktopSettings", h),
+      galleryFeed: (h) => listen("galleryFeed", h),
+      galleryComments: (h) => listen("galleryComments", h),
+      galleryAlbums: (h) => listen("galleryAlbums", h),
+      galleryCreator: (h) => listen("galleryCreator", h),
     },
     revealed: [],
     refuseNextSend(code) {

@@ -63,6 +63,13 @@ const commandMethods = Object.fromEntries(
   ]),
 ) as unknown as CommandMethods;
 
+/** The media scheme's address (see src-tauri/src/media_protocol.rs): WebView2 on Windows
+ * reaches a custom scheme as `http://<scheme>.localhost`. */
+function pictureUrl(pictureId: string, width: number): string {
+  const base = navigator.userAgent.includes("Windows") ? "http://media.localhost" : "media://localhost";
+  return `${base}/${encodeURIComponent(pictureId)}/${width}`;
+}
+
 export const tauriBackend: Backend = {
   ...commandMethods,
   // A profile picture is small: JSON's array of numbers is fine here.
@@ -76,6 +83,7 @@ export const tauriBackend: Backend = {
     channel.onmessage = onPacket;
     await unwrap(commands.watchCallVideo(channel as unknown as Parameters<typeof commands.watchCallVideo>[0]));
   },
+  pictureUrl,
 
   on: {
     chatList: (handler) => events.chatListChanged.listen((e) => handler(e.payload.diff)),
@@ -96,5 +104,9 @@ export const tauriBackend: Backend = {
     callQuality: (handler) => events.callQualityChanged.listen((e) => handler(e.payload)),
     removedFromCascade: (handler) => events.removedFromCascade.listen((e) => handler(e.payload)),
     desktopSettings: (handler) => events.desktopSettingsChanged.listen((e) => handler(e.payload.settings)),
+    galleryFeed: (handler) => events.galleryFeedChanged.listen((e) => handler(e.payload.feed, e.payload.diff)),
+    galleryComments: (handler) => events.galleryCommentsChanged.listen((e) => handler(e.payload.pictureId, e.payload.diff)),
+    galleryAlbums: (handler) => events.galleryAlbumsChanged.listen((e) => handler(e.payload.userid, e.payload.diff)),
+    galleryCreator: (handler) => events.galleryCreatorChanged.listen((e) => handler(e.payload.creator)),
   },
 };

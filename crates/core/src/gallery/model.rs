@@ -382,6 +382,11 @@ impl Gallery {
         self.state().albums.remove(userid);
     }
 
+    /// Whether the window has a creator's album list open.
+    pub fn albums_open(&self, userid: &str) -> bool {
+        self.state().albums.contains_key(userid)
+    }
+
     /// An album is new or changed; answers the list's diff when its creator's list is open.
     /// A new album is the newest.
     pub fn upsert_album(&self, album: Album) -> Option<ListDiff<Album>> {

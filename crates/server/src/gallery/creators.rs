@@ -14,6 +14,14 @@ use crate::error::{ensure, ApiResult};
 pub const IN_DISCOVERY: &str =
     "NOT EXISTS (SELECT 1 FROM creator_settings s WHERE s.user_id = p.owner AND s.discovery = 0)";
 
+/// The users who follow `creator`: they hear of the creator's new pictures live.
+pub fn followers(connection: &Connection, creator: &str) -> rusqlite::Result<Vec<String>> {
+    let mut statement =
+        connection.prepare_cached("SELECT follower FROM creator_follows WHERE creator = ?1")?;
+    let rows = statement.query_map([creator], |row| row.get(0))?;
+    rows.collect()
+}
+
 /// Follows or unfollows `creator`; repeating either changes nothing. Following oneself is a
 /// bad request, an unknown creator `notFound`.
 pub fn set_following(

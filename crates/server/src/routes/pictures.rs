@@ -105,9 +105,33 @@ async fn get_pictures(ctx: Ctx, query: PicturesQuery, _: ()) -> ApiResult<Vec<Pi
     .await
 }
 
+/// Makes the uploads pictures, and tells the creator's followers (and the creator's other
+/// connections) of each new one: a followed creator's new pictures show live.
 async fn upload_pictures(ctx: Ctx, _: (), body: UploadPicturesReq) -> ApiResult<Vec<Picture>> {
     let userid = ctx.caller()?.userid.clone();
-    pictures::upload(&ctx.state, &userid, body).await
+    let made = pictures::upload(&ctx.state, &userid, body).await?;
+    let creator = userid.clone();
+    let told = ctx
+        .state
+        .db
+        .call(move |c| Ok(creators::followers(c, &creator)?))
+        .await;
+    match told {
+        Ok(mut audience) => {
+            audience.push(userid);
+            let origin = ctx.origin()?;
+            for picture in &made {
+                // A new picture has no likes or comments yet: the owner's view is everyone's.
+                let event = ServerEvent::PictureChanged(picture.clone());
+                ctx.state
+                    .hub
+                    .fan_out(Audience::users(&audience), &event, Some(origin));
+            }
+        }
+        // The pictures are made already: a follower misses them live, not for good.
+        Err(error) => tracing::debug!(?error, "followers were not told of new pictures"),
+    }
+    Ok(made)
 }
 
 async fn register_uploads(
