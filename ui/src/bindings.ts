@@ -208,6 +208,42 @@ export const commands = {
 	signInWithOauth: (provider: OAuthProvider) => typedError<OAuthOutcome_Serialize, CommandError_Serialize>(__TAURI_INVOKE("sign_in_with_oauth", { provider })),
 	/**  Ends the sign-in waiting for the browser (it answers `cancelled`). */
 	cancelOauth: () => __TAURI_INVOKE<void>("cancel_oauth"),
+	/**
+	 *  Opens a feed: its first `page_size` pictures; the rest come by `load_more_gallery`, every
+	 *  change as `GalleryFeedChanged`.
+	 */
+	openGalleryFeed: (feed: GalleryFeed, pageSize: number) => typedError<GalleryPage_Serialize, CommandError_Serialize>(__TAURI_INVOKE("open_gallery_feed", { feed, pageSize })),
+	/**  Shows the next page of an open feed (as an `append` diff); false when there was none. */
+	loadMoreGallery: (feed: GalleryFeed) => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("load_more_gallery", { feed })),
+	closeGalleryFeed: (feed: GalleryFeed) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("close_gallery_feed", { feed })),
+	likePicture: (pictureId: string, like: boolean) => typedError<GalleryPicture_Serialize, CommandError_Serialize>(__TAURI_INVOKE("like_picture", { pictureId, like })),
+	/**  Edits one's own picture: title, description, or (`moveToAlbum`) its album. */
+	editPicture: (edit: EditPictureReq_Deserialize) => typedError<GalleryPicture_Serialize, CommandError_Serialize>(__TAURI_INVOKE("edit_picture", { edit })),
+	deletePicture: (pictureId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_picture", { pictureId })),
+	/**  A picture's comments, oldest first; changes arrive as `GalleryCommentsChanged`. */
+	openComments: (pictureId: string) => typedError<Comment_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("open_comments", { pictureId })),
+	closeComments: (pictureId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("close_comments", { pictureId })),
+	postComment: (pictureId: string, content: string) => typedError<Comment_Serialize, CommandError_Serialize>(__TAURI_INVOKE("post_comment", { pictureId, content })),
+	editComment: (commentId: string, content: string) => typedError<Comment_Serialize, CommandError_Serialize>(__TAURI_INVOKE("edit_comment", { commentId, content })),
+	deleteComment: (pictureId: string, commentId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_comment", { pictureId, commentId })),
+	creator: (userid: string) => typedError<Creator_Serialize, CommandError_Serialize>(__TAURI_INVOKE("creator", { userid })),
+	followCreator: (userid: string, follow: boolean) => typedError<Creator_Serialize, CommandError_Serialize>(__TAURI_INVOKE("follow_creator", { userid, follow })),
+	setDiscoveryParticipation: (participate: boolean) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_discovery_participation", { participate })),
+	/**  A creator's albums, newest first; changes arrive as `GalleryAlbumsChanged`. */
+	openAlbums: (userid: string) => typedError<Album_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("open_albums", { userid })),
+	closeAlbums: (userid: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("close_albums", { userid })),
+	createAlbum: (name: string, description: string | null) => typedError<Album_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_album", { name, description })),
+	/**  Renames an album and/or changes its description (`null` keeps a field). */
+	editAlbum: (albumId: string, name: string | null, description: string | null) => typedError<Album_Serialize, CommandError_Serialize>(__TAURI_INVOKE("edit_album", { albumId, name, description })),
+	/**  Deletes an album; its pictures stay, in no album. */
+	deleteAlbum: (albumId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_album", { albumId })),
+	/**
+	 *  Uploads a staged image (picked, dropped or pasted; see `staging.rs`) as a picture, into
+	 *  `album_id` or none. Progress arrives as `UploadProgressed` with the staged id as its id.
+	 */
+	uploadPicture: (stageId: string, albumId: string | null) => typedError<GalleryPicture_Serialize, CommandError_Serialize>(__TAURI_INVOKE("upload_picture", { stageId, albumId })),
+	/**  Stops a running picture upload (its last `UploadProgressed` says `cancelled`). */
+	cancelPictureUpload: (stageId: string) => __TAURI_INVOKE<void>("cancel_picture_upload", { stageId }),
 };
 
 /** Events */
@@ -218,6 +254,10 @@ export const events = {
 	chatListChanged: makeEvent<ChatListChanged_Serialize, ChatListChanged_Deserialize>("chat-list-changed"),
 	connectionChanged: makeEvent<ConnectionChanged, ConnectionChanged>("connection-changed"),
 	desktopSettingsChanged: makeEvent<DesktopSettingsChanged_Serialize, DesktopSettingsChanged_Deserialize>("desktop-settings-changed"),
+	galleryAlbumsChanged: makeEvent<GalleryAlbumsChanged_Serialize, GalleryAlbumsChanged_Deserialize>("gallery-albums-changed"),
+	galleryCommentsChanged: makeEvent<GalleryCommentsChanged_Serialize, GalleryCommentsChanged_Deserialize>("gallery-comments-changed"),
+	galleryCreatorChanged: makeEvent<GalleryCreatorChanged_Serialize, GalleryCreatorChanged_Deserialize>("gallery-creator-changed"),
+	galleryFeedChanged: makeEvent<GalleryFeedChanged_Serialize, GalleryFeedChanged_Deserialize>("gallery-feed-changed"),
 	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	openChatRequested: makeEvent<OpenChatRequested, OpenChatRequested>("open-chat-requested"),
 	openThreadRequested: makeEvent<OpenThreadRequested, OpenThreadRequested>("open-thread-requested"),
@@ -232,6 +272,30 @@ export const events = {
 };
 
 /* Types */
+export type Album = Album_Serialize | Album_Deserialize;
+
+export type Album_Deserialize = {
+	albumId: string,
+	owner: string,
+	name: string,
+	description?: string | null,
+	pictureCount: number,
+	/**  Signed URL of the newest picture. */
+	cover?: string | null,
+	createdAt: Timestamp,
+};
+
+export type Album_Serialize = {
+	albumId: string,
+	owner: string,
+	name: string,
+	description: string | null,
+	pictureCount: number,
+	/**  Signed URL of the newest picture. */
+	cover: string | null,
+	createdAt: Timestamp,
+};
+
 /**  What the UI shows about the running app. */
 export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 
@@ -541,6 +605,26 @@ export type CommandError_Serialize =
 /**  Something on this device failed (storage, a broken reply); `detail` is for logs. */
 { kind: "local"; detail: string };
 
+export type Comment = Comment_Serialize | Comment_Deserialize;
+
+export type Comment_Deserialize = {
+	commentId: string,
+	pictureId: string,
+	author: PublicUserData_Deserialize,
+	content: string,
+	isEdited: boolean,
+	postedAt: Timestamp,
+};
+
+export type Comment_Serialize = {
+	commentId: string,
+	pictureId: string,
+	author: PublicUserData_Serialize,
+	content: string,
+	isEdited: boolean,
+	postedAt: Timestamp,
+};
+
 export type Connection = "offline" | "connecting" | "online";
 
 export type ConnectionChanged = {
@@ -573,6 +657,28 @@ export type Contact_Serialize = {
 
 /**  A conversation as the window names it: a direct chat, or a thread of a cascade. */
 export type ConversationRef = { kind: "chat"; chatid: string } | { kind: "thread"; cascadeId: string; threadId: string };
+
+export type Creator = Creator_Serialize | Creator_Deserialize;
+
+export type Creator_Deserialize = {
+	user: PublicUserData_Deserialize,
+	followers: number,
+	/**  The caller follows this creator. */
+	following: boolean,
+	albumCount: number,
+	pictureCount: number,
+	discoveryParticipation: boolean,
+};
+
+export type Creator_Serialize = {
+	user: PublicUserData_Serialize,
+	followers: number,
+	/**  The caller follows this creator. */
+	following: boolean,
+	albumCount: number,
+	pictureCount: number,
+	discoveryParticipation: boolean,
+};
 
 /**  What the Account screen and the tray menu change. */
 export type DesktopSettings = DesktopSettings_Serialize | DesktopSettings_Deserialize;
@@ -639,6 +745,36 @@ export type DiscoveryCascade_Serialize = {
 	threadCount: number,
 	/**  Messages in the cascade's threads over the last seven days. */
 	recentMessages: number,
+};
+
+/**
+ *  Changes only the fields it carries. `moveToAlbum` with `albumId: null` takes the
+ *  picture out of its album.
+ */
+export type EditPictureReq = EditPictureReq_Serialize | EditPictureReq_Deserialize;
+
+/**
+ *  Changes only the fields it carries. `moveToAlbum` with `albumId: null` takes the
+ *  picture out of its album.
+ */
+export type EditPictureReq_Deserialize = {
+	pictureId: string,
+	title?: string | null,
+	description?: string | null,
+	moveToAlbum?: boolean,
+	albumId?: string | null,
+};
+
+/**
+ *  Changes only the fields it carries. `moveToAlbum` with `albumId: null` takes the
+ *  picture out of its album.
+ */
+export type EditPictureReq_Serialize = {
+	pictureId: string,
+	title: string | null,
+	description: string | null,
+	moveToAlbum: boolean,
+	albumId: string | null,
 };
 
 /**  A stable, translatable error code. Its wire spelling is camelCase. */
@@ -868,6 +1004,148 @@ export type Factor = {
 
 /**  The channel a factor's credential travels on (the real service: 0 is SMS, 1 is e-mail). */
 export type FactorKind = "sms" | "email";
+
+/**  A creator's open album list changed. */
+export type GalleryAlbumsChanged = GalleryAlbumsChanged_Serialize | GalleryAlbumsChanged_Deserialize;
+
+/**  A creator's open album list changed. */
+export type GalleryAlbumsChanged_Deserialize = {
+	userid: string,
+	diff: ListDiff<Album_Deserialize>,
+};
+
+/**  A creator's open album list changed. */
+export type GalleryAlbumsChanged_Serialize = {
+	userid: string,
+	diff: ListDiff<Album_Serialize>,
+};
+
+/**  An open comment thread changed. */
+export type GalleryCommentsChanged = GalleryCommentsChanged_Serialize | GalleryCommentsChanged_Deserialize;
+
+/**  An open comment thread changed. */
+export type GalleryCommentsChanged_Deserialize = {
+	pictureId: string,
+	diff: ListDiff<Comment_Deserialize>,
+};
+
+/**  An open comment thread changed. */
+export type GalleryCommentsChanged_Serialize = {
+	pictureId: string,
+	diff: ListDiff<Comment_Serialize>,
+};
+
+/**  A creator's details changed (followed or unfollowed). */
+export type GalleryCreatorChanged = GalleryCreatorChanged_Serialize | GalleryCreatorChanged_Deserialize;
+
+/**  A creator's details changed (followed or unfollowed). */
+export type GalleryCreatorChanged_Deserialize = {
+	creator: Creator_Deserialize,
+};
+
+/**  A creator's details changed (followed or unfollowed). */
+export type GalleryCreatorChanged_Serialize = {
+	creator: Creator_Serialize,
+};
+
+/**
+ *  Which feed: discovery's recent or most liked, a creator's pictures, an album's, or a
+ *  creator's pictures in no album.
+ */
+export type GalleryFeed = { kind: "recent" } | { kind: "mostLiked" } | { kind: "creator"; userid: string } | { kind: "album"; userid: string; albumId: string } | { kind: "unsorted"; userid: string };
+
+/**
+ *  An open gallery feed changed (a like, a comment count, an edit, a new or deleted picture,
+ *  the next page).
+ */
+export type GalleryFeedChanged = GalleryFeedChanged_Serialize | GalleryFeedChanged_Deserialize;
+
+/**
+ *  An open gallery feed changed (a like, a comment count, an edit, a new or deleted picture,
+ *  the next page).
+ */
+export type GalleryFeedChanged_Deserialize = {
+	feed: GalleryFeed,
+	diff: ListDiff<GalleryPicture_Deserialize>,
+};
+
+/**
+ *  An open gallery feed changed (a like, a comment count, an edit, a new or deleted picture,
+ *  the next page).
+ */
+export type GalleryFeedChanged_Serialize = {
+	feed: GalleryFeed,
+	diff: ListDiff<GalleryPicture_Serialize>,
+};
+
+/**  A feed's first page and whether more follow (`loadMoreGallery`). */
+export type GalleryPage = GalleryPage_Serialize | GalleryPage_Deserialize;
+
+/**  A feed's first page and whether more follow (`loadMoreGallery`). */
+export type GalleryPage_Deserialize = {
+	pictures: GalleryPicture_Deserialize[],
+	hasMore: boolean,
+};
+
+/**  A feed's first page and whether more follow (`loadMoreGallery`). */
+export type GalleryPage_Serialize = {
+	pictures: GalleryPicture_Serialize[],
+	hasMore: boolean,
+};
+
+/**
+ *  A picture in a feed: what a grid cell and the viewer need. Its bytes load from
+ *  `media://localhost/<pictureId>/<width>` (0: the original).
+ */
+export type GalleryPicture = GalleryPicture_Serialize | GalleryPicture_Deserialize;
+
+/**
+ *  A picture in a feed: what a grid cell and the viewer need. Its bytes load from
+ *  `media://localhost/<pictureId>/<width>` (0: the original).
+ */
+export type GalleryPicture_Deserialize = {
+	pictureId: string,
+	owner: string,
+	author?: PublicUserData_Deserialize | null,
+	albumId?: string | null,
+	title?: string | null,
+	description?: string | null,
+	width?: number | null,
+	height?: number | null,
+	/**  A blurhash to paint before the thumbnail arrives. */
+	placeholder?: string | null,
+	/**  The thumbnail widths the media scheme serves, narrowest first. */
+	thumbnailWidths: number[],
+	likes: number,
+	/**  `null` where the server did not say (discovery). */
+	liked?: boolean | null,
+	commentCount?: number | null,
+	uploadedAt: Timestamp,
+};
+
+/**
+ *  A picture in a feed: what a grid cell and the viewer need. Its bytes load from
+ *  `media://localhost/<pictureId>/<width>` (0: the original).
+ */
+export type GalleryPicture_Serialize = {
+	pictureId: string,
+	owner: string,
+	author: PublicUserData_Serialize | null,
+	albumId: string | null,
+	title: string | null,
+	description: string | null,
+	width: number | null,
+	height: number | null,
+	/**  A blurhash to paint before the thumbnail arrives. */
+	placeholder: string | null,
+	/**  The thumbnail widths the media scheme serves, narrowest first. */
+	thumbnailWidths: number[],
+	likes: number,
+	/**  `null` where the server did not say (discovery). */
+	liked: boolean | null,
+	commentCount: number | null,
+	uploadedAt: Timestamp,
+};
 
 export type Invite = Invite_Serialize | Invite_Deserialize;
 
