@@ -54,11 +54,15 @@ after(async () => {
 async function contextMenu(pick) {
   writeFileSync(pickFile, pick ?? "");
   rmSync(menuFile, { force: true });
-  dunstctl("context");
-  // dunst runs the picker on a thread of its own: dunstctl returns before it is done.
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (existsSync(menuFile)) return readFileSync(menuFile, "utf8").trim().split("\n");
-    await sleep(100);
+  // dunst runs the picker on a thread of its own: dunstctl returns before it is done. And it
+  // refuses a new menu ("already running") until the previous menu's thread has finished,
+  // which is a moment after that picker wrote its file: so ask again while no menu came.
+  for (let request = 0; request < 8; request++) {
+    dunstctl("context");
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (existsSync(menuFile)) return readFileSync(menuFile, "utf8").trim().split("\n");
+      await sleep(100);
+    }
   }
   throw new Error("dunst never opened its context menu");
 }
