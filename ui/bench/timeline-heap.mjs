@@ -61,8 +61,8 @@ async function snapshot(page, cdp) {
 
 /** Scrolls the timeline a screen at a time to the top, then back to the bottom, a frame per
  * screen so the list renders (and measures) the rows of each. */
-async function scrollThrough(page, view) {
-  await page.evaluate(async (view) => {
+async function scrollThrough(page, view, count) {
+  const reached = await page.evaluate(async (view) => {
     const viewport = document.querySelector(`[data-testid="${view}"] [data-testid="virtual-viewport"]`);
     const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
     // Bounded: a list that never reaches its end must not hang the run.
@@ -70,6 +70,8 @@ async function scrollThrough(page, view) {
       viewport.scrollTop = Math.max(0, viewport.scrollTop - viewport.clientHeight);
       await frame();
     }
+    const indices = () => [...viewport.querySelectorAll("li[data-index]")].map((li) => Number(li.dataset.index));
+    const top = Math.min(...indices());
     const atBottom = () => viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - 2;
     for (let step = 0; step < 100_000 && !atBottom(); step++) {
       viewport.scrollTop += viewport.clientHeight;
@@ -77,7 +79,11 @@ async function scrollThrough(page, view) {
     }
     await frame();
     await frame();
+    return { top, bottom: Math.max(...indices()) };
   }, view);
+  if (reached.top !== 0 || reached.bottom !== count - 1) {
+    throw new Error(`the ${view} timeline was scrolled over rows ${reached.top} to ${reached.bottom}, not 0 to ${count - 1}`);
+  }
 }
 
 async function signedIn() {
@@ -105,7 +111,7 @@ async function directChat(count) {
   const seeded = await snapshot(page, cdp);
   await page.click('[data-testid="open-chat"]');
   await page.waitForSelector('[data-testid="dm-view"] [data-testid="message"]');
-  await scrollThrough(page, "dm-view");
+  await scrollThrough(page, "dm-view", count);
   const open = await snapshot(page, cdp);
   await page.close();
   return { label: "direct chat", count, alone, seeded, open };
@@ -127,7 +133,7 @@ async function thread(count) {
   await page.click('[data-testid="rail-cascade"]');
   await page.click('[data-testid="thread-item"][data-name="General"] > .row [data-testid="open-thread"]');
   await page.waitForSelector('[data-testid="thread-view"] [data-testid="message"]');
-  await scrollThrough(page, "thread-view");
+  await scrollThrough(page, "thread-view", count);
   const open = await snapshot(page, cdp);
   await page.close();
   return { label: "thread", count, alone, seeded, open };
