@@ -21,7 +21,8 @@
 //!   "like"}}`, `{"commentPicture": {"pictureId", "text"}}`.
 //! - out: `{"ready": {"userid": "..."}}` once online, `{"transfer": <TransferUpdate>}` for
 //!   each change of a transfer, `{"cascades": [<Cascade>]}` whenever the cascade list
-//!   changes, `{"threadTimeline": {"cascadeId", "threadId", "items": [...]}}` whenever an open
+//!   changes, `{"threadTimeline": {"cascadeId", "threadId", "items": [...]}}` when a thread is
+//!   opened and whenever an open
 //!   thread's timeline changes (all of it, so a test reads state, not diffs), `{"done":
 //!   {"command": "...", "result": ...}}` when a command succeeded, `{"error": "..."}` when one
 //!   fails; `{"call": <CallUpdate>}` for each change of a call, and once a call's media runs,
@@ -315,6 +316,11 @@ async fn run(
                 .open_thread(&cascade_id, &thread_id)
                 .await
                 .map_err(failed)?;
+            // Opening is the timeline's first state: reported as every later one is, so a test
+            // waiting on the timeline also sees what the opening snapshot already held.
+            say(
+                json!({ "threadTimeline": { "cascadeId": cascade_id, "threadId": thread_id, "items": items } }),
+            );
             value(json!({ "cascadeId": cascade_id, "threadId": thread_id, "items": items }))
         }
         Command::SendThread {

@@ -23,6 +23,11 @@ pub(crate) fn timeline_change<F: Feed>(
     change: impl FnOnce(&mut Timeline<F::Message>) -> Diffs<F::Message>,
 ) {
     let diffs = match ctx.timelines().get_mut(&feed.id()).and_then(F::timeline) {
+        Some(timeline) if timeline.holds_diffs() => {
+            // Being opened: the change lands in the snapshot the opener hands out.
+            change(timeline);
+            return;
+        }
         Some(timeline) => change(timeline),
         None => return,
     };
@@ -115,9 +120,31 @@ pub(crate) async fn open<F: Feed>(
         .run(move |s| cache.cached_latest(s, DEFAULT_PAGE_SIZE))
         .await?;
     let outbox = queued(ctx, feed.id()).await?;
-    let timeline = Timeline::new(messages, outbox);
-    let snapshot = timeline.items().to_vec();
+    let mut timeline = Timeline::new(messages, outbox);
+    let first_snapshot = timeline.items().to_vec();
+    timeline.hold_diffs(true);
     ctx.timelines().insert(feed.id(), F::open(timeline));
+    // Live sync may have stored a message while the cache was being read and found no open
+    // timeline to show it in. Now that changes land in this timeline, read the newest page
+    // again: what it adds goes into the snapshot, as do live changes until it is handed out.
+    let cache = feed.clone();
+    let latest = ctx
+        .store
+        .run(move |s| cache.cached_latest(s, DEFAULT_PAGE_SIZE))
+        .await;
+    let mut timelines = ctx.timelines();
+    let Some(timeline) = timelines.get_mut(&feed.id()).and_then(F::timeline) else {
+        // Closed meanwhile.
+        return Ok(first_snapshot);
+    };
+    if let Ok(latest) = &latest {
+        // Its diffs are in the snapshot.
+        let _ = timeline.upsert_all(latest.clone());
+    }
+    timeline.hold_diffs(false);
+    let snapshot = timeline.items().to_vec();
+    drop(timelines);
+    latest?;
     Ok(snapshot)
 }
 

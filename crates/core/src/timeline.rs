@@ -106,6 +106,9 @@ pub struct Timeline<M = Message> {
     /// After a jump far back: the newest messages are not shown, and newer ones come only by
     /// forward paging (`append_newer`), so a live message does not land after a gap.
     detached: bool,
+    /// Opened, but its snapshot not handed out yet: a change goes into the snapshot, not out as
+    /// a diff (the window has nothing to apply a diff to before it has the snapshot).
+    holding_diffs: bool,
 }
 
 impl<M> Default for Timeline<M> {
@@ -113,6 +116,7 @@ impl<M> Default for Timeline<M> {
         Timeline {
             items: Vec::new(),
             detached: false,
+            holding_diffs: false,
         }
     }
 }
@@ -132,7 +136,17 @@ impl<M: TimelineMessage> Timeline<M> {
         Timeline {
             items,
             detached: false,
+            holding_diffs: false,
         }
+    }
+
+    /// While `true`, changes are kept for the snapshot being made and publish no diff.
+    pub(crate) fn hold_diffs(&mut self, hold: bool) {
+        self.holding_diffs = hold;
+    }
+
+    pub(crate) fn holds_diffs(&self) -> bool {
+        self.holding_diffs
     }
 
     /// A timeline of an older page (a jump to a message), cut off from the newest messages.
