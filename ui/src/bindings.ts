@@ -233,8 +233,11 @@ export const commands = {
 	openAlbums: (userid: string) => typedError<Album_Serialize[], CommandError_Serialize>(__TAURI_INVOKE("open_albums", { userid })),
 	closeAlbums: (userid: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("close_albums", { userid })),
 	createAlbum: (name: string, description: string | null) => typedError<Album_Serialize, CommandError_Serialize>(__TAURI_INVOKE("create_album", { name, description })),
-	/**  Renames an album and/or changes its description (`null` keeps a field). */
-	editAlbum: (albumId: string, name: string | null, description: string | null) => typedError<Album_Serialize, CommandError_Serialize>(__TAURI_INVOKE("edit_album", { albumId, name, description })),
+	/**
+	 *  Renames an album, changes its description and/or chooses its cover, one of its pictures
+	 *  (`null` keeps a field).
+	 */
+	editAlbum: (albumId: string, name: string | null, description: string | null, coverPictureId: string | null) => typedError<Album_Serialize, CommandError_Serialize>(__TAURI_INVOKE("edit_album", { albumId, name, description, coverPictureId })),
 	/**  Deletes an album; its pictures stay, in no album. */
 	deleteAlbum: (albumId: string) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("delete_album", { albumId })),
 	/**
@@ -280,8 +283,10 @@ export type Album_Deserialize = {
 	name: string,
 	description?: string | null,
 	pictureCount: number,
-	/**  Signed URL of the newest picture. */
+	/**  Signed URL of the cover: the picture its owner chose, or else the newest. */
 	cover?: string | null,
+	/**  The id of the picture `cover` shows. */
+	coverPictureId?: string | null,
 	createdAt: Timestamp,
 };
 
@@ -291,8 +296,10 @@ export type Album_Serialize = {
 	name: string,
 	description: string | null,
 	pictureCount: number,
-	/**  Signed URL of the newest picture. */
+	/**  Signed URL of the cover: the picture its owner chose, or else the newest. */
 	cover: string | null,
+	/**  The id of the picture `cover` shows. */
+	coverPictureId: string | null,
 	createdAt: Timestamp,
 };
 
@@ -880,6 +887,8 @@ export type ErrorCode_Deserialize =
 "cannotKickOwner" | 
 /** 1 to 64 characters, not only spaces. */
 "invalidName" | 
+/** The picture is not in this album. */
+"notInAlbum" | 
 /** The transfer ended or nobody answered in time. */
 "transferExpired" | 
 /** Only chat partners can be invited to a call. */
@@ -987,6 +996,8 @@ export type ErrorCode_Serialize =
 "cannotKickOwner" | 
 /** 1 to 64 characters, not only spaces. */
 "invalidName" | 
+/** The picture is not in this album. */
+"notInAlbum" | 
 /** The transfer ended or nobody answered in time. */
 "transferExpired" | 
 /** Only chat partners can be invited to a call. */

@@ -58,6 +58,36 @@ describe("gallery", () => {
     await waitFor(() => expect(within(screen.getByTestId("album-chip")).getByText("3")).toBeTruthy());
   });
 
+  it("uses one's own picture as its album's cover, which falls back to the newest when it moves out", async () => {
+    await pictures();
+    await fireEvent.click(screen.getByTestId("gallery-mine"));
+    await fireEvent.click(await screen.findByTestId("new-album"));
+    await fireEvent.input(screen.getByTestId("album-name"), { target: { value: "Holiday" } });
+    await fireEvent.submit(screen.getByTestId("new-album-form"));
+    await fireEvent.drop(await screen.findByTestId("album-chip"), { dataTransfer: { files: [png("a.png"), png("b.png")] } });
+    await waitFor(() => expect(cells()).toHaveLength(2));
+    const cover = () => within(screen.getByTestId("album-chip")).queryByTestId("album-cover")?.dataset.pictureId;
+    // The newest first, in the grid and as the cover.
+    await fireEvent.click(within(cells()[0]!).getByRole("button"));
+    const newest = (await screen.findByTestId("picture-viewer")).dataset.pictureId!;
+    await waitFor(() => expect(cover()).toBe(newest));
+    expect(screen.getByTestId("use-as-cover").getAttribute("aria-pressed")).toBe("true");
+    await fireEvent.keyDown(screen.getByTestId("picture-viewer"), { key: "ArrowRight" });
+    await waitFor(() => expect(screen.getByTestId("picture-viewer").dataset.index).toBe("1"));
+    const older = screen.getByTestId("picture-viewer").dataset.pictureId!;
+    expect(screen.getByTestId("use-as-cover").getAttribute("aria-pressed")).toBe("false");
+    await fireEvent.click(screen.getByTestId("use-as-cover"));
+    await waitFor(() => expect(cover()).toBe(older));
+    await waitFor(() => expect(screen.getByTestId("use-as-cover").getAttribute("aria-pressed")).toBe("true"));
+    expect(screen.getByTestId("use-as-cover").textContent).toContain("The album's cover");
+    // Moved out of the album: no cover action for it, and the newest is the cover again.
+    await fireEvent.click(screen.getByTestId("edit-picture"));
+    await fireEvent.change(screen.getByTestId("edit-picture-album"), { target: { value: "" } });
+    await fireEvent.submit(screen.getByTestId("edit-picture-form"));
+    await waitFor(() => expect(cover()).toBe(newest));
+    await waitFor(() => expect(screen.queryByTestId("use-as-cover")).toBeNull());
+  });
+
   it("shows another user's like and comment live, and moves through the viewer with the arrow keys", async () => {
     const backend = await pictures();
     await fireEvent.click(screen.getByTestId("gallery-mine"));

@@ -106,6 +106,7 @@ error_codes! {
     NotPublic = "notPublic", 403, "The cascade is not public.";
     CannotKickOwner = "cannotKickOwner", 403, "The owner of a cascade cannot be kicked or banned.";
     InvalidName = "invalidName", 400, "1 to 64 characters, not only spaces.";
+    NotInAlbum = "notInAlbum", 409, "The picture is not in this album.";
     // Transfers and calls
     TransferExpired = "transferExpired", 410, "The transfer ended or nobody answered in time.";
     NotChatPartner = "notChatPartner", 403, "Only chat partners can be invited to a call.";

@@ -52,6 +52,11 @@
 //!   is served as uploaded but for its metadata: EXIF (location included), XMP, IPTC and text
 //!   chunks are removed losslessly when the picture is made, only the orientation tag is kept
 //!   so that it still shows upright, and it is served with the MIME type its bytes have.
+//! - **Album covers** (rows 94 to 97): an `Album` names the picture its `cover` shows in
+//!   `coverPictureId`. The owner chooses it with `coverPictureId` on `EditAlbumReq` (a picture
+//!   of theirs in that album, else `notFound`, `forbidden` or `notInAlbum`); without a choice,
+//!   or once the chosen picture is deleted or moved out of the album, it is the newest picture.
+//!   Older clients neither send nor read it.
 //! - **Contacts**: a contact is a direct chat; `chatid` names it. Adding one sends a request
 //!   that the partner accepts by replying (`accepted` turns true).
 //! - **Cascades** carry their members and, for owners and admins, their invite; an invite is

@@ -308,18 +308,20 @@ impl Client {
         Ok(album)
     }
 
-    /// Renames an album and/or changes its description (a field left `None` stays; an empty
-    /// description clears it).
+    /// Renames an album, changes its description and/or chooses its cover, a picture in it (a
+    /// field left `None` stays; an empty description clears it).
     pub async fn edit_album(
         &self,
         album_id: &str,
         name: Option<String>,
         description: Option<String>,
+        cover_picture_id: Option<String>,
     ) -> Result<Album, ClientError> {
         let body = EditAlbumReq {
             album_id: album_id.to_owned(),
             name,
             description,
+            cover_picture_id,
         };
         let album = self.ctx.session.call::<EditAlbum>(&(), &body).await?;
         self.album_changed(&album);

@@ -249,6 +249,18 @@ async fn a_creator_feed_pages_and_albums_follow_edits() {
     let ids: Vec<String> = shown.iter().map(|i| i.picture_id.clone()).collect();
     assert_eq!(ids, newest_first);
 
+    // Choosing the album's older picture as its cover: the open album list shows it.
+    let chosen = ann
+        .edit_album(&album.album_id, None, None, Some(newest_first[1].clone()))
+        .await
+        .unwrap();
+    assert_eq!(chosen.cover_picture_id.as_ref(), Some(&newest_first[1]));
+    wait_for(&mut events, |e| {
+        matches!(e, CoreEvent::GalleryAlbums { diff: ListDiff::Set { item, .. }, .. }
+            if item.cover_picture_id.as_ref() == Some(&newest_first[1]))
+    })
+    .await;
+
     // Moving the newest picture out of the album: it leaves the album's feed and enters the
     // unsorted one, first.
     let in_album = GalleryFeedKey::Album {

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "009_forwarding",
         include_str!("../migrations/009_forwarding.sql"),
     ),
+    (
+        "010_album_cover",
+        include_str!("../migrations/010_album_cover.sql"),
+    ),
 ];
 
 #[derive(Clone)]

@@ -807,6 +807,10 @@ async fn albums_count_their_pictures_and_show_the_newest_as_cover() {
     assert_eq!(albums[1].picture_count, 2);
     let cover = albums[1].cover.as_deref().expect("a cover");
     assert_eq!(server.get_bytes(cover).await.unwrap(), image_bytes(11, 200));
+    assert_eq!(
+        albums[1].cover_picture_id.as_ref(),
+        Some(&sunset.picture_id)
+    );
     let in_summer = server
         .call::<GetPictures>(
             bela.auth(),
@@ -835,6 +839,7 @@ async fn albums_count_their_pictures_and_show_the_newest_as_cover() {
         album_id: album.album_id.clone(),
         name: name.map(str::to_owned),
         description: description.map(str::to_owned),
+        cover_picture_id: None,
     };
     for (who, request, code) in [
         (
@@ -915,6 +920,156 @@ async fn albums_count_their_pictures_and_show_the_newest_as_cover() {
             ErrorCode::NotFound,
         )
         .await;
+}
+
+fn choose_cover(album: &Album, picture: &Picture) -> EditAlbumReq {
+    EditAlbumReq {
+        album_id: album.album_id.clone(),
+        name: None,
+        description: None,
+        cover_picture_id: Some(picture.picture_id.clone()),
+    }
+}
+
+/// The album as its owner's gallery lists it now.
+async fn album_now(server: &TestServer, viewer: &User, album: &Album) -> Album {
+    server
+        .call::<GetAlbums>(viewer.auth(), &creator(viewer), &())
+        .await
+        .expect("the albums")
+        .into_iter()
+        .find(|a| a.album_id == album.album_id)
+        .expect("the album is listed")
+}
+
+#[tokio::test]
+async fn the_owner_chooses_a_cover_that_falls_back_to_the_newest() {
+    let server = TestServer::start().await;
+    let [anna, bela] = server.users(["anna", "bela"]).await;
+    let summer = create_album(&server, &anna, "Summer").await;
+    let winter = create_album(&server, &anna, "Winter").await;
+    let beach = server
+        .picture(&anna, Some(&summer.album_id), "Beach", image_bytes(20, 200))
+        .await;
+    let dunes = server
+        .picture(&anna, Some(&summer.album_id), "Dunes", image_bytes(21, 200))
+        .await;
+    let sunset = server
+        .picture(
+            &anna,
+            Some(&summer.album_id),
+            "Sunset",
+            image_bytes(22, 200),
+        )
+        .await;
+    let snow = server
+        .picture(&anna, Some(&winter.album_id), "Snow", image_bytes(23, 200))
+        .await;
+    let loose = server
+        .picture(&anna, None, "Loose", image_bytes(24, 200))
+        .await;
+    let belas = bela_album_picture(&server, &bela).await;
+
+    // Only the owner chooses, and only a picture of theirs in that album.
+    for (who, request, code) in [
+        (&bela, choose_cover(&summer, &beach), ErrorCode::Forbidden),
+        (&anna, choose_cover(&summer, &snow), ErrorCode::NotInAlbum),
+        (&anna, choose_cover(&summer, &loose), ErrorCode::NotInAlbum),
+        (&anna, choose_cover(&summer, &belas), ErrorCode::Forbidden),
+        (
+            &anna,
+            EditAlbumReq {
+                cover_picture_id: Some("no-such-picture".into()),
+                ..choose_cover(&summer, &beach)
+            },
+            ErrorCode::NotFound,
+        ),
+    ] {
+        server
+            .refused::<EditAlbum>(who.auth(), &(), &request, code)
+            .await;
+    }
+    assert_eq!(
+        album_now(&server, &anna, &summer).await.cover_picture_id,
+        Some(sunset.picture_id.clone())
+    );
+
+    // Chosen: the album shows it, to others too, whatever is uploaded after it.
+    let chosen = server
+        .call::<EditAlbum>(anna.auth(), &(), &choose_cover(&summer, &beach))
+        .await
+        .unwrap();
+    assert_eq!(chosen.cover_picture_id.as_ref(), Some(&beach.picture_id));
+    assert_eq!(chosen.name, "Summer");
+    let cover = chosen.cover.as_deref().expect("a cover");
+    assert_eq!(server.get_bytes(cover).await.unwrap(), image_bytes(20, 200));
+    let shells = server
+        .picture(
+            &anna,
+            Some(&summer.album_id),
+            "Shells",
+            image_bytes(25, 200),
+        )
+        .await;
+    let seen_by_bela = server
+        .call::<GetAlbums>(bela.auth(), &creator(&anna), &())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.album_id == summer.album_id)
+        .expect("the album is listed");
+    assert_eq!(
+        seen_by_bela.cover_picture_id.as_ref(),
+        Some(&beach.picture_id)
+    );
+
+    // Moved out: the newest again, and moving it back does not bring the choice back.
+    let move_to = |picture: &Picture, album: &Album| EditPictureReq {
+        move_to_album: true,
+        album_id: Some(album.album_id.clone()),
+        ..edit(picture)
+    };
+    server
+        .call::<EditPicture>(anna.auth(), &(), &move_to(&beach, &winter))
+        .await
+        .unwrap();
+    assert_eq!(
+        album_now(&server, &anna, &summer).await.cover_picture_id,
+        Some(shells.picture_id.clone())
+    );
+    server
+        .call::<EditPicture>(anna.auth(), &(), &move_to(&beach, &summer))
+        .await
+        .unwrap();
+    assert_eq!(
+        album_now(&server, &anna, &summer).await.cover_picture_id,
+        Some(shells.picture_id.clone())
+    );
+
+    // Deleted: the newest again.
+    server
+        .call::<EditAlbum>(anna.auth(), &(), &choose_cover(&summer, &dunes))
+        .await
+        .unwrap();
+    server
+        .call::<DeletePicture>(anna.auth(), &(), &picture_id(&dunes))
+        .await
+        .unwrap();
+    let after_delete = album_now(&server, &anna, &summer).await;
+    assert_eq!(
+        after_delete.cover_picture_id,
+        Some(shells.picture_id.clone())
+    );
+    let cover = after_delete.cover.as_deref().expect("a cover");
+    assert_eq!(server.get_bytes(cover).await.unwrap(), image_bytes(25, 200));
+}
+
+/// A picture in an album of `bela`'s.
+async fn bela_album_picture(server: &TestServer, bela: &User) -> Picture {
+    let album = create_album(server, bela, "Bela's").await;
+    server
+        .picture(bela, Some(&album.album_id), "Bela's", image_bytes(26, 200))
+        .await
 }
 
 #[tokio::test]

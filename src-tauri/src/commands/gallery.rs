@@ -188,7 +188,8 @@ pub async fn create_album(
         .await?)
 }
 
-/// Renames an album and/or changes its description (`null` keeps a field).
+/// Renames an album, changes its description and/or chooses its cover, one of its pictures
+/// (`null` keeps a field).
 #[tauri::command]
 #[specta::specta]
 pub async fn edit_album(
@@ -196,9 +197,12 @@ pub async fn edit_album(
     album_id: String,
     name: Option<String>,
     description: Option<String>,
+    cover_picture_id: Option<String>,
 ) -> CommandResult<Album> {
     let client = state.client().await?;
-    Ok(client.edit_album(&album_id, name, description).await?)
+    Ok(client
+        .edit_album(&album_id, name, description, cover_picture_id)
+        .await?)
 }
 
 /// Deletes an album; its pictures stay, in no album.

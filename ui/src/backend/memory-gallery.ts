@@ -147,10 +147,19 @@ export function galleryBackend(world: GalleryWorld): Implemented & GalleryHooks 
       }
     }
   };
-  const albumView = (album: Album): Album => ({
-    ...structuredClone(album),
-    pictureCount: pictures.filter((p) => p.picture.albumId === album.albumId).length,
-  });
+  /** The cover, as the server serves it: the chosen picture while it is in the album, else the
+   * newest. A picture that leaves the album drops the choice (see `editPicture`). */
+  const albumView = (album: Album): Album => {
+    const inside = pictures.filter((p) => p.picture.albumId === album.albumId);
+    const chosen = inside.find((p) => p.picture.pictureId === album.coverPictureId);
+    const cover = chosen ?? inside[0];
+    return {
+      ...structuredClone(album),
+      pictureCount: inside.length,
+      cover: cover ? drawing(cover.picture.pictureId) : null,
+      coverPictureId: cover?.picture.pictureId ?? null,
+    };
+  };
   const emitAlbums = (userid: string) =>
     world.emit.galleryAlbums(userid, { op: "reset", items: albums.filter((a) => a.owner === userid).map(albumView) });
   const creatorOf = (userid: string): Creator => {
@@ -243,7 +252,12 @@ export function galleryBackend(world: GalleryWorld): Implemented & GalleryHooks 
         if (found.picture.owner !== me()) fail("forbidden");
         if (edit.title !== undefined && edit.title !== null) found.picture.title = edit.title || null;
         if (edit.description !== undefined && edit.description !== null) found.picture.description = edit.description || null;
-        if (edit.moveToAlbum) found.picture.albumId = edit.albumId ?? null;
+        if (edit.moveToAlbum) {
+          found.picture.albumId = edit.albumId ?? null;
+          for (const album of albums) {
+            if (album.coverPictureId === edit.pictureId && album.albumId !== found.picture.albumId) album.coverPictureId = null;
+          }
+        }
         refreshFeeds();
         emitAlbums(found.picture.owner);
         return view(found, me());
@@ -306,14 +320,21 @@ export function galleryBackend(world: GalleryWorld): Implemented & GalleryHooks 
     closeAlbums: () => Promise.resolve(),
     createAlbum: (name, description) =>
       run(() => {
-        const album: Album = { albumId: world.nextId("album"), owner: me(), name, description, pictureCount: 0, cover: null, createdAt: world.tick() };
+        const album: Album = { albumId: world.nextId("album"), owner: me(), name, description, pictureCount: 0, cover: null, coverPictureId: null, createdAt: world.tick() };
         albums.unshift(album);
         emitAlbums(me());
         return albumView(album);
       }),
-    editAlbum: (albumId, name, description) =>
+    editAlbum: (albumId, name, description, coverPictureId) =>
       run(() => {
-        const album = albums.find((a) => a.albumId === albumId && a.owner === me()) ?? fail("notFound");
+        const album = albums.find((a) => a.albumId === albumId) ?? fail("notFound");
+        if (album.owner !== me()) fail("forbidden");
+        if (coverPictureId !== null) {
+          const cover = stored(coverPictureId).picture;
+          if (cover.owner !== me()) fail("forbidden");
+          if (cover.albumId !== albumId) fail("notInAlbum");
+          album.coverPictureId = coverPictureId;
+        }
         if (name !== null) album.name = name;
         if (description !== null) album.description = description || null;
         emitAlbums(me());

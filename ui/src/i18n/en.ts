@@ -401,6 +401,8 @@ export const en = {
   "gallery.noAlbum": "No album",
   "gallery.deletePicture": "Delete the picture",
   "gallery.deletePictureConfirm": "Delete this picture with its likes and comments?",
+  "gallery.useAsCover": "Use as album cover",
+  "gallery.isAlbumCover": "The album's cover",
   "gallery.creatorPage": "{name}'s pictures",
 } as const;
 

@@ -401,5 +401,7 @@ export const hu: Record<MessageKey, string> = {
   "gallery.noAlbum": "Nincs album",
   "gallery.deletePicture": "A kép törlése",
   "gallery.deletePictureConfirm": "Törlöd ezt a képet a kedvelésekkel és hozzászólásokkal együtt?",
+  "gallery.useAsCover": "Legyen ez az album borítója",
+  "gallery.isAlbumCover": "Ez az album borítója",
   "gallery.creatorPage": "{name} képei",
 };

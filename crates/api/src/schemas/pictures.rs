@@ -160,9 +160,12 @@ contract_types! {
         #[serde(default)]
         pub description: Option<String>,
         pub picture_count: u32,
-        /// Signed URL of the newest picture.
+        /// Signed URL of the cover: the picture its owner chose, or else the newest.
         #[serde(default)]
         pub cover: Option<String>,
+        /// The id of the picture `cover` shows.
+        #[serde(default)]
+        pub cover_picture_id: Option<String>,
         pub created_at: Timestamp,
     }
 
@@ -172,12 +175,16 @@ contract_types! {
         pub description: Option<String>,
     }
 
+    /// Changes only the fields it carries.
     pub struct EditAlbumReq {
         pub album_id: String,
         #[serde(default)]
         pub name: Option<String>,
         #[serde(default)]
         pub description: Option<String>,
+        /// Makes this picture, one in the album, its cover.
+        #[serde(default)]
+        pub cover_picture_id: Option<String>,
     }
 
     pub struct AlbumIdReq {

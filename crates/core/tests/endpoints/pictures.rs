@@ -149,6 +149,7 @@ pub async fn flow(world: &World) {
                 album_id: album.album_id.clone(),
                 name: Some("Balaton 2025".into()),
                 description: Some("summer".into()),
+                cover_picture_id: None,
             },
         )
         .await;

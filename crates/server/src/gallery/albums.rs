@@ -1,5 +1,6 @@
 //! Albums (rows 94 to 97): named groups of one creator's pictures. A picture is in one album
-//! or in none; an album shows how many pictures it holds and its newest picture as the cover.
+//! or in none; an album shows how many pictures it holds and, as its cover, the picture its
+//! owner chose or else its newest.
 
 use chatenium_api::schemas::common::Timestamp;
 use chatenium_api::schemas::pictures::{Album, CreateAlbumReq, EditAlbumReq};
@@ -10,16 +11,19 @@ use super::{optional_text, require_user, Viewer, MAX_ALBUM_NAME_CHARS, MAX_DESCR
 use crate::error::{ensure, ApiResult};
 use crate::ids::new_id;
 
-/// Every query reads these columns, so that [`Viewer::album`] reads every row alike.
+/// Every query reads these columns, so that [`Viewer::album`] reads every row alike. The
+/// cover is the chosen picture while it is still in the album, else the newest one.
 const SELECT: &str = "SELECT a.id, a.owner, a.name, a.description, a.created_t, a.created_i, \
      (SELECT COUNT(*) FROM pictures p WHERE p.album_id = a.id), \
-     (SELECT p.file_id FROM pictures p WHERE p.album_id = a.id \
-      ORDER BY p.uploaded_t DESC, p.uploaded_i DESC, p.id DESC LIMIT 1) \
-     FROM albums a";
+     c.id, c.file_id \
+     FROM albums a LEFT JOIN pictures c ON c.id = COALESCE( \
+       (SELECT p.id FROM pictures p WHERE p.id = a.cover_picture_id AND p.album_id = a.id), \
+       (SELECT p.id FROM pictures p WHERE p.album_id = a.id \
+        ORDER BY p.uploaded_t DESC, p.uploaded_i DESC, p.id DESC LIMIT 1))";
 
 impl Viewer<'_> {
     fn album(&self, row: &rusqlite::Row<'_>) -> rusqlite::Result<Album> {
-        let cover: Option<String> = row.get(7)?;
+        let cover_file_id: Option<String> = row.get(8)?;
         Ok(Album {
             album_id: row.get(0)?,
             owner: row.get(1)?,
@@ -27,7 +31,8 @@ impl Viewer<'_> {
             description: row.get(3)?,
             created_at: Timestamp::new(row.get(4)?, row.get(5)?),
             picture_count: row.get(6)?,
-            cover: cover.map(|file_id| self.url(&file_id)),
+            cover: cover_file_id.map(|file_id| self.url(&file_id)),
+            cover_picture_id: row.get(7)?,
         })
     }
 }
@@ -139,11 +144,20 @@ pub fn of_creator(
     )
 }
 
-/// Renames the album or changes its description (`""` clears it); owner only.
+/// Renames the album, changes its description (`""` clears it) or chooses its cover; owner
+/// only. The cover must be one of the caller's pictures (`notFound`, `forbidden`) in this
+/// album (`notInAlbum`).
 pub fn edit(connection: &Connection, viewer: &Viewer<'_>, req: &EditAlbumReq) -> ApiResult<Album> {
     let name = req.name.as_deref().map(name).transpose()?;
     let description = req.description.as_deref().map(description).transpose()?;
     require_owned(connection, viewer.userid, &req.album_id)?;
+    if let Some(picture_id) = &req.cover_picture_id {
+        require_cover(connection, viewer.userid, &req.album_id, picture_id)?;
+        connection.execute(
+            "UPDATE albums SET cover_picture_id = ?1 WHERE id = ?2",
+            params![picture_id, req.album_id],
+        )?;
+    }
     if let Some(name) = name {
         connection.execute(
             "UPDATE albums SET name = ?1 WHERE id = ?2",
@@ -157,6 +171,43 @@ pub fn edit(connection: &Connection, viewer: &Viewer<'_>, req: &EditAlbumReq) ->
         )?;
     }
     get(connection, viewer, &req.album_id)
+}
+
+/// Succeeds when `picture_id` is `userid`'s and in `album_id`.
+fn require_cover(
+    connection: &Connection,
+    userid: &str,
+    album_id: &str,
+    picture_id: &str,
+) -> ApiResult<()> {
+    let (owner, picture_album): (String, Option<String>) = connection
+        .query_row(
+            "SELECT owner, album_id FROM pictures WHERE id = ?1",
+            [picture_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+        .ok_or(ErrorCode::NotFound)?;
+    ensure(owner == userid, ErrorCode::Forbidden)?;
+    ensure(
+        picture_album.as_deref() == Some(album_id),
+        ErrorCode::NotInAlbum,
+    )
+}
+
+/// Forgets `picture_id` as the cover of any album but `kept_album` (a picture moving there):
+/// were it moved back later, the album would otherwise show it again unasked.
+pub fn forget_cover(
+    connection: &Connection,
+    picture_id: &str,
+    kept_album: Option<&str>,
+) -> ApiResult<()> {
+    connection.execute(
+        "UPDATE albums SET cover_picture_id = NULL
+         WHERE cover_picture_id = ?1 AND id IS NOT ?2",
+        params![picture_id, kept_album],
+    )?;
+    Ok(())
 }
 
 /// Deletes the album; owner only. Its pictures are not deleted: they move to "no album",

@@ -435,6 +435,7 @@ pub fn edit(
             "UPDATE pictures SET album_id = ?1 WHERE id = ?2",
             params![req.album_id, req.picture_id],
         )?;
+        albums::forget_cover(&transaction, &req.picture_id, req.album_id.as_deref())?;
     }
     transaction.commit()?;
     get(connection, viewer, &req.picture_id)
