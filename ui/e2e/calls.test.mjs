@@ -3,22 +3,22 @@
 // the contact answers; the call view's canvas shows the partner's frames, decoded in the window
 // by WebCodecs, and their pixels are the test pattern's; the user mutes and hangs up. Then the
 // contact calls the user: the ring shows in the window and as a notification (dunst, as in
-// notifications.test.mjs) with Accept and Decline, and the user declines.
+// notifications.test.mjs) with Accept and Decline, and the user declines; a later call is
+// answered in the window, and another from the notification's Accept (dunst.mjs).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { contextMenu, dunstctl, waitForMenu } from "./dunst.mjs";
 import { ENTER, embeddedServerUrl, openApp, registerInApp, screenshot } from "./harness.mjs";
 import { CorePeer } from "./peer.mjs";
 import { ApiUser } from "./server-api.mjs";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const work = mkdtempSync(join(tmpdir(), "chatenium-e2e-calls-"));
-const dunstctl = (...args) => execFileSync("dunstctl", args, { encoding: "utf8" }).trim();
 /** The peer's test pattern: vertical bars at luma 160 ± 40 (e2e_peer.rs). */
 const PATTERN = { dark: 120, light: 200 };
 
@@ -176,6 +176,20 @@ test("an incoming call rings in the window and as a notification, is declined, t
   await session.waitFor('[data-testid="call-view"][data-stage="active"]', { attempts: 300 });
   await peer.call((call) => call.phase === "active", { since: again });
   // Answered: its notification went too (ringing stops wherever it rang).
+  await waitForDunst((displayed) => displayed === 0);
+  await peer.run("hangUp", {});
+  await session.waitFor('[data-testid="call-ended"][data-reason="hungUp"]');
+});
+
+test("an incoming call is answered from its notification", async () => {
+  const since = peer.lines.length;
+  await peer.run("startCall", { chatid, video: false });
+  await session.waitFor('[data-testid="call-incoming"]', { attempts: 150 });
+  const menu = await waitForMenu((lines) => lines.some((line) => line.includes("Accept")));
+  assert.ok(menu.some((line) => line.includes("Decline")), JSON.stringify(menu));
+  await contextMenu("Accept");
+  await session.waitFor('[data-testid="call-view"][data-stage="active"]', { attempts: 300 });
+  await peer.call((call) => call.phase === "active", { since });
   await waitForDunst((displayed) => displayed === 0);
   await peer.run("hangUp", {});
   await session.waitFor('[data-testid="call-ended"][data-reason="hungUp"]');

@@ -3,16 +3,13 @@
 // messages are one notification, replaced as they arrive, and its "Mark as read" action clears
 // the chat's unread count.
 //
-// A client cannot send the daemon's `ActionInvoked` signal, so the action is chosen as a user
-// does: in dunst's context menu (`dunstctl context`, through dunst's own D-Bus interface),
-// whose "dmenu" is tools/dunst-menu-pick.sh (tools/dunstrc): it answers the line this test asks
-// for, and dunst then signals `ActionInvoked` to the app.
+// The action is chosen in dunst's context menu, as a user does (dunst.mjs).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { contextMenu, dunstctl, pickFile, waitForMenu } from "./dunst.mjs";
 import { embeddedServerUrl, openApp, registerInApp, screenshot } from "./harness.mjs";
 import { ApiUser } from "./server-api.mjs";
 
@@ -23,10 +20,7 @@ let other;
 let bruno;
 let chatid;
 
-const dunstctl = (...args) => execFileSync("dunstctl", args, { encoding: "utf8" }).trim();
 const runtime = process.env.XDG_RUNTIME_DIR;
-const pickFile = join(runtime ?? "", "dunst-pick");
-const menuFile = join(runtime ?? "", "dunst-menu");
 
 before(async () => {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run inside a D-Bus session with dunst");
@@ -48,36 +42,6 @@ after(async () => {
   rmSync(pickFile, { force: true });
   await app?.close();
 });
-
-/** Opens dunst's context menu over the notifications on screen, answering `pick` (nothing:
- * the menu is only read); answers the menu's lines once the picker has run. */
-async function contextMenu(pick) {
-  writeFileSync(pickFile, pick ?? "");
-  rmSync(menuFile, { force: true });
-  // dunst runs the picker on a thread of its own: dunstctl returns before it is done. And it
-  // refuses a new menu ("already running") until the previous menu's thread has finished,
-  // which is a moment after that picker wrote its file: so ask again while no menu came.
-  for (let request = 0; request < 8; request++) {
-    dunstctl("context");
-    for (let attempt = 0; attempt < 20; attempt++) {
-      if (existsSync(menuFile)) return readFileSync(menuFile, "utf8").trim().split("\n");
-      await sleep(100);
-    }
-  }
-  throw new Error("dunst never opened its context menu");
-}
-
-async function waitForMenu(predicate) {
-  let lines = [];
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (Number(dunstctl("count", "displayed")) > 0) {
-      lines = await contextMenu(null);
-      if (predicate(lines)) return lines;
-    }
-    await sleep(100);
-  }
-  throw new Error(`dunst's menu: ${JSON.stringify(lines)}`);
-}
 
 test("three messages are one notification; its Mark as read clears the unread count", async () => {
   await registerInApp(session, { username: "mara", displayName: "Mara", password: "mara-password-1" });
