@@ -12,7 +12,7 @@ use webrtc::data_channel::DataChannel;
 use webrtc::peer_connection::{RTCIceCandidateInit, RTCPeerConnectionState};
 
 use super::peer::{Link, LinkEvent};
-use super::protocol::Control;
+use super::protocol::{self, Control};
 use super::TransferHub;
 use super::{Signal, TransferState};
 use crate::error::ClientError;
@@ -33,13 +33,24 @@ pub enum Step {
     Channel(Arc<dyn DataChannel>),
 }
 
-/// Relays a local candidate to the peer, or reports the connection's end.
-pub async fn on_link_event(hub: &TransferHub, id: &str, event: Option<LinkEvent>) -> Step {
+/// Relays a local candidate to the peer, tagged with this connection's ICE username fragment
+/// `ufrag` (from the local description) so that the peer can tell it from a candidate of a
+/// connection it has replaced; or reports the connection's end.
+pub async fn on_link_event(
+    hub: &TransferHub,
+    id: &str,
+    ufrag: Option<&str>,
+    event: Option<LinkEvent>,
+) -> Step {
     match event {
         Some(LinkEvent::Candidate(candidate)) => {
+            let line = match ufrag {
+                Some(ufrag) => protocol::with_ufrag(&candidate.candidate, ufrag),
+                None => candidate.candidate,
+            };
             let body = RTCSendCandidateReq {
                 transfer_id: id.to_owned(),
-                candidate: candidate.candidate,
+                candidate: line,
                 sdp_mid: candidate.sdp_mid,
                 sdp_m_line_index: candidate.sdp_mline_index,
             };
@@ -62,36 +73,53 @@ pub async fn on_link_event(hub: &TransferHub, id: &str, event: Option<LinkEvent>
 }
 
 /// The peer's candidates: applied once its description is set, held back until then (relayed
-/// signaling may overtake the SDP it belongs to).
+/// signaling may overtake the SDP it belongs to). A candidate whose `ufrag` is not the
+/// description's belongs to a connection that was replaced, and is dropped.
 #[derive(Default)]
 pub struct Remote {
-    described: bool,
+    /// The remote description's ICE username fragment, once it is set (`Some(None)`: the
+    /// description names none, so no candidate can be told apart).
+    ufrag: Option<Option<String>>,
     early: Vec<RTCIceCandidateInit>,
 }
 
 impl Remote {
-    pub async fn described(&mut self, link: &Link) {
-        self.described = true;
+    /// The peer's description `sdp` is set on `link`: the held candidates that belong to it
+    /// are applied.
+    pub async fn described(&mut self, link: &Link, sdp: &str) {
+        self.ufrag = Some(protocol::description_ufrag(sdp).map(str::to_owned));
         for candidate in std::mem::take(&mut self.early) {
-            apply(link, candidate).await;
+            self.apply(link, candidate).await;
         }
     }
 
     pub async fn candidate(&mut self, link: &Link, candidate: RTCIceCandidateInit) {
-        if self.described {
-            apply(link, candidate).await;
+        if self.ufrag.is_some() {
+            self.apply(link, candidate).await;
         } else {
             self.early.push(candidate);
         }
     }
+
+    async fn apply(&self, link: &Link, candidate: RTCIceCandidateInit) {
+        // The empty candidate ("no more candidates") is harmless to skip.
+        if candidate.candidate.is_empty() {
+            return;
+        }
+        if let (Some(Some(current)), Some(named)) = (
+            &self.ufrag,
+            protocol::candidate_ufrag(&candidate.candidate),
+        ) {
+            if named != current {
+                tracing::debug!("dropped an ICE candidate of a replaced connection");
+                return;
+            }
+        }
+        apply(link, candidate).await;
+    }
 }
 
 async fn apply(link: &Link, candidate: RTCIceCandidateInit) {
-    // The empty candidate ("no more candidates") and a stale one of an earlier connection
-    // are both harmless to skip.
-    if candidate.candidate.is_empty() {
-        return;
-    }
     if let Err(error) = link.connection.add_ice_candidate(candidate).await {
         tracing::debug!(%error, "skipped a remote ICE candidate");
     }
@@ -104,11 +132,12 @@ pub async fn say(channel: &Arc<dyn DataChannel>, message: &Control) {
     }
 }
 
-pub fn protocol_error(reason: &str) -> Control {
-    Control::Error {
-        code: "protocol".into(),
-        message: reason.to_owned(),
-    }
+/// Tells the peer it broke the protocol, and ends the transfer with that sentence.
+pub async fn broken(channel: &Arc<dyn DataChannel>, violation: protocol::Violation) -> Outcome {
+    say(channel, &violation.message()).await;
+    Outcome::Over(TransferState::Failed {
+        reason: format!("the peer broke the protocol: {violation}"),
+    })
 }
 
 /// The server refused a signaling step: the transfer ended meanwhile (the peer called it off),

@@ -87,6 +87,16 @@ pub(crate) struct Ticket {
 }
 
 impl Ticket {
+    /// The `meta` message of this transfer: the sender sends it, the receiver expects it.
+    pub fn meta(&self) -> protocol::Control {
+        protocol::Control::Meta {
+            transfer_id: self.id.clone(),
+            name: self.file.name.clone(),
+            size: self.file.size,
+            mime: self.file.mime.clone(),
+        }
+    }
+
     pub fn update(&self, state: TransferState) -> CoreEvent {
         CoreEvent::Transfer {
             transfer: TransferUpdate {
@@ -265,10 +275,13 @@ pub(crate) async fn send_file(
             path.display()
         )));
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
+    // Offered as the server will relay it, so that `meta` repeats the offer exactly.
+    let name = protocol::offered_name(
+        &path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
     let file = FileMetadata {
         // What the receiver is shown; the bytes decide nothing here.
         mime: crate::uploads::mime_of(&name).to_owned(),

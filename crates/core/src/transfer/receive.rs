@@ -20,7 +20,7 @@ use webrtc::peer_connection::RTCSessionDescription;
 use super::link::{self, Outcome, Step};
 use super::peer::{read_channel, ChannelEvent, Link};
 use super::progress::Meter;
-use super::protocol::{Control, ACK_EVERY_BYTES};
+use super::protocol::{self, Control, Violation, ACK_EVERY_BYTES};
 use super::TransferHub;
 use super::{end_on_server, names, temp_path, Signal, Ticket, TransferSettings, TransferState};
 
@@ -139,6 +139,7 @@ async fn one_link(
             }))
         }
     };
+    let offer_sdp = offer.clone();
     let Ok(offer) = RTCSessionDescription::offer(offer) else {
         return lost;
     };
@@ -146,7 +147,7 @@ async fn one_link(
         return lost;
     }
     let mut remote = link::Remote::default();
-    remote.described(&link).await;
+    remote.described(&link, &offer_sdp).await;
     let answer = match link.connection.create_answer(None).await {
         Ok(answer) => answer,
         Err(_) => return lost,
@@ -155,6 +156,7 @@ async fn one_link(
     if link.connection.set_local_description(answer).await.is_err() {
         return lost;
     }
+    let ufrag = protocol::description_ufrag(&sdp).map(str::to_owned);
     let body = RTCSendAnswerReq {
         transfer_id: ticket.id.clone(),
         sdp,
@@ -176,7 +178,7 @@ async fn one_link(
     let over = |state| LinkEnd::Outcome(Outcome::Over(state));
     loop {
         tokio::select! {
-            event = link.events.recv() => match link::on_link_event(hub, &ticket.id, event).await {
+            event = link.events.recv() => match link::on_link_event(hub, &ticket.id, ufrag.as_deref(), event).await {
                 Step::Continue => {}
                 Step::Lost => return lost,
                 Step::Channel(arrived) => {
@@ -205,10 +207,11 @@ async fn one_link(
                     Some(ChannelEvent::Binary(data)) => {
                         let size = ticket.file.size;
                         let fits = sink.written.checked_add(data.len() as u64).is_some_and(|end| end <= size);
-                        if !started || !fits {
-                            let reason = if started { "more data than the file's size" } else { "data before meta" };
-                            link::say(channel, &link::protocol_error(reason)).await;
-                            return over(TransferState::Failed { reason: format!("the sender sent {reason}") });
+                        if !started {
+                            return LinkEnd::Outcome(link::broken(channel, Violation::DataBeforeMeta).await);
+                        }
+                        if !fits {
+                            return LinkEnd::Outcome(link::broken(channel, Violation::TooMuchData { size }).await);
                         }
                         if let Err(error) = sink.write(data).await {
                             let failure = Control::Error { code: "writeFailed".into(), message: error.to_string() };
@@ -224,14 +227,21 @@ async fn one_link(
                         }
                     }
                     Some(ChannelEvent::Text(text)) => match Control::decode(&text) {
-                        Ok(Control::Meta { transfer_id, size, .. }) if transfer_id == ticket.id && size == ticket.file.size && !started => {
+                        Ok(meta @ Control::Meta { .. }) if !started => {
+                            if let Err(violation) = protocol::check_meta(&meta, &ticket.meta()) {
+                                return LinkEnd::Outcome(link::broken(channel, violation).await);
+                            }
                             started = true;
                             link::say(channel, &Control::Resume { offset: sink.written }).await;
                             hub.context.emit(ticket.update(TransferState::Transferring {
                                 progress: meter.progress(sink.written),
                             }));
                         }
-                        Ok(Control::End { sha256 }) if started && sink.written == ticket.file.size => {
+                        Ok(Control::End { .. }) if started && sink.written < ticket.file.size => {
+                            let violation = Violation::EarlyEnd { written: sink.written, size: ticket.file.size };
+                            return LinkEnd::Outcome(link::broken(channel, violation).await);
+                        }
+                        Ok(Control::End { sha256 }) if started => {
                             hub.context.emit(ticket.update(TransferState::Verifying));
                             let state = finish(job, sink, channel, sha256).await;
                             if matches!(state, TransferState::Completed { .. }) {
@@ -245,10 +255,13 @@ async fn one_link(
                                 reason: format!("the sender reported {code}: {message}"),
                             })
                         }
-                        other => {
-                            let reason = format!("the sender broke the protocol: {other:?}");
-                            link::say(channel, &link::protocol_error(&reason)).await;
-                            return over(TransferState::Failed { reason });
+                        Ok(other) => {
+                            let when = if started { "out of turn" } else { "before meta" };
+                            let violation = Violation::Unexpected { message: other.kind(), when };
+                            return LinkEnd::Outcome(link::broken(channel, violation).await);
+                        }
+                        Err(error) => {
+                            return LinkEnd::Outcome(link::broken(channel, Violation::Unreadable(error)).await)
                         }
                     },
                     Some(ChannelEvent::Closed) | None => return lost,

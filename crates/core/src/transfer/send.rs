@@ -6,6 +6,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use chatenium_api::schemas::call::RTCConfiguration;
@@ -14,6 +15,7 @@ use chatenium_api::SendTransferOffer;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
 use webrtc::peer_connection::RTCSessionDescription;
 
@@ -29,6 +31,16 @@ use super::{end_on_server, Signal, Ticket, TransferSettings, TransferState};
 const MAX_BARREN_LINKS: u32 = 4;
 /// Chunks read ahead of the channel.
 const READ_AHEAD: usize = 8;
+/// A connection that moves no byte for this long while bytes are outstanding (no new `ack`,
+/// and nothing leaves the send buffer) is replaced: a new connection starts with fresh SCTP
+/// timers, where the stalled one would wait through retransmission back-off (up to 60 s in
+/// webrtc-rs).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A connection whose receiver has not answered `meta` with `resume` this long after the
+/// offer is replaced too (ICE or DTLS that never completes).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the sender looks for progress.
+const PROGRESS_CHECK: Duration = Duration::from_secs(1);
 
 pub(crate) struct Job {
     pub ticket: Ticket,
@@ -157,27 +169,40 @@ async fn one_link(
         return link::refused(error);
     }
 
+    let ufrag = protocol::description_ufrag(&body.sdp).map(str::to_owned);
     let mut remote = link::Remote::default();
     let mut chunk_size = protocol::DEFAULT_MAX_MESSAGE_BYTES;
     let mut pump: Option<Pump> = None;
     let mut meter = Meter::new(ticket.file.size, *acked);
+    let mut watch = Watch::new();
+    let mut checks = tokio::time::interval(PROGRESS_CHECK);
     loop {
         tokio::select! {
             event = link.events.recv() => {
-                if let Step::Lost = link::on_link_event(hub, &ticket.id, event).await {
+                if let Step::Lost = link::on_link_event(hub, &ticket.id, ufrag.as_deref(), event).await {
+                    return Outcome::Lost;
+                }
+            }
+            _ = checks.tick() => {
+                let outstanding = match &pump {
+                    Some(_) if *acked < ticket.file.size => channel.outstanding_bytes().await.ok(),
+                    _ => None,
+                };
+                if let Err(stall) = watch.check(pump.is_some(), *acked, ticket.file.size, outstanding) {
+                    tracing::info!(transfer = %ticket.id, "{stall} for {IDLE_TIMEOUT:?}: connecting again");
                     return Outcome::Lost;
                 }
             }
             signal = signals.recv() => match signal {
                 Some(Signal::Answer(sdp)) => {
                     chunk_size = protocol::chunk_size(&sdp);
-                    let Ok(answer) = RTCSessionDescription::answer(sdp) else {
+                    let Ok(answer) = RTCSessionDescription::answer(sdp.clone()) else {
                         return Outcome::Lost;
                     };
                     if link.connection.set_remote_description(answer).await.is_err() {
                         return Outcome::Lost;
                     }
-                    remote.described(&link).await;
+                    remote.described(&link, &sdp).await;
                 }
                 Some(Signal::Candidate(candidate)) => remote.candidate(&link, candidate).await,
                 Some(Signal::Interrupt) => return Outcome::Lost,
@@ -191,17 +216,13 @@ async fn one_link(
                 Some(_) => {}
             },
             event = channel_events.recv() => match event {
-                Some(ChannelEvent::Open) => {
-                    let meta = Control::Meta {
-                        transfer_id: ticket.id.clone(),
-                        name: ticket.file.name.clone(),
-                        size: ticket.file.size,
-                        mime: ticket.file.mime.clone(),
-                    };
-                    link::say(&channel, &meta).await;
-                }
+                Some(ChannelEvent::Open) => link::say(&channel, &ticket.meta()).await,
                 Some(ChannelEvent::Text(text)) => match Control::decode(&text) {
-                    Ok(Control::Resume { offset }) if offset <= ticket.file.size && pump.is_none() => {
+                    Ok(Control::Resume { offset }) if pump.is_none() => {
+                        let offset = match protocol::resume_offset(offset, ticket.file.size) {
+                            Ok(offset) => offset,
+                            Err(violation) => return link::broken(&channel, violation).await,
+                        };
                         *acked = offset;
                         meter = Meter::new(ticket.file.size, offset);
                         hub.context.emit(ticket.update(TransferState::Transferring {
@@ -209,13 +230,21 @@ async fn one_link(
                         }));
                         pump = Some(Pump::start(&job.path, offset, chunk_size, Arc::clone(&channel)));
                     }
-                    Ok(Control::Ack { offset }) if offset >= *acked && offset <= ticket.file.size => {
-                        *acked = offset;
+                    Ok(Control::Ack { offset }) if pump.is_some() => {
+                        *acked = match protocol::ack_offset(offset, *acked, ticket.file.size) {
+                            Ok(offset) => offset,
+                            Err(violation) => return link::broken(&channel, violation).await,
+                        };
                         if let Some(progress) = meter.record(offset) {
                             hub.context.emit(ticket.update(TransferState::Transferring { progress }));
                         }
                     }
-                    Ok(Control::Done { sha256: theirs }) if Some(&theirs) == sha256.as_ref() => {
+                    Ok(Control::Done { sha256: theirs }) if sha256.is_some() => {
+                        if Some(&theirs) != sha256.as_ref() {
+                            let reason = format!("the receiver saved a file whose SHA-256 is {theirs}, not the sent one's");
+                            link::say(&channel, &Control::Error { code: "hashMismatch".into(), message: reason.clone() }).await;
+                            return Outcome::Over(TransferState::Failed { reason });
+                        }
                         // Closing the channel tells the receiver `done` arrived.
                         let _ = channel.close().await;
                         return Outcome::Over(TransferState::Completed { path: None, sha256: theirs });
@@ -228,16 +257,17 @@ async fn one_link(
                             reason: format!("the receiver reported {code}: {message}"),
                         })
                     }
-                    other => {
-                        let reason = format!("the receiver broke the protocol: {other:?}");
-                        link::say(&channel, &link::protocol_error(&reason)).await;
-                        return Outcome::Over(TransferState::Failed { reason });
+                    Ok(other) => {
+                        let when = if pump.is_none() { "before resume" } else { "out of turn" };
+                        let violation = protocol::Violation::Unexpected { message: other.kind(), when };
+                        return link::broken(&channel, violation).await;
+                    }
+                    Err(error) => {
+                        return link::broken(&channel, protocol::Violation::Unreadable(error)).await
                     }
                 },
                 Some(ChannelEvent::Binary(_)) => {
-                    let reason = "the receiver sent file data".to_owned();
-                    link::say(&channel, &link::protocol_error(&reason)).await;
-                    return Outcome::Over(TransferState::Failed { reason });
+                    return link::broken(&channel, protocol::Violation::DataFromReceiver).await
                 }
                 Some(ChannelEvent::Closed) | None => return Outcome::Lost,
             },
@@ -265,6 +295,61 @@ async fn one_link(
                     Err(PumpError::Channel) => return Outcome::Lost,
                 }
             }
+        }
+    }
+}
+
+/// Whether a connection still moves the file: bytes acknowledged, or bytes leaving the send
+/// buffer (SCTP acknowledgements come long before the receiver's next `ack` on a slow path).
+struct Watch {
+    opened: Instant,
+    last_progress: Instant,
+    acked: u64,
+    outstanding: Option<usize>,
+}
+
+impl Watch {
+    fn new() -> Watch {
+        let now = Instant::now();
+        Watch {
+            opened: now,
+            last_progress: now,
+            acked: 0,
+            outstanding: None,
+        }
+    }
+
+    /// Checks progress now; an error says why the connection is given up.
+    fn check(
+        &mut self,
+        started: bool,
+        acked: u64,
+        size: u64,
+        outstanding: Option<usize>,
+    ) -> Result<(), &'static str> {
+        let now = Instant::now();
+        if !started {
+            return if now - self.opened >= CONNECT_TIMEOUT {
+                Err("the receiver did not answer meta")
+            } else {
+                Ok(())
+            };
+        }
+        // Every byte is acknowledged: the receiver is checking the hash and saving the file,
+        // which takes as long as the disk needs.
+        if acked >= size {
+            return Ok(());
+        }
+        if acked != self.acked || outstanding != self.outstanding {
+            self.acked = acked;
+            self.outstanding = outstanding;
+            self.last_progress = now;
+            return Ok(());
+        }
+        if now - self.last_progress >= IDLE_TIMEOUT {
+            Err("no byte moved")
+        } else {
+            Ok(())
         }
     }
 }
