@@ -5,6 +5,7 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,9 +86,13 @@ async fn transfer(
         }
     }
     // The hash is needed only at the end; computing it meanwhile costs no waiting.
+    // Stopped when the transfer ends (the guard's drop): hashing a large file takes minutes,
+    // and a blocking task cannot be aborted.
+    let hashing = StopOnDrop::default();
     let hash = {
         let path = job.path.clone();
-        tokio::task::spawn_blocking(move || hash_file(&path))
+        let stop = Arc::clone(&hashing.0);
+        tokio::task::spawn_blocking(move || hash_file(&path, &stop))
     };
     let mut hash = Some(hash);
     let mut sha256 = None;
@@ -432,11 +437,27 @@ impl Drop for Pump {
     }
 }
 
-fn hash_file(path: &std::path::Path) -> std::io::Result<String> {
+/// A flag set when it is dropped.
+#[derive(Default)]
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn hash_file(path: &std::path::Path, stop: &AtomicBool) -> std::io::Result<String> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1024 * 1024];
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "the transfer ended before the file was hashed",
+            ));
+        }
         match file.read(&mut buffer)? {
             0 => return Ok(hex::encode(hasher.finalize())),
             n => hasher.update(&buffer[..n]),
