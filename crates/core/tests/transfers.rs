@@ -335,11 +335,17 @@ async fn a_ten_gib_file_is_sent_from_its_path_without_a_copy() {
     .await;
     use std::os::unix::fs::MetadataExt;
     let source_blocks = std::fs::metadata(&source).unwrap().blocks() * 512;
-    assert!(source_blocks < 1024 * 1024, "the source stays sparse: {source_blocks}");
+    assert!(
+        source_blocks < 1024 * 1024,
+        "the source stays sparse: {source_blocks}"
+    );
     // Everything but the source and the receiver's partial file: the clients' stores, the
     // server's data. A copy of the file would be at least the verified 64 MiB.
     let others = allocated_under(pair.dir.path(), &[&source, &pair.downloads]);
-    assert!(others < VERIFIED / 2, "{others} bytes besides the source and the download");
+    assert!(
+        others < VERIFIED / 2,
+        "{others} bytes besides the source and the download"
+    );
 
     assert!(pair.anna.cancel_transfer(&id));
     let sent = until_final(&mut anna_events, &id).await;

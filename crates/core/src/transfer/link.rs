@@ -106,10 +106,9 @@ impl Remote {
         if candidate.candidate.is_empty() {
             return;
         }
-        if let (Some(Some(current)), Some(named)) = (
-            &self.ufrag,
-            protocol::candidate_ufrag(&candidate.candidate),
-        ) {
+        if let (Some(Some(current)), Some(named)) =
+            (&self.ufrag, protocol::candidate_ufrag(&candidate.candidate))
+        {
             if named != current {
                 tracing::debug!("dropped an ICE candidate of a replaced connection");
                 return;

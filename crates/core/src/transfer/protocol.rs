@@ -205,7 +205,11 @@ pub fn check_meta(got: &Control, expected: &Control) -> Result<(), Violation> {
         return differs("name", format!("{name:?}"), format!("{expected_name:?}"));
     }
     if size != expected_size {
-        return differs("size", format!("{size} bytes"), format!("{expected_size} bytes"));
+        return differs(
+            "size",
+            format!("{size} bytes"),
+            format!("{expected_size} bytes"),
+        );
     }
     if mime != expected_mime {
         return differs("type", format!("{mime:?}"), format!("{expected_mime:?}"));
@@ -377,7 +381,10 @@ mod tests {
         // Below what was acknowledged: the receiver started over, and so does the sender.
         assert_eq!(resume_offset(3, 10), Ok(3));
         let past = resume_offset(11, 10).unwrap_err();
-        assert_eq!(past.to_string(), "resume asks for byte 11 of a file of 10 bytes");
+        assert_eq!(
+            past.to_string(),
+            "resume asks for byte 11 of a file of 10 bytes"
+        );
     }
 
     #[test]
@@ -402,12 +409,18 @@ mod tests {
             panic!("not an error message");
         };
         assert_eq!(code, "protocol");
-        assert!(message.starts_with("a control message is not valid"), "{message}");
+        assert!(
+            message.starts_with("a control message is not valid"),
+            "{message}"
+        );
         for violation in [
             unreadable.clone(),
             Violation::DataBeforeMeta,
             Violation::TooMuchData { size: 3 },
-            Violation::EarlyEnd { written: 1, size: 3 },
+            Violation::EarlyEnd {
+                written: 1,
+                size: 3,
+            },
         ] {
             let text = violation.to_string();
             assert!(!text.contains("Ok(") && !text.contains('{'), "{text}");

@@ -179,7 +179,7 @@ async fn one_link(
     let mut chunk_size = protocol::DEFAULT_MAX_MESSAGE_BYTES;
     let mut pump: Option<Pump> = None;
     let mut meter = Meter::new(ticket.file.size, *acked);
-    let mut watch = Watch::new();
+    let mut watch = Watch::new(Instant::now());
     let mut checks = tokio::time::interval(PROGRESS_CHECK);
     loop {
         tokio::select! {
@@ -193,7 +193,7 @@ async fn one_link(
                     Some(_) if *acked < ticket.file.size => channel.outstanding_bytes().await.ok(),
                     _ => None,
                 };
-                if let Err(stall) = watch.check(pump.is_some(), *acked, ticket.file.size, outstanding) {
+                if let Err(stall) = watch.check(Instant::now(), pump.is_some(), *acked, ticket.file.size, outstanding) {
                     tracing::info!(transfer = %ticket.id, "{stall} for {IDLE_TIMEOUT:?}: connecting again");
                     return Outcome::Lost;
                 }
@@ -314,8 +314,7 @@ struct Watch {
 }
 
 impl Watch {
-    fn new() -> Watch {
-        let now = Instant::now();
+    fn new(now: Instant) -> Watch {
         Watch {
             opened: now,
             last_progress: now,
@@ -324,15 +323,15 @@ impl Watch {
         }
     }
 
-    /// Checks progress now; an error says why the connection is given up.
+    /// Checks progress at `now`; an error says why the connection is given up.
     fn check(
         &mut self,
+        now: Instant,
         started: bool,
         acked: u64,
         size: u64,
         outstanding: Option<usize>,
     ) -> Result<(), &'static str> {
-        let now = Instant::now();
         if !started {
             return if now - self.opened >= CONNECT_TIMEOUT {
                 Err("the receiver did not answer meta")
@@ -462,5 +461,47 @@ fn hash_file(path: &std::path::Path, stop: &AtomicBool) -> std::io::Result<Strin
             0 => return Ok(hex::encode(hasher.finalize())),
             n => hasher.update(&buffer[..n]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_that_moves_nothing_for_the_idle_timeout_is_given_up() {
+        let start = Instant::now();
+        let at = |seconds: u64| start + Duration::from_secs(seconds);
+        let mut watch = Watch::new(start);
+        // Bytes leaving the send buffer count as progress, as do acknowledgements.
+        assert_eq!(watch.check(at(1), true, 0, 100, Some(50)), Ok(()));
+        assert_eq!(watch.check(at(5), true, 0, 100, Some(40)), Ok(()));
+        assert_eq!(watch.check(at(9), true, 10, 100, Some(40)), Ok(()));
+        assert_eq!(watch.check(at(13), true, 10, 100, Some(40)), Ok(()));
+        assert_eq!(
+            watch.check(at(14), true, 10, 100, Some(40)),
+            Err("no byte moved")
+        );
+    }
+
+    #[test]
+    fn no_timeout_once_every_byte_is_acknowledged() {
+        let start = Instant::now();
+        let mut watch = Watch::new(start);
+        let later = start + Duration::from_secs(600);
+        assert_eq!(watch.check(later, true, 100, 100, None), Ok(()));
+    }
+
+    #[test]
+    fn a_receiver_that_never_answers_meta_is_given_up() {
+        let start = Instant::now();
+        let mut watch = Watch::new(start);
+        assert_eq!(
+            watch.check(start + Duration::from_secs(29), false, 0, 100, None),
+            Ok(())
+        );
+        assert!(watch
+            .check(start + CONNECT_TIMEOUT, false, 0, 100, None)
+            .is_err());
     }
 }
