@@ -89,6 +89,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             staging::begin_staging,
             staging::discard_staged,
             transfers::send_file_directly,
+            transfers::send_chosen_files,
             transfers::accept_transfer,
             transfers::decline_transfer,
             transfers::cancel_transfer,

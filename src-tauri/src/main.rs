@@ -50,6 +50,7 @@ fn main() {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             Some(vec![desktop_settings::AUTOSTART_ARG]),
         ))
+        .plugin(tauri_plugin_dialog::init())
         .register_asynchronous_uri_scheme_protocol(media_protocol::SCHEME, media_protocol::handle)
         .invoke_handler({
             // The typed commands, and the one raw-bytes command, which has no TypeScript

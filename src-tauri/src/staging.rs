@@ -3,6 +3,8 @@
 //! stream and resume from a file, a peer-to-peer transfer reads its file while it runs. So the
 //! UI copies the file here first, in raw chunks (`stage_chunk`, no JSON), into a folder of its
 //! own under the app's cache; then a command turns the staged id into an upload or a transfer.
+//! Files chosen in the native dialog need none of this: `commands::transfers::send_chosen_files`
+//! sends them from where they are.
 //!
 //! A staged file is removed when what used it is over: an upload at once, an outgoing
 //! transfer when its last event arrives (see `events.rs`). Whatever a crash left behind goes

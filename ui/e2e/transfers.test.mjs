@@ -1,10 +1,11 @@
 // Peer-to-peer file transfers on the real app: a contact, driven through the Rust core (a real
 // WebRTC peer, see peer.mjs), offers a file; the user accepts it in the window, watches it
-// arrive, and opens its folder; then the user sends a file from a chat and the contact's core
-// receives it. The bytes are compared by SHA-256 on both ends.
+// arrive, and opens its folder; then the user sends a file from a chat (the page's file input,
+// staged) and one chosen in the native file dialog (sent from where it is), and the contact's
+// core receives them. The bytes are compared by SHA-256 on both ends.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -22,6 +23,19 @@ const bin = join(work, "bin");
 mkdirSync(bin);
 writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${opened}'\n`);
 chmodSync(join(bin, "xdg-open"), 0o755);
+// A WebDriver test cannot click the system's file dialog: the app's test seam
+// (CHATENIUM_TEST_DIALOG_PICK, src-tauri/src/commands/transfers.rs) names the file the dialog
+// would have answered. What it covers: the button, the command, and the core reading the file
+// where it is; not GTK's dialog itself.
+const chosen = join(work, "chosen in the dialog.bin");
+
+/** The files under `dir` of at least `size` bytes (none when `dir` does not exist). */
+function largeFilesUnder(dir, size) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile() && statSync(path).size >= size);
+}
 
 /** Polls `check` until it answers true (a throw counts as not yet). */
 async function eventually(check, attempts = 100) {
@@ -42,7 +56,7 @@ let carla;
 let peer;
 
 before(async () => {
-  app = await openApp({ extraEnv: { PATH: `${bin}:${process.env.PATH}` } });
+  app = await openApp({ extraEnv: { PATH: `${bin}:${process.env.PATH}`, CHATENIUM_TEST_DIALOG_PICK: chosen } });
   session = app.session;
   await registerInApp(session, { username: "ada", displayName: "Ada", password: "ada-password-1" });
   await session.waitForText('[data-testid="connection"]', (t) => t === "Online");
@@ -126,4 +140,33 @@ test("a file sent from a chat reaches the contact's core intact", async () => {
   );
   await session.waitForText(`${card} [data-testid="transfer-status"]`, (t) => t === "Done");
   await screenshot(session, "transfer-sent");
+});
+
+test("a file chosen in the native dialog is sent from where it is, with no copy in the app's cache", async () => {
+  const bytes = randomBytes(5 * 1024 * 1024 + 11);
+  writeFileSync(chosen, bytes);
+  const since = peer.lines.length;
+  await session.click('[data-testid="nav-chats"]');
+  await session.click('[data-testid="open-chat"]');
+  await session.click('[data-testid="send-direct"]');
+  const incoming = await peer.transfer((t) => t.direction === "incoming" && t.state === "offered", { since });
+  assert.equal(incoming.name, "chosen in the dialog.bin");
+  assert.equal(incoming.size, bytes.length);
+  // Nothing was staged: no file of that size anywhere in the app's cache (where staged files
+  // go: <cache>/staged/).
+  const cache = join(app.home, ".cache", "hu.chatenium.desktop");
+  assert.ok(existsSync(cache), "the app's cache folder is where the test looks");
+  assert.deepEqual(largeFilesUnder(cache, bytes.length), []);
+
+  const folder = join(work, "carla-chosen");
+  mkdirSync(folder);
+  peer.accept(incoming.transferId, folder);
+  const received = await peer.transfer((t) => t.transferId === incoming.transferId && t.state === "completed", { since });
+  assert.equal(sha256(readFileSync(received.path)), sha256(bytes));
+  const card = `[data-testid="dm-view"] [data-transfer-id="${incoming.transferId}"]`;
+  await session.waitForScript(
+    `return document.querySelector('${card}')?.dataset.phase;`,
+    (phase) => phase === "completed",
+    { attempts: 300 },
+  );
 });

@@ -139,6 +139,12 @@ export const commands = {
 	 */
 	sendFileDirectly: (userid: string, stageId: string) => typedError<string, CommandError_Serialize>(__TAURI_INVOKE("send_file_directly", { userid, stageId })),
 	/**
+	 *  Lets the user choose files in the system's file dialog and offers each to the contact
+	 *  `userid`, read from where it is (no copy, whatever its size). Answers the transfers' ids;
+	 *  none when the user closed the dialog. The window never sees the paths.
+	 */
+	sendChosenFiles: (userid: string) => typedError<string[], CommandError_Serialize>(__TAURI_INVOKE("send_chosen_files", { userid })),
+	/**
 	 *  Accepts an offered file into the download folder (the `downloadFolder` setting, else the
 	 *  system's). Refused, and still offered, when the folder lacks the space.
 	 */

@@ -1,7 +1,11 @@
-//! Peer-to-peer file transfers: send a staged file to a contact, answer an offer, call one
-//! off, show a received file in its folder. Changes arrive as `TransferChanged`.
+//! Peer-to-peer file transfers: send files chosen in the native dialog (read where they are),
+//! or a staged file (data without a path), to a contact; answer an offer, call one off, show a
+//! received file in its folder. Changes arrive as `TransferChanged`.
+
+use std::path::PathBuf;
 
 use tauri::State;
+use tauri_plugin_dialog::DialogExt;
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
@@ -29,6 +33,47 @@ pub async fn send_file_directly(
             Err(error.into())
         }
     }
+}
+
+/// A test seam, never set in use: when this environment variable names files (a path, or
+/// several joined as `PATH` joins them), [`send_chosen_files`] takes them instead of opening
+/// the native dialog, which a WebDriver test cannot click. It names files on the machine the
+/// app runs on, as the user's own choice in the dialog would; the window still names none.
+pub const TEST_DIALOG_PICK: &str = "CHATENIUM_TEST_DIALOG_PICK";
+
+/// Lets the user choose files in the system's file dialog and offers each to the contact
+/// `userid`, read from where it is (no copy, whatever its size). Answers the transfers' ids;
+/// none when the user closed the dialog. The window never sees the paths.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_chosen_files(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    userid: String,
+) -> CommandResult<Vec<String>> {
+    let client = state.client().await?;
+    let paths = match std::env::var_os(TEST_DIALOG_PICK) {
+        Some(named) => std::env::split_paths(&named).collect(),
+        None => choose_files(&app).await,
+    };
+    let mut transfer_ids = Vec::with_capacity(paths.len());
+    for path in paths {
+        transfer_ids.push(client.send_file(&userid, &path).await?);
+    }
+    Ok(transfer_ids)
+}
+
+/// The files the user chose in the native dialog; none when it was closed.
+async fn choose_files(app: &tauri::AppHandle) -> Vec<PathBuf> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().pick_files(move |chosen| {
+        let _ = tx.send(chosen.unwrap_or_default());
+    });
+    rx.await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|file| file.into_path().ok())
+        .collect()
 }
 
 /// Accepts an offered file into the download folder (the `downloadFolder` setting, else the

@@ -197,6 +197,9 @@ export interface Backend extends Omit<CommandMethods, "changeProfilePicture" | "
   watchCallVideo(onPacket: (packet: ArrayBuffer) => void): Promise<void>;
   /** Where an `<img>` loads a picture at `width` (0: the original): the media scheme in the app. */
   pictureUrl(pictureId: string, width: number): string;
+  /** Whether `sendChosenFiles` has the system's file dialog (the app); without one (a
+   * browser) the page's own file input picks, and the file is staged. */
+  nativeFileDialog: boolean;
 
   on: BackendEvents;
 }

@@ -36,7 +36,7 @@ interface Account {
  * from the generated bindings), so a command it implements cannot drift from Rust's. A command
  * it does not implement (one added in Rust and not needed by a test) is filled in by
  * `withEveryCommand` and refuses. */
-type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile" | "watchCallVideo"> & TestHooks;
+type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile" | "watchCallVideo" | "nativeFileDialog"> & TestHooks;
 
 export interface MemoryBackend extends Backend, TestHooks {}
 
@@ -493,6 +493,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
           .filter((m) => m.pinned)
           .map((message) => ({ message: structuredClone(message), pinnedBy: me?.userid ?? "", pinnedAt: message.sent_at })),
       ),
+    nativeFileDialog: false,
     stageFile: async (file, name, onProgress) => {
       const stageId = nextId("stage");
       staged.set(stageId, { name, bytes: await readBytes(file) });

@@ -84,6 +84,7 @@ export const tauriBackend: Backend = {
     await unwrap(commands.watchCallVideo(channel as unknown as Parameters<typeof commands.watchCallVideo>[0]));
   },
   pictureUrl,
+  nativeFileDialog: true,
 
   on: {
     chatList: (handler) => events.chatListChanged.listen((e) => handler(e.payload.diff)),
