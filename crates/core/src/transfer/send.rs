@@ -38,8 +38,9 @@ const READ_AHEAD: usize = 8;
 /// webrtc-rs).
 const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// A connection whose receiver has not answered `meta` with `resume` this long after the
-/// offer is replaced too (ICE or DTLS that never completes).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// offer is replaced too (ICE or DTLS that never completes). Connecting takes 1 to 2 s on a
+/// LAN and a few through a relay; waiting for webrtc-rs to declare ICE failed takes far longer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the sender looks for progress.
 const PROGRESS_CHECK: Duration = Duration::from_secs(1);
 
