@@ -124,7 +124,14 @@ fn awkward_values(known_ids: Vec<String>) -> impl Strategy<Value = Value> {
 }
 
 /// One change to a JSON document: at the `pick`th place in it, a new value, or nothing.
-type Edit = (usize, Option<Value>);
+#[derive(Debug, Clone)]
+struct Edit {
+    pick: usize,
+    replacement: Option<Value>,
+    /// Keep the kind of value that was there (text stays text, a number a number), so that
+    /// the document still decodes and its content reaches the engine's state.
+    same_kind: bool,
+}
 
 fn edits(known_ids: Vec<String>) -> impl Strategy<Value = Vec<Edit>> {
     let replacement = prop_oneof![
@@ -132,7 +139,27 @@ fn edits(known_ids: Vec<String>) -> impl Strategy<Value = Vec<Edit>> {
         3 => any_json().prop_map(Some),
         3 => awkward_values(known_ids).prop_map(Some),
     ];
-    prop::collection::vec((any::<usize>(), replacement), 1..4)
+    let edit = (any::<usize>(), replacement, prop::bool::weighted(0.7)).prop_map(
+        |(pick, replacement, same_kind)| Edit {
+            pick,
+            replacement,
+            same_kind,
+        },
+    );
+    prop::collection::vec(edit, 1..4)
+}
+
+/// `new` as the kind of `old`: `None` when it cannot be (the place is left as it was).
+fn as_kind_of(old: &Value, new: &Value) -> Option<Value> {
+    match (old, new) {
+        (Value::String(_), Value::String(_)) | (Value::Number(_), Value::Number(_)) => {
+            Some(new.clone())
+        }
+        (Value::String(_), other) => Some(Value::String(other.to_string())),
+        (Value::Bool(flag), _) => Some(Value::Bool(!flag)),
+        (Value::Number(_), _) => Some(Value::from(new.to_string().len())),
+        _ => None,
+    }
 }
 
 /// Every JSON pointer in `value`, the root's ("") first.
@@ -155,12 +182,23 @@ fn pointers(value: &Value, at: String, into: &mut Vec<String>) {
 }
 
 fn mutate(mut value: Value, edits: &[Edit]) -> Value {
-    for (pick, replacement) in edits {
+    for edit in edits {
         let mut places = Vec::new();
         pointers(&value, String::new(), &mut places);
-        let place = &places[pick % places.len()];
-        match (replacement, place.rsplit_once('/')) {
-            (Some(new), _) => *value.pointer_mut(place).unwrap() = new.clone(),
+        let place = &places[edit.pick % places.len()];
+        let slot = value.pointer_mut(place).unwrap();
+        if edit.same_kind {
+            if let Some(new) = edit
+                .replacement
+                .as_ref()
+                .and_then(|new| as_kind_of(slot, new))
+            {
+                *slot = new;
+            }
+            continue;
+        }
+        match (&edit.replacement, place.rsplit_once('/')) {
+            (Some(new), _) => *slot = new.clone(),
             (None, Some((parent, key))) => match value.pointer_mut(parent).unwrap() {
                 Value::Object(map) => {
                     map.remove(&key.replace("~1", "/").replace("~0", "~"));
