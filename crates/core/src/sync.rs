@@ -88,7 +88,8 @@ async fn connect_and_follow(
     let mut refreshes = ctx.session.refreshes();
     let token = ctx.session.access_token().await?;
     let mut socket = match open_socket(ctx, &token).await {
-        // An expired token (a session restored from the keyring): refreshed once, then again.
+        // The token expired (a session restored from the keyring does not know when it
+        // would): refreshed, then one more try.
         Err(error) if error.needs_refresh() => {
             let token = ctx.session.access_token_after_refusal(&token).await?;
             open_socket(ctx, &token).await?

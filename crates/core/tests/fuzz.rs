@@ -406,13 +406,14 @@ enum Fuzzed {
     Rotate,
 }
 
-async fn call_and_decode(api: &ApiClient, endpoint: Fuzzed) {
-    // Errors are the expected outcome of most cases; only a panic would fail.
+/// Answers whether the reply decoded (errors are the expected outcome of most cases; only a
+/// panic would fail).
+async fn call_and_decode(api: &ApiClient, endpoint: Fuzzed) -> bool {
     let token = Some("token");
     match endpoint {
-        Fuzzed::Contacts => drop(api.send::<GetContacts>(token, &(), &()).await),
-        Fuzzed::Sessions => drop(api.send::<GetSessions>(token, &(), &()).await),
-        Fuzzed::Cascades => drop(api.send::<GetCascades>(token, &(), &()).await),
+        Fuzzed::Contacts => api.send::<GetContacts>(token, &(), &()).await.is_ok(),
+        Fuzzed::Sessions => api.send::<GetSessions>(token, &(), &()).await.is_ok(),
+        Fuzzed::Cascades => api.send::<GetCascades>(token, &(), &()).await.is_ok(),
         Fuzzed::Messages => {
             let query = GetMessagesQuery {
                 chatid: "c".into(),
@@ -420,7 +421,7 @@ async fn call_and_decode(api: &ApiClient, endpoint: Fuzzed) {
                 limit: None,
                 after: None,
             };
-            drop(api.send::<DmGetMessages>(token, &query, &()).await)
+            api.send::<DmGetMessages>(token, &query, &()).await.is_ok()
         }
         Fuzzed::Send => {
             let body = SendMessageReq {
@@ -430,13 +431,13 @@ async fn call_and_decode(api: &ApiClient, endpoint: Fuzzed) {
                 file_ids: vec![],
                 client_key: "k".into(),
             };
-            drop(api.send::<DmSendMessage>(token, &(), &body).await)
+            api.send::<DmSendMessage>(token, &(), &body).await.is_ok()
         }
         Fuzzed::Rotate => {
             let body = RefreshTokenPairReq {
                 refresh_token: "r".into(),
             };
-            drop(api.send::<RotateTokenPair>(None, &(), &body).await)
+            api.send::<RotateTokenPair>(None, &(), &body).await.is_ok()
         }
     }
 }
@@ -538,7 +539,7 @@ async fn soak_fuzz_frames_and_replies_into_the_engine_without_a_panic() {
     ];
     known_ids.extend(sent.iter().map(|m| m.msgid.clone()));
     // The real replies of each endpoint fuzzed.
-    let reply_templates = vec![
+    let reply_templates = [
         (Fuzzed::Contacts, json_of(&anna.chat_list().await.unwrap())),
         (
             Fuzzed::Sessions,
@@ -579,12 +580,13 @@ async fn soak_fuzz_frames_and_replies_into_the_engine_without_a_panic() {
             1 => prop::collection::vec(any::<u8>(), 0..256).prop_map(Some),
         ],
     );
+    let mut replies_decoded = 0;
     for _ in 0..cases.replies {
         let (endpoint, status, edits, raw) = generate(&reply, &mut runner);
         let (endpoint, template) = &reply_templates[endpoint];
         let body = raw.unwrap_or_else(|| mutate(template.clone(), &edits).to_string().into_bytes());
         *replies.0.lock().unwrap() = (status, body);
-        call_and_decode(&replier, *endpoint).await;
+        replies_decoded += usize::from(call_and_decode(&replier, *endpoint).await);
     }
 
     // 3. Bursts of frames into the live client; after each, a real message must still arrive.
@@ -613,7 +615,7 @@ async fn soak_fuzz_frames_and_replies_into_the_engine_without_a_panic() {
     let panics = PANICS.load(Ordering::SeqCst);
     println!(
         "fuzz: {} frames into the decoders ({decoded} decoded as events), {} API replies into \
-         the request path, {} bursts ({injected} frames) into a live client that still received \
+         the request path ({replies_decoded} decoded), {} bursts ({injected} frames) into a live client that still received \
          every real message after them: {panics} panics ({:.1} s)",
         cases.frames,
         cases.replies,
