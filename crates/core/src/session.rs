@@ -9,8 +9,9 @@
 //!   they may have arrived (the outbox makes sends safe to repeat with their client key).
 //! - A refresh the server refuses ends the session cleanly: the state turns `Revoked`, the
 //!   keyring entry is removed, and every call answers `SignedOut`.
+//! - Each refresh is published ([`Session::refreshes`]): the live socket sends the new access
+//!   token on, so the server keeps the connection open past the old token's expiry.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,8 +23,11 @@ use crate::api::ApiClient;
 use crate::error::ClientError;
 use crate::tokens::{AccountKey, TokenPair, TokenStore};
 
-/// Refresh this long before the access token expires.
+/// Refresh this long before the access token expires (at most half its lifetime, so that a
+/// short-lived token is not refreshed on every call).
 const REFRESH_MARGIN: Duration = Duration::from_secs(30);
+/// The soonest a new token is refreshed again without the server asking.
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
 /// Tries of a read that fails on the network.
 const READ_ATTEMPTS: u32 = 3;
 
@@ -46,7 +50,8 @@ pub struct Session {
     account: AccountKey,
     store: Arc<dyn TokenStore>,
     tokens: Mutex<Tokens>,
-    refreshes: AtomicU64,
+    /// How many refreshes this session has made; watched by the live socket.
+    refreshes: watch::Sender<u64>,
     state: watch::Sender<SessionState>,
 }
 
@@ -107,7 +112,7 @@ impl Session {
                 refresh_at,
                 generation: 0,
             }),
-            refreshes: AtomicU64::new(0),
+            refreshes: watch::channel(0).0,
             state: watch::channel(SessionState::Active).0,
         }
     }
@@ -131,12 +136,36 @@ impl Session {
 
     /// How many refreshes this session has made.
     pub fn refresh_count(&self) -> u64 {
-        self.refreshes.load(Ordering::SeqCst)
+        *self.refreshes.borrow()
+    }
+
+    /// Follows the number of refreshes: it changes each time a new access token is in use.
+    pub fn refreshes(&self) -> watch::Receiver<u64> {
+        self.refreshes.subscribe()
+    }
+
+    /// When the access token is due to be refreshed; `None` when unknown (a session restored
+    /// from the keyring, until its first refresh).
+    pub async fn refresh_due(&self) -> Option<Instant> {
+        self.tokens.lock().await.refresh_at
     }
 
     /// The current access token, refreshed first when it is about to expire (for the socket).
     pub async fn access_token(&self) -> Result<String, ClientError> {
         Ok(self.current().await?.0)
+    }
+
+    /// A fresh access token after the server refused `refused` (an expired token at the
+    /// socket's upgrade): refreshed unless another caller already replaced it.
+    pub async fn access_token_after_refusal(&self, refused: &str) -> Result<String, ClientError> {
+        let generation = {
+            let tokens = self.tokens.lock().await;
+            (tokens.pair.access == refused).then_some(tokens.generation)
+        };
+        if let Some(generation) = generation {
+            self.refresh(generation).await?;
+        }
+        self.access_token().await
     }
 
     /// Calls endpoint `E` as this session's user.
@@ -216,7 +245,8 @@ impl Session {
                 tokens.pair = pair;
                 tokens.refresh_at = Some(refresh_deadline(auth.expires_in));
                 tokens.generation += 1;
-                self.refreshes.fetch_add(1, Ordering::SeqCst);
+                drop(tokens);
+                self.refreshes.send_modify(|count| *count += 1);
                 Ok(())
             }
             Err(ClientError::Api {
@@ -232,8 +262,12 @@ impl Session {
     }
 }
 
+/// When to refresh a token that lives `expires_in` seconds: a second at the earliest, so that a
+/// server handing out (nearly) expired tokens cannot make the socket refresh in a busy loop.
 fn refresh_deadline(expires_in: u32) -> Instant {
-    Instant::now() + Duration::from_secs(u64::from(expires_in)).saturating_sub(REFRESH_MARGIN)
+    let lifetime = Duration::from_secs(u64::from(expires_in));
+    let refresh_after = lifetime.saturating_sub(REFRESH_MARGIN.min(lifetime / 2));
+    Instant::now() + refresh_after.max(MIN_REFRESH_INTERVAL)
 }
 
 async fn save(

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chatenium_api::schemas::dm::Message;
-use chatenium_api::ws::{ClientCommand, Frame, ServerEvent};
+use chatenium_api::ws::{AccessRefresh, ClientCommand, Frame, ServerEvent};
 use chatenium_api::GetContacts;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -84,13 +84,18 @@ async fn connect_and_follow(
     calls: &Arc<CallHub>,
     reached_online: &mut bool,
 ) -> Result<(), ClientError> {
+    // Watched from before the token is read, so no refresh after it goes unsent.
+    let mut refreshes = ctx.session.refreshes();
     let token = ctx.session.access_token().await?;
-    let url = ctx.session.api().websocket_url(&token);
-    let (mut socket, _) =
-        tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url))
-            .await
-            .map_err(|_| ClientError::Network("connecting the WebSocket timed out".into()))?
-            .map_err(|e| websocket_error(&e))?;
+    let mut socket = match open_socket(ctx, &token).await {
+        // The token expired (a session restored from the keyring does not know when it
+        // would): refreshed, then one more try.
+        Err(error) if error.needs_refresh() => {
+            let token = ctx.session.access_token_after_refusal(&token).await?;
+            open_socket(ctx, &token).await?
+        }
+        other => other?,
+    };
     let first = tokio::time::timeout(CONNECT_TIMEOUT, next_event(&mut socket))
         .await
         .map_err(|_| ClientError::Network("no connectionId from the server".into()))??;
@@ -162,6 +167,15 @@ async fn connect_and_follow(
                 send_command(&mut socket, &ClientCommand::Ping).await?;
                 pings.push_back(Some(request));
             }
+            // The server closes the socket when the token it knows expires: each new token
+            // goes to it, and the token is refreshed when due even if no request needs it.
+            Ok(()) = refreshes.changed() => {
+                let access_token = ctx.session.access_token().await?;
+                send_command(&mut socket, &ClientCommand::Refresh(AccessRefresh { access_token })).await?;
+            }
+            () = refresh_due(ctx) => {
+                ctx.session.access_token().await?;
+            }
             _ = beat.tick() => {
                 silent_beats += 1;
                 if silent_beats >= 3 {
@@ -171,6 +185,23 @@ async fn connect_and_follow(
                 pings.push_back(None);
             }
         }
+    }
+}
+
+async fn open_socket(ctx: &Context, token: &str) -> Result<Socket, ClientError> {
+    let url = ctx.session.api().websocket_url(token);
+    let (socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url))
+        .await
+        .map_err(|_| ClientError::Network("connecting the WebSocket timed out".into()))?
+        .map_err(|e| websocket_error(&e))?;
+    Ok(socket)
+}
+
+/// Ready when the access token is due to be refreshed; never when that is not known.
+async fn refresh_due(ctx: &Context) {
+    match ctx.session.refresh_due().await {
+        Some(due) => tokio::time::sleep_until(due.into()).await,
+        None => std::future::pending().await,
     }
 }
 

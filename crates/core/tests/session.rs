@@ -12,6 +12,7 @@ use chatenium_core::accounts::{AccountDirectory, KnownAccount};
 use chatenium_core::api::ApiClient;
 use chatenium_core::session::{Session, SessionState};
 use chatenium_core::store::SqliteStore;
+use chatenium_core::timeline::TimelineItem;
 use chatenium_core::{Client, ClientError};
 use common::{register, test_keyring, LocalServer};
 
@@ -174,4 +175,66 @@ async fn a_session_logged_out_elsewhere_ends_cleanly() {
             .is_none(),
         "the keyring entry is gone"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_socket_outlives_its_access_token_by_sending_each_refreshed_one() {
+    // The server closes a socket when its access token expires, unless the client sends the
+    // refreshed token on it; the client refreshes at half a short token's life.
+    const LIFETIME_SECS: u64 = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let server = LocalServer::start_with(
+        "127.0.0.1:0".parse().unwrap(),
+        &dir.path().join("server"),
+        |config| config.access_token_ttl_secs = LIFETIME_SECS,
+    );
+    let url = server.base_url();
+    let api = ApiClient::new(&url).unwrap();
+    let (anna_auth, bela_auth) = (register(&api, "anna").await, register(&api, "bela").await);
+    let anna = common::client(&url, &anna_auth, &dir.path().join("anna.sqlite")).await;
+    let bela = common::client(&url, &bela_auth, &dir.path().join("bela.sqlite")).await;
+    let chatid = common::befriend(&anna, &bela_auth.userid).await;
+    common::wait_online(&anna).await;
+    let mut connection_events = anna.events();
+    let connection_id = anna.session().api().ws_id().expect("connected");
+    let refreshed_before = anna.session().refresh_count();
+
+    // Three refreshes later, the token the socket was opened with expired long ago.
+    let mut refreshes = anna.session().refreshes();
+    tokio::time::timeout(
+        common::PATIENCE,
+        refreshes.wait_for(|count| *count >= refreshed_before + 3),
+    )
+    .await
+    .expect("the idle client refreshes its token when due")
+    .unwrap();
+
+    // The same connection still delivers live.
+    anna.open_timeline(&chatid).await.unwrap();
+    let mut events = anna.events();
+    bela.send_message(&chatid, "after expiry", None, vec![])
+        .await
+        .unwrap();
+    common::wait_until(&mut events, || async {
+        anna.timeline_snapshot(&chatid)
+            .unwrap_or_default()
+            .iter()
+            .any(|item| matches!(item, TimelineItem::Message { message } if message.message == "after expiry"))
+    })
+    .await;
+    assert_eq!(
+        anna.session().api().ws_id().as_deref(),
+        Some(connection_id.as_str()),
+        "the socket was never replaced"
+    );
+    while let Ok(event) = connection_events.try_recv() {
+        assert!(
+            !matches!(event, chatenium_core::CoreEvent::Connection { .. }),
+            "the connection changed state: {event:?}"
+        );
+    }
+    for client in [anna, bela] {
+        client.session().forget().await.unwrap();
+        client.shut_down().await;
+    }
 }
