@@ -194,10 +194,8 @@ impl<M: TimelineMessage> Timeline<M> {
         reached_newest: bool,
     ) -> Vec<ListDiff<TimelineItem<M>>> {
         let was_detached = std::mem::replace(&mut self.detached, false);
-        let mut diffs: Vec<_> = newer
-            .into_iter()
-            .flat_map(|message| self.upsert_one(message))
-            .collect();
+        // A page is one `Append` when it can be: each diff is a message to the window.
+        let mut diffs = self.upsert_batch(newer);
         self.detached = was_detached && !reached_newest;
         diffs.extend(self.drop_oldest_beyond_window());
         diffs
@@ -286,6 +284,13 @@ impl<M: TimelineMessage> Timeline<M> {
     /// brand-new messages, in order, newer than all shown, with no echo to replace, are one
     /// `Append`; anything else is applied message by message as [`Timeline::upsert`] does.
     pub fn upsert_all(&mut self, messages: Vec<M>) -> Vec<ListDiff<TimelineItem<M>>> {
+        let mut diffs = self.upsert_batch(messages);
+        diffs.extend(self.drop_oldest_beyond_window());
+        diffs
+    }
+
+    /// [`Timeline::upsert_all`] without keeping to the window.
+    fn upsert_batch(&mut self, messages: Vec<M>) -> Vec<ListDiff<TimelineItem<M>>> {
         let newest = self.newest_message().map(TimelineMessage::sent_at);
         let no_echoes = self.stored_len() == self.items.len();
         let in_order = messages
@@ -301,16 +306,12 @@ impl<M: TimelineMessage> Timeline<M> {
                 .map(|message| TimelineItem::Message { message })
                 .collect();
             self.items.extend(items.iter().cloned());
-            let mut diffs = vec![ListDiff::Append { items }];
-            diffs.extend(self.drop_oldest_beyond_window());
-            return diffs;
+            return vec![ListDiff::Append { items }];
         }
-        let mut diffs: Vec<_> = messages
+        messages
             .into_iter()
             .flat_map(|message| self.upsert_one(message))
-            .collect();
-        diffs.extend(self.drop_oldest_beyond_window());
-        diffs
+            .collect()
     }
 
     /// Older messages loaded by back-paging; those already shown are skipped.
@@ -592,22 +593,43 @@ mod tests {
             assert!(timeline.stored_len() <= WINDOW);
         }
         let expected: Vec<_> = history(0, WINDOW).iter().map(|m| m.msgid.clone()).collect();
-        assert_eq!(stored_ids(&timeline), expected, "the oldest window, in order");
+        assert_eq!(
+            stored_ids(&timeline),
+            expected,
+            "the oldest window, in order"
+        );
         assert_eq!(timeline.items().len(), WINDOW + 1, "the echo stays");
         assert!(
             timeline.is_detached(),
             "the newest were dropped: live messages wait for forward paging"
         );
-        check(&mut timeline, |t| t.upsert(message("live", total as i64, None)));
+        check(&mut timeline, |t| {
+            t.upsert(message("live", total as i64, None))
+        });
         assert_eq!(timeline.stored_len(), WINDOW);
 
-        // Paging forward again drops the oldest, until the newest end is reached.
+        // Paging forward again drops the oldest, until the newest end is reached (the echo
+        // discarded: with none, a page is one append).
+        check(&mut timeline, |t| t.remove_pending("k"));
         let mut newest = WINDOW;
         while newest < total {
             let next = (newest + page).min(total);
-            check(&mut timeline, |t| {
-                t.append_newer(history(newest, next), next == total)
-            });
+            let mut mirror = timeline.items().to_vec();
+            let diffs = timeline.append_newer(history(newest, next), next == total);
+            assert!(
+                matches!(
+                    diffs.as_slice(),
+                    [
+                        ListDiff::Append { .. },
+                        ListDiff::RemoveRange { start: 0, .. }
+                    ]
+                ),
+                "a page forward is one append and one removal"
+            );
+            for diff in diffs {
+                diff.apply(&mut mirror);
+            }
+            assert_eq!(mirror, timeline.items());
             newest = next;
             assert!(timeline.stored_len() <= WINDOW);
         }
@@ -619,7 +641,9 @@ mod tests {
         assert_eq!(stored_ids(&timeline), expected);
 
         // At the live end, new messages push the oldest out, one at a time or in a batch.
-        check(&mut timeline, |t| t.upsert(message("live1", total as i64 + 1, None)));
+        check(&mut timeline, |t| {
+            t.upsert(message("live1", total as i64 + 1, None))
+        });
         check(&mut timeline, |t| {
             t.upsert_all(vec![
                 message("live2", total as i64 + 2, None),
@@ -631,9 +655,8 @@ mod tests {
             stored_ids(&timeline).last().map(String::as_str),
             Some("live3")
         );
-        assert!(matches!(
-            timeline.items().last(),
-            Some(TimelineItem::Pending { .. })
-        ));
+        // A new echo does not count against the window.
+        check(&mut timeline, |t| t.push_pending(pending("k2")));
+        assert_eq!(timeline.items().len(), WINDOW + 1);
     }
 }
