@@ -4,10 +4,14 @@
 // 1,000 messages to them. Measured in one run, one app:
 //   1. the sign-in screen;
 //   2. the chat list alone (the 1,000 messages synced and stored, no chat open);
-//   3. the 1,000-message chat open, scrolled from the newest message to the very first (paged
+//   3. the 1,000-message chat open at its newest messages, not scrolled;
+//   4. the 1,000-message chat open, scrolled from the newest message to the very first (paged
 //      back from the cache, the core's window dropping the newest) and back to the newest
 //      (paged forward from the server);
-//   4. the chat closed (the Transfers page shown instead): what stays after it.
+//   5. the chat closed (the Transfers page shown instead): what stays after it.
+// The web process's PSS is also split by kind of mapping (smaps): malloc's main heap ([heap]),
+// executable anonymous memory (JavaScriptCore's JIT code), other anonymous memory (the JS heap,
+// WebKit's own allocator, thread heaps) and files; so a run says what grew.
 // At each moment, once it stops falling (the collector and the allocator give memory back some
 // seconds after the work; the reading right after the step is shown too): the PSS
 // (proportional set size, /proc/<pid>/smaps_rollup) of the app's own
@@ -66,20 +70,41 @@ function pss(pid) {
   return { pss: field("Pss"), anon: field("Pss_Anon") };
 }
 
+/** The PSS of a process by kind of mapping. */
+function pssByMapping(pid) {
+  const kinds = { heap: 0, jit: 0, anonymous: 0, files: 0 };
+  let kind = null;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const [, permissions, name] = mapping;
+      if (name === "[heap]") kind = "heap";
+      else if (name.startsWith("/") || name.startsWith("[vdso") || name.startsWith("[vvar")) kind = "files";
+      else kind = permissions.includes("x") ? "jit" : "anonymous";
+      continue;
+    }
+    const figure = /^Pss:\s+(\d+) kB/.exec(line);
+    if (figure && kind) kinds[kind] += Number(figure[1]) * KiB;
+  }
+  return kinds;
+}
+
 /** Each kind's PSS (summed over its processes, e.g. several web processes), and the total. */
 function measure(home) {
   const totals = { app: { pss: 0, anon: 0, count: 0 }, web: { pss: 0, anon: 0, count: 0 }, network: { pss: 0, anon: 0, count: 0 } };
+  const webMappings = { heap: 0, jit: 0, anonymous: 0, files: 0 };
   for (const { pid, kind } of appProcesses(home)) {
     const figures = pss(pid);
     totals[kind].pss += figures.pss;
     totals[kind].anon += figures.anon;
     totals[kind].count += 1;
+    if (kind === "web") for (const [name, bytes] of Object.entries(pssByMapping(pid))) webMappings[name] += bytes;
   }
   if (totals.app.count !== 1 || totals.web.count < 1) {
     throw new Error(`expected the app and its web process, found ${JSON.stringify(totals)}`);
   }
   const all = Object.values(totals);
-  return { ...totals, total: { pss: all.reduce((s, t) => s + t.pss, 0), anon: all.reduce((s, t) => s + t.anon, 0) } };
+  return { ...totals, webMappings, total: { pss: all.reduce((s, t) => s + t.pss, 0), anon: all.reduce((s, t) => s + t.anon, 0) } };
 }
 
 /** Lets the page settle before a measurement: two frames painted. */
@@ -167,6 +192,8 @@ try {
 
   await session.click('[data-testid="open-chat"]');
   await session.waitForText('[data-testid="dm-view"] [data-testid="message-text"]', (t) => t.startsWith("message "));
+  await settled(session);
+  moments.push(["1,000-message chat open at the newest, not scrolled", await measureSettled(home)]);
   const scrolled = await scrollThroughHistory(session);
   if (scrolled.error || !scrolled.reachedFirst || !scrolled.reachedNewest) {
     throw new Error(`the chat was not scrolled through: ${JSON.stringify(scrolled)}`);
@@ -206,11 +233,17 @@ console.log(
   "MiB. PSS from /proc/<pid>/smaps_rollup once it stopped falling (\"at once\": right after the step); anon is Pss_Anon. " +
     "WebKit exposes no JS heap figure to the page: PSS only.",
 );
-const open = moments[2][1];
+const open = moments[3][1];
 const added = (open.total.pss - listAlone.total.pss) / MiB;
 console.log(
   `target (an open chat adds at most ${TARGET_MIB} MiB), 1,000 messages: ${added.toFixed(1)} MiB ` +
     `(app ${mib(open.app.pss - listAlone.app.pss)}, web ${mib(open.web.pss - listAlone.web.pss)}, network ${mib(open.network.pss - listAlone.network.pss)}; ` +
     `anonymous memory alone ${mib(open.total.anon - listAlone.total.anon)}, as shared libraries' PSS moves with other processes), ` +
     `${added <= TARGET_MIB ? "met" : "not met"}`,
+);
+console.log(
+  "the web process by mapping (MiB): " +
+    moments
+      .map(([label, m]) => `${label.split(" (")[0]}: ` + Object.entries(m.webMappings).map(([name, bytes]) => `${name} ${mib(bytes)}`).join(", "))
+      .join("; "),
 );
