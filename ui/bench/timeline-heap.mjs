@@ -4,15 +4,22 @@
 //   2. the conversation seeded in the fake backend but not opened: the in-memory backend keeps
 //      every message in the page itself (the real app keeps them in Rust), so this step separates
 //      the fake backend's own data from what the UI costs;
-//   3. the conversation open, scrolled from the bottom to the top and back (every row rendered
-//      and measured once, as a reader going through the history would).
+//   3. the conversation open, scrolled from the bottom to the very first message and back to the
+//      newest. The browser-test build pages direct chats as the core does (50 messages a page,
+//      at most 250 kept: crates/core/src/timeline.rs's WINDOW), so a long chat is paged back page
+//      by page, the window dropping the newest, then forward again to the live end; a chat of up
+//      to 10,000 messages is scrolled a screen at a time (every row rendered and measured once, as
+//      a reader would), a longer one an end at a time (a page per step).
 // At each moment: the JS heap after a forced garbage collection (CDP HeapProfiler.collectGarbage,
-// then Runtime.getHeapUsage) and the DOM's element count. Cases: a direct chat of 1,000 and of
-// 10,000 messages, and a thread of 1,000 messages.
+// then Runtime.getHeapUsage) and the DOM's element count. Cases: direct chats of 1,000, 10,000,
+// 20,000 and 50,000 messages, and a thread of 1,000 messages (the fake's threads are not paged:
+// it shows the whole thread).
 //
 // Target (issue 11): an open chat of any length adds at most 10 MiB; reported as met or not met,
-// never a failure (heap figures vary with the engine). The exit status is non-zero only if the
-// DOM grows with the message count (1,000 against 10,000): the timeline is then not virtualized.
+// never a failure (heap figures vary with the engine). The exit status is non-zero if the DOM
+// grows with the message count (1,000 against 50,000: the timeline is then not virtualized) or
+// if the open timeline's cost does (more than 2 MiB more at 50,000 than at 1,000: the window is
+// not bounding the data).
 //
 // Run by `./dev bench` after `npm --prefix ui run build:browser-test`; prints a table.
 import { readFileSync } from "node:fs";
@@ -30,6 +37,14 @@ const TARGET_MIB = 10;
 /** How much more DOM the 10,000-message chat may hold than the 1,000-message one: rows differ in
  * height (a day separator, a group's first row), so the rows in view differ by a few. */
 const DOM_MARGIN = 1.1;
+/** How much more an open 50,000-message chat may cost than a 1,000-message one: the same window
+ * of 250 messages is kept, but the rows differ by the texts' lengths and the heap by the
+ * collector's timing. */
+const FLAT_MARGIN_MIB = 2;
+/** Up to this length a chat is scrolled a screen at a time; longer ones an end at a time. */
+const SCREEN_BY_SCREEN_UP_TO = 10_000;
+/** The browser-test build's page and window (CORE_PAGE_SIZE, CORE_WINDOW in memory.ts). */
+const WINDOW = 250;
 const MiB = 2 ** 20;
 
 const server = createServer((request, response) => {
@@ -102,6 +117,53 @@ async function signedIn() {
   return { page, cdp };
 }
 
+/** Scrolls a paged timeline from the newest message to the very first and back: up until the
+ * first message of the history is shown, then down until the newest is shown and the timeline
+ * follows the live end again ("Jump to the newest" gone). Answers how many rows the list held at
+ * most, and how many steps it took. */
+async function scrollThroughHistory(page, view, count) {
+  const result = await page.evaluate(
+    async ({ view, count, screenByScreen }) => {
+      const root = document.querySelector(`[data-testid="${view}"]`);
+      const viewport = root.querySelector('[data-testid="virtual-viewport"]');
+      const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+      const shown = (text) => [...viewport.querySelectorAll('[data-testid="message-text"]')].some((p) => p.textContent === text);
+      let most = 0;
+      const listLength = () => {
+        const last = [...viewport.querySelectorAll("li[data-index]")].map((li) => Number(li.dataset.index));
+        return Math.max(0, ...last) + 1;
+      };
+      let steps = 0;
+      // Bounded: a list that never reaches its end must not hang the run.
+      const limit = count * 4 + 1_000;
+      const first = "message 0 of the history";
+      while (!(shown(first) && viewport.scrollTop === 0) && steps++ < limit) {
+        viewport.scrollTop = screenByScreen ? Math.max(0, viewport.scrollTop - viewport.clientHeight) : 0;
+        await frame();
+        await frame();
+        most = Math.max(most, listLength());
+      }
+      const reachedFirst = shown(first);
+      const newest = `message ${count - 1} of the history`;
+      const latest = () => root.querySelector('[data-testid="jump-to-latest"]');
+      const atBottom = () => viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - 2;
+      while (!(shown(newest) && !latest() && atBottom()) && steps++ < limit) {
+        viewport.scrollTop = screenByScreen ? viewport.scrollTop + viewport.clientHeight : viewport.scrollHeight;
+        await frame();
+        await frame();
+        most = Math.max(most, listLength());
+      }
+      return { reachedFirst, reachedNewest: shown(newest) && !latest(), steps, most };
+    },
+    { view, count, screenByScreen: count <= SCREEN_BY_SCREEN_UP_TO },
+  );
+  if (!result.reachedFirst || !result.reachedNewest) {
+    throw new Error(`the ${view} timeline of ${count} messages was not scrolled through: ${JSON.stringify(result)}`);
+  }
+  if (result.most > WINDOW) throw new Error(`the ${view} timeline held ${result.most} rows, more than the window of ${WINDOW}`);
+  return result;
+}
+
 /** A direct chat of `count` messages from "bela". */
 async function directChat(count) {
   const { page, cdp } = await signedIn();
@@ -111,10 +173,10 @@ async function directChat(count) {
   const seeded = await snapshot(page, cdp);
   await page.click('[data-testid="open-chat"]');
   await page.waitForSelector('[data-testid="dm-view"] [data-testid="message"]');
-  await scrollThrough(page, "dm-view", count);
+  const scrolled = await scrollThroughHistory(page, "dm-view", count);
   const open = await snapshot(page, cdp);
   await page.close();
-  return { label: "direct chat", count, alone, seeded, open };
+  return { label: "direct chat", count, alone, seeded, open, scrolled };
 }
 
 /** A thread of `count` messages, in a cascade the user is a member of. */
@@ -143,10 +205,16 @@ const cases = [];
 for (const [measure, count] of [
   [directChat, 1_000],
   [directChat, 10_000],
+  [directChat, 20_000],
+  [directChat, 50_000],
   [thread, 1_000],
 ]) {
   cases.push(await measure(count));
-  console.error(`measured a ${cases.at(-1).label} of ${count} messages`);
+  const done = cases.at(-1);
+  console.error(
+    `measured a ${done.label} of ${count} messages` +
+      (done.scrolled ? ` (${done.scrolled.steps} scroll steps, at most ${done.scrolled.most} rows held)` : ""),
+  );
 }
 await browser.close();
 server.close();
@@ -189,18 +257,28 @@ for (const c of cases) {
   );
 }
 
-const [thousand, tenThousand] = cases;
-// "Any length": the open timeline's cost per message, from the two chat lengths, and where that
-// slope would cross the target (the UI keeps every message it has paged in).
-const perThousand = ((tenThousand.open.heap - tenThousand.seeded.heap - (thousand.open.heap - thousand.seeded.heap)) / 9) / MiB;
-const fixed = (thousand.open.heap - thousand.seeded.heap) / MiB - perThousand;
+const chats = cases.filter((c) => c.label === "direct chat");
+const thousand = chats[0];
+const longest = chats.at(-1);
+const openCost = (c) => (c.open.heap - c.seeded.heap) / MiB;
+// "Any length": the open timeline's cost per 1,000 more messages, from the shortest and the
+// longest chat; flat when the window bounds it.
+const perThousand = ((openCost(longest) - openCost(thousand)) / (longest.count - thousand.count)) * 1000;
 console.log(
-  `open timeline: ${fixed.toFixed(1)} MiB fixed + ${perThousand.toFixed(2)} MiB per 1,000 messages paged in` +
-    (perThousand > 0 ? `; the target is reached at about ${Math.round(((TARGET_MIB - fixed) / perThousand) * 1000).toLocaleString("en")} messages` : ""),
+  `open timeline: ${chats.map((c) => `${openCost(c).toFixed(1)} MiB at ${c.count.toLocaleString("en")}`).join(", ")}; ` +
+    `${perThousand.toFixed(3)} MiB per 1,000 more messages (${Math.abs(openCost(longest) - openCost(thousand)) <= FLAT_MARGIN_MIB ? "flat: bounded by the window" : "grows with the length"})`,
 );
-if (tenThousand.open.elements > thousand.open.elements * DOM_MARGIN) {
+let failed = false;
+if (longest.open.elements > thousand.open.elements * DOM_MARGIN) {
   console.error(
-    `the timeline's DOM grew with the messages (${thousand.open.elements} elements at 1,000, ${tenThousand.open.elements} at 10,000): it is not virtualized`,
+    `the timeline's DOM grew with the messages (${thousand.open.elements} elements at 1,000, ${longest.open.elements} at ${longest.count.toLocaleString("en")}): it is not virtualized`,
   );
-  process.exit(1);
+  failed = true;
 }
+if (openCost(longest) - openCost(thousand) > FLAT_MARGIN_MIB) {
+  console.error(
+    `the open timeline costs ${openCost(longest).toFixed(1)} MiB at ${longest.count.toLocaleString("en")} messages against ${openCost(thousand).toFixed(1)} at 1,000: its data is not bounded`,
+  );
+  failed = true;
+}
+if (failed) process.exit(1);

@@ -1200,7 +1200,12 @@ export type LatestMessage = {
 /**  A change to a list: a snapshot once, then only what changed (the core's `ListDiff`). */
 export type ListDiff<T> = { op: "reset"; items: T[] } | { op: "append"; items: T[] } | 
 /**  Older items arrived (back-paging). */
-{ op: "pushFront"; items: T[] } | { op: "insert"; index: number; item: T } | { op: "set"; index: number; item: T } | { op: "remove"; index: number };
+{ op: "pushFront"; items: T[] } | { op: "insert"; index: number; item: T } | { op: "set"; index: number; item: T } | { op: "remove"; index: number } | 
+/**
+ *  The items `start..end` left the list at once (a timeline keeps a window of messages
+ *  around what is read and drops its far end as it pages).
+ */
+{ op: "removeRange"; start: number; end: number };
 
 export type Message = Message_Serialize | Message_Deserialize;
 

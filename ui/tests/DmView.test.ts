@@ -189,6 +189,78 @@ describe("back-paging", () => {
   });
 });
 
+describe("a long chat's window", () => {
+  /** jsdom has no layout: the viewport is given a height and its content's, so reaching the top
+   * and the bottom mean what they mean in a window. */
+  function laidOut(viewport: HTMLElement, list: () => HTMLElement) {
+    Object.defineProperty(viewport, "clientHeight", { configurable: true, get: () => 600 });
+    Object.defineProperty(viewport, "scrollHeight", { configurable: true, get: () => parseFloat(list().style.height) });
+  }
+
+  it("keeps at most the window while paging back and forward, on the reader's row, and detaches from the live end", async () => {
+    const backend = createMemoryBackend({ pageSize: 50, windowSize: 150 });
+    const me = backend.signInAs("me");
+    backend.seedHistory("bela", 250, (n) => `message ${n}`);
+    const [contact] = await backend.chatList();
+    const { container } = render(DmView, { backend, contact: contact!, me });
+    const viewport = screen.getByTestId("virtual-viewport");
+    const list = () => container.querySelector("ol")!;
+    laidOut(viewport, list);
+    const count = () => parseFloat(list().style.height) / 64;
+    /** The text of the row at `y` (every row is 64px without layout), if it is rendered. */
+    const textAt = (y: number) =>
+      container.querySelector(`li[data-index="${Math.floor(y / 64)}"] [data-testid="message-text"]`)?.textContent;
+    /** Scrolls to `y` and lets the list render there. */
+    const scrollTo = async (y: number) => {
+      viewport.scrollTop = y;
+      await fireEvent.scroll(viewport);
+      await settled();
+    };
+    await waitFor(() => expect(count()).toBe(50));
+    await settled();
+
+    // Back to the start, a page at a time: never more than the window, and the row that was at
+    // the top stays at the top.
+    for (let page = 0; page < 4; page++) {
+      // Near the top (not at it), to see which row the top is.
+      await scrollTo(3 * 64);
+      const top = textAt(0);
+      expect(top).toBeTruthy();
+      await scrollTo(0);
+      await waitFor(() => expect(viewport.scrollTop).toBeGreaterThan(0));
+      await settled();
+      expect(count()).toBeLessThanOrEqual(150);
+      expect(viewport.scrollTop).toBe(50 * 64);
+      expect(textAt(viewport.scrollTop)).toBe(top);
+    }
+    await scrollTo(0);
+    expect(screen.getByText("message 0")).toBeTruthy();
+    expect(count()).toBe(150);
+    // The newest were dropped: a live message waits, and "Jump to the newest" is offered.
+    expect(screen.getByTestId("jump-to-latest")).toBeTruthy();
+    backend.deliver("bela", "while you read the start");
+    await settled();
+    expect(screen.queryByText("while you read the start")).toBeNull();
+
+    // Forward again to the live end: the oldest go, the reader stays on their row.
+    for (let page = 0; page < 5 && screen.queryByTestId("jump-to-latest"); page++) {
+      const bottom = parseFloat(list().style.height) - 600;
+      await scrollTo(bottom - 3 * 64);
+      const top = textAt(bottom);
+      expect(top).toBeTruthy();
+      await scrollTo(bottom);
+      await settled();
+      expect(count()).toBeLessThanOrEqual(150);
+      expect(textAt(viewport.scrollTop)).toBe(top);
+    }
+    await waitFor(() => expect(screen.queryByTestId("jump-to-latest")).toBeNull());
+    viewport.scrollTop = parseFloat(list().style.height) - 600;
+    await fireEvent.scroll(viewport);
+    await screen.findByText("while you read the start");
+    expect(count()).toBe(150);
+  }, 30_000);
+});
+
 describe("sends", () => {
   it("show a pending echo at once and a clear mark when refused", async () => {
     const { default: MessageRow } = await import("../src/components/MessageRow.svelte");

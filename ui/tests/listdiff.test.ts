@@ -13,6 +13,12 @@ describe("applyDiff", () => {
       { op: "remove", index: 1 },
       { op: "remove", index: 99 },
       { op: "insert", index: 99, item: 7 },
+      { op: "append", items: [6, 7] },
+      { op: "removeRange", start: 5, end: 7 },
+      { op: "removeRange", start: 0, end: 1 },
+      { op: "removeRange", start: 2, end: 99 },
+      { op: "removeRange", start: 2, end: 1 },
+      { op: "pushFront", items: [10] },
     ];
     let list: number[] = [];
     for (const diff of diffs) {

@@ -28,6 +28,12 @@ pub enum ListDiff<T> {
     Remove {
         index: usize,
     },
+    /// The items `start..end` left the list at once: a timeline keeps only a window of
+    /// messages around what is read, and drops the far end of it as it pages.
+    RemoveRange {
+        start: usize,
+        end: usize,
+    },
 }
 
 impl<T: Clone> ListDiff<T> {
@@ -46,6 +52,9 @@ impl<T: Clone> ListDiff<T> {
             ListDiff::Set { index, item } if *index < list.len() => list[*index] = item.clone(),
             ListDiff::Remove { index } if *index < list.len() => {
                 list.remove(*index);
+            }
+            ListDiff::RemoveRange { start, end } if start <= end && *end <= list.len() => {
+                list.drain(*start..*end);
             }
             _ => {}
         }
@@ -71,5 +80,13 @@ mod tests {
             diff.apply(&mut list);
         }
         assert_eq!(list, vec![10, 2, 3, 4, 5]);
+        for diff in [
+            ListDiff::RemoveRange { start: 1, end: 3 },
+            ListDiff::RemoveRange { start: 2, end: 9 },
+            ListDiff::RemoveRange { start: 2, end: 1 },
+        ] {
+            diff.apply(&mut list);
+        }
+        assert_eq!(list, vec![10, 4, 5]);
     }
 }

@@ -4,15 +4,25 @@
 //!
 //! Order is the server's `sent_at`; a message is in the list once (by `msgid`). A confirmed
 //! send replaces its echo (matched by `clientKey`), so a message never shows twice.
+//!
+//! A timeline holds at most [`WINDOW`] stored messages, whatever the conversation's length:
+//! paging one way drops as many from the other end (a `RemoveRange` diff), and paging back there
+//! brings them again from the cache or the server. Dropping the newest detaches the timeline
+//! from the live end, as a jump does. So an open chat costs the same in the core and in the
+//! window at 1,000 messages as at 1,000,000.
 
 use chatenium_api::schemas::common::Timestamp;
-use chatenium_api::schemas::dm::Message;
+use chatenium_api::schemas::dm::{Message, DEFAULT_PAGE_SIZE};
 use chatenium_api::schemas::thread::ThreadMessage;
 use serde::Serialize;
 
 use crate::conversation::ConversationId;
 use crate::diff::ListDiff;
 use crate::store::OutgoingMessage;
+
+/// How many stored messages an open timeline keeps: five pages, a few on either side of what a
+/// reader sees (a window shows a dozen or two rows). Pending echoes do not count.
+pub const WINDOW: usize = 5 * DEFAULT_PAGE_SIZE as usize;
 
 /// What a timeline needs of a message: a direct message and a thread message both are one.
 pub trait TimelineMessage: Clone + PartialEq {
@@ -184,11 +194,10 @@ impl<M: TimelineMessage> Timeline<M> {
         reached_newest: bool,
     ) -> Vec<ListDiff<TimelineItem<M>>> {
         let was_detached = std::mem::replace(&mut self.detached, false);
-        let diffs = newer
-            .into_iter()
-            .flat_map(|message| self.upsert(message))
-            .collect();
+        // A page is one `Append` when it can be: each diff is a message to the window.
+        let mut diffs = self.upsert_batch(newer);
         self.detached = was_detached && !reached_newest;
+        diffs.extend(self.drop_oldest_beyond_window());
         diffs
     }
 
@@ -221,6 +230,13 @@ impl<M: TimelineMessage> Timeline<M> {
     /// Adds or updates a stored message, replacing its local echo if there is one. A detached
     /// timeline takes no message newer than those it shows (forward paging brings those).
     pub fn upsert(&mut self, message: M) -> Vec<ListDiff<TimelineItem<M>>> {
+        let mut diffs = self.upsert_one(message);
+        diffs.extend(self.drop_oldest_beyond_window());
+        diffs
+    }
+
+    /// [`Timeline::upsert`] without keeping to the window: a batch is trimmed once, after it.
+    fn upsert_one(&mut self, message: M) -> Vec<ListDiff<TimelineItem<M>>> {
         let mut diffs = Vec::new();
         // A message newer than every one shown (the live case) cannot be among them: the list
         // is not searched for it.
@@ -268,6 +284,13 @@ impl<M: TimelineMessage> Timeline<M> {
     /// brand-new messages, in order, newer than all shown, with no echo to replace, are one
     /// `Append`; anything else is applied message by message as [`Timeline::upsert`] does.
     pub fn upsert_all(&mut self, messages: Vec<M>) -> Vec<ListDiff<TimelineItem<M>>> {
+        let mut diffs = self.upsert_batch(messages);
+        diffs.extend(self.drop_oldest_beyond_window());
+        diffs
+    }
+
+    /// [`Timeline::upsert_all`] without keeping to the window.
+    fn upsert_batch(&mut self, messages: Vec<M>) -> Vec<ListDiff<TimelineItem<M>>> {
         let newest = self.newest_message().map(TimelineMessage::sent_at);
         let no_echoes = self.stored_len() == self.items.len();
         let in_order = messages
@@ -287,7 +310,7 @@ impl<M: TimelineMessage> Timeline<M> {
         }
         messages
             .into_iter()
-            .flat_map(|message| self.upsert(message))
+            .flat_map(|message| self.upsert_one(message))
             .collect()
     }
 
@@ -302,7 +325,38 @@ impl<M: TimelineMessage> Timeline<M> {
             return Vec::new();
         }
         self.items.splice(0..0, fresh.iter().cloned());
-        vec![ListDiff::PushFront { items: fresh }]
+        let mut diffs = vec![ListDiff::PushFront { items: fresh }];
+        diffs.extend(self.drop_newest_beyond_window());
+        diffs
+    }
+
+    /// Paged or grown at the newest end past the window: the oldest go (back-paging brings them
+    /// again).
+    fn drop_oldest_beyond_window(&mut self) -> Option<ListDiff<TimelineItem<M>>> {
+        let excess = self.stored_len().saturating_sub(WINDOW);
+        if excess == 0 {
+            return None;
+        }
+        self.items.drain(..excess);
+        Some(ListDiff::RemoveRange {
+            start: 0,
+            end: excess,
+        })
+    }
+
+    /// Paged back past the window: the newest stored messages go, and the timeline is detached
+    /// from the live end until forward paging reaches it again. Pending echoes stay.
+    fn drop_newest_beyond_window(&mut self) -> Option<ListDiff<TimelineItem<M>>> {
+        let stored = self.stored_len();
+        if stored <= WINDOW {
+            return None;
+        }
+        self.items.drain(WINDOW..stored);
+        self.detached = true;
+        Some(ListDiff::RemoveRange {
+            start: WINDOW,
+            end: stored,
+        })
     }
 
     pub fn edit(&mut self, msgid: &str, text: &str) -> Vec<ListDiff<TimelineItem<M>>> {
@@ -509,5 +563,100 @@ mod tests {
         check(&mut timeline, |t| t.remove_pending("k"));
         check(&mut timeline, |t| t.remove_pending("k"));
         assert_eq!(timeline.items().len(), 4);
+    }
+
+    fn stored_ids<M: TimelineMessage>(timeline: &Timeline<M>) -> Vec<String> {
+        timeline
+            .items()
+            .iter()
+            .filter_map(|item| item.msgid().map(str::to_owned))
+            .collect()
+    }
+
+    /// Messages `from..to` of a conversation whose message `n` was sent at `n`.
+    fn history(from: usize, to: usize) -> Vec<Message> {
+        (from..to)
+            .map(|n| message(&format!("m{n}"), n as i64, None))
+            .collect()
+    }
+
+    #[test]
+    fn a_timeline_keeps_a_window_of_messages_however_far_it_is_paged() {
+        let page = DEFAULT_PAGE_SIZE as usize;
+        let total = WINDOW * 4;
+        // Opened at the newest page, with a send still queued.
+        let mut timeline = Timeline::new(history(total - page, total), vec![pending("k")]);
+        let mut oldest = total - page;
+        while oldest > 0 {
+            check(&mut timeline, |t| t.prepend(history(oldest - page, oldest)));
+            oldest -= page;
+            assert!(timeline.stored_len() <= WINDOW);
+        }
+        let expected: Vec<_> = history(0, WINDOW).iter().map(|m| m.msgid.clone()).collect();
+        assert_eq!(
+            stored_ids(&timeline),
+            expected,
+            "the oldest window, in order"
+        );
+        assert_eq!(timeline.items().len(), WINDOW + 1, "the echo stays");
+        assert!(
+            timeline.is_detached(),
+            "the newest were dropped: live messages wait for forward paging"
+        );
+        check(&mut timeline, |t| {
+            t.upsert(message("live", total as i64, None))
+        });
+        assert_eq!(timeline.stored_len(), WINDOW);
+
+        // Paging forward again drops the oldest, until the newest end is reached (the echo
+        // discarded: with none, a page is one append).
+        check(&mut timeline, |t| t.remove_pending("k"));
+        let mut newest = WINDOW;
+        while newest < total {
+            let next = (newest + page).min(total);
+            let mut mirror = timeline.items().to_vec();
+            let diffs = timeline.append_newer(history(newest, next), next == total);
+            assert!(
+                matches!(
+                    diffs.as_slice(),
+                    [
+                        ListDiff::Append { .. },
+                        ListDiff::RemoveRange { start: 0, .. }
+                    ]
+                ),
+                "a page forward is one append and one removal"
+            );
+            for diff in diffs {
+                diff.apply(&mut mirror);
+            }
+            assert_eq!(mirror, timeline.items());
+            newest = next;
+            assert!(timeline.stored_len() <= WINDOW);
+        }
+        assert!(!timeline.is_detached());
+        let expected: Vec<_> = history(total - WINDOW, total)
+            .iter()
+            .map(|m| m.msgid.clone())
+            .collect();
+        assert_eq!(stored_ids(&timeline), expected);
+
+        // At the live end, new messages push the oldest out, one at a time or in a batch.
+        check(&mut timeline, |t| {
+            t.upsert(message("live1", total as i64 + 1, None))
+        });
+        check(&mut timeline, |t| {
+            t.upsert_all(vec![
+                message("live2", total as i64 + 2, None),
+                message("live3", total as i64 + 3, None),
+            ])
+        });
+        assert_eq!(timeline.stored_len(), WINDOW);
+        assert_eq!(
+            stored_ids(&timeline).last().map(String::as_str),
+            Some("live3")
+        );
+        // A new echo does not count against the window.
+        check(&mut timeline, |t| t.push_pending(pending("k2")));
+        assert_eq!(timeline.items().len(), WINDOW + 1);
     }
 }

@@ -38,6 +38,12 @@ pub enum ListDiff<T> {
     Remove {
         index: u32,
     },
+    /// The items `start..end` left the list at once (a timeline keeps a window of messages
+    /// around what is read and drops its far end as it pages).
+    RemoveRange {
+        start: u32,
+        end: u32,
+    },
 }
 
 impl<T> ListDiff<T> {
@@ -63,6 +69,10 @@ impl<T> ListDiff<T> {
                 item: map(item),
             },
             Core::Remove { index: i } => ListDiff::Remove { index: index(i) },
+            Core::RemoveRange { start, end } => ListDiff::RemoveRange {
+                start: index(start),
+                end: index(end),
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ import { searchMessages } from "./memory-search";
 import { callBackend, type CallHooks } from "./memory-calls";
 import { cascadeBackend, type CascadeHooks, type Forwarded } from "./memory-cascades";
 import { galleryBackend, type GalleryHooks } from "./memory-gallery";
+import * as timelineWindow from "./memory-window";
 import {
   BackendError,
   WRAPPED_COMMANDS,
@@ -66,8 +67,11 @@ const fail = (code: ErrorCode): never => {
   throw new BackendError({ kind: "api", code });
 };
 
-/** `pageSize`: how many messages opening a chat shows; older ones come by `loadOlder`. */
-export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number } = {}): MemoryBackend {
+/** `pageSize`: how many messages opening a chat shows; older ones come by `loadOlder`.
+ * `windowSize`: at most how many an open chat's timeline keeps; paging past it drops the far
+ * end, as the core does (crates/core/src/timeline.rs). */
+export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity }: { pageSize?: number; windowSize?: number } = {}): MemoryBackend {
+  const rule: timelineWindow.WindowRule = { pageSize, size: windowSize };
   const handlers: Handlers = {
     chatList: new Set(),
     timeline: new Set(),
@@ -95,8 +99,8 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
   const chats: Contact[] = [];
   const messages = new Map<string, Message[]>();
   const open = new Set<string>();
-  /** Per open chat, the index of the oldest message the timeline shows. */
-  const shownFrom = new Map<string, number>();
+  /** Per open chat, the part of its history the timeline shows. */
+  const shownPart = new Map<string, timelineWindow.Shown>();
   let me: User | null = null;
   let desktopSettings: DesktopSettings = { closeToTray: true, startWithSystem: false, startHidden: false, doNotDisturb: false };
   let clock = 1_700_000_000;
@@ -117,10 +121,30 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
   const emitTimeline = (chatid: string, diff: ListDiff<TimelineEntry>) => {
     if (open.has(chatid)) handlers.timeline.forEach((h) => h(chatid, diff));
   };
-  const entries = (chatid: string, from = shownFrom.get(chatid) ?? 0): TimelineEntry[] =>
-    (messages.get(chatid) ?? []).slice(from).map((message) => ({ kind: "message", message: structuredClone(message) }));
-  /** A message's index in the shown timeline, or -1 when it is older than what is shown. */
-  const shown = (chatid: string, index: number) => index - (shownFrom.get(chatid) ?? 0);
+  const history = (chatid: string) => messages.get(chatid) ?? [];
+  const part = (chatid: string) => shownPart.get(chatid) ?? timelineWindow.opened(history(chatid).length, rule);
+  /** History positions `from` to `to` as timeline rows (each its own copy, as from Rust). */
+  const rows = (chatid: string, from: number, to: number): TimelineEntry[] =>
+    history(chatid)
+      .slice(from, to)
+      .map((message) => ({ kind: "message", message: structuredClone(message) }));
+  /** The messages the open timeline shows. */
+  const entries = (chatid: string): TimelineEntry[] => {
+    const shown = part(chatid);
+    return rows(chatid, shown.from, shown.to ?? history(chatid).length);
+  };
+  /** A message's row in the shown timeline, or -1 when it is not shown. */
+  const shown = (chatid: string, index: number) => timelineWindow.rowOf(part(chatid), index, history(chatid).length);
+  /** Moves an open chat's window: the rows it brings in, then those it drops. */
+  const moveWindow = (chatid: string, step: timelineWindow.WindowStep, at: "front" | "back") => {
+    shownPart.set(chatid, step.shown);
+    if (step.added) {
+      const items = rows(chatid, step.added.from, step.added.to);
+      emitTimeline(chatid, at === "front" ? { op: "pushFront", items } : { op: "append", items });
+    }
+    if (step.dropped) emitTimeline(chatid, { op: "removeRange", ...step.dropped });
+    return step.added ? step.added.to - step.added.from : 0;
+  };
 
   const account = (username: string, email: string, password: string | null): Account => {
     if ([...accounts.values()].some((a) => a.user.username === username)) fail("usernameTaken");
@@ -163,7 +187,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     const chat = chatOf(chatid);
     chat.latestMessage = { msgid: message.msgid, message: text, isAuthor: author === me?.userid, sentAt: message.sent_at };
     if (author !== me?.userid && !open.has(chatid)) chat.notifications += 1;
-    emitTimeline(chatid, { op: "append", items: [{ kind: "message", message: structuredClone(message) }] });
+    if (open.has(chatid)) moveWindow(chatid, timelineWindow.liveAdded(part(chatid), list.length, rule), "back");
     emitChats();
     return message;
   };
@@ -368,7 +392,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     openChat: (chatid) =>
       run(() => {
         open.add(chatid);
-        shownFrom.set(chatid, Math.max(0, (messages.get(chatid)?.length ?? 0) - pageSize));
+        shownPart.set(chatid, timelineWindow.opened(history(chatid).length, rule));
         return entries(chatid);
       }),
     closeChat: (chatid) =>
@@ -382,19 +406,18 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       }),
     loadOlder: (chatid) =>
       run(() => {
-        const from = shownFrom.get(chatid) ?? 0;
-        const older = Math.max(0, from - (Number.isFinite(pageSize) ? pageSize : from));
-        if (older === from) return 0;
-        const items = entries(chatid, older).slice(0, from - older);
-        shownFrom.set(chatid, older);
-        emitTimeline(chatid, { op: "pushFront", items });
-        return items.length;
+        return moveWindow(chatid, timelineWindow.pagedBack(part(chatid), history(chatid).length, rule), "front");
       }),
-    // A jump here shows the whole history, so nothing newer is ever missing.
-    loadNewer: () => ok(0),
-    jumpToMessage: (chatid) =>
+    loadNewer: (chatid) =>
       run(() => {
-        shownFrom.set(chatid, 0);
+        return moveWindow(chatid, timelineWindow.pagedForward(part(chatid), history(chatid).length, rule), "back");
+      }),
+    // With no page size (the default) a jump shows the whole history.
+    jumpToMessage: (chatid, msgid) =>
+      run(() => {
+        const index = history(chatid).findIndex((m) => m.msgid === msgid);
+        if (index < 0) fail("notFound");
+        shownPart.set(chatid, timelineWindow.jumpedTo(index, history(chatid).length, rule));
         emitTimeline(chatid, { op: "reset", items: entries(chatid) });
       }),
     // Direct chats' messages; the fake's threads are not searched.
@@ -454,9 +477,9 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
           const index = list.findIndex((m) => m.msgid === msgid);
           if (index < 0) continue;
           const at = shown(chatid, index);
+          shownPart.set(chatid, timelineWindow.removedAt(part(chatid), index));
           list.splice(index, 1);
           if (at >= 0) emitTimeline(chatid, { op: "remove", index: at });
-          else shownFrom.set(chatid, (shownFrom.get(chatid) ?? 1) - 1);
         }
       }),
     setPinned: (chatid, msgid, pinned) =>
@@ -681,9 +704,14 @@ function withEveryCommand(implemented: MemoryImplementation): MemoryBackend {
   return implemented as MemoryBackend;
 }
 
+/** The core's page and window (DEFAULT_PAGE_SIZE, timeline::WINDOW), which the browser-test
+ * build pages direct chats with, so it measures what the app keeps. */
+export const CORE_PAGE_SIZE = 50;
+export const CORE_WINDOW = 5 * CORE_PAGE_SIZE;
+
 /** The browser-test build's backend, reachable by a test driver as `window.chateniumTest`. */
 export function exposeMemoryBackend(): MemoryBackend {
-  const backend = createMemoryBackend();
+  const backend = createMemoryBackend({ pageSize: CORE_PAGE_SIZE, windowSize: CORE_WINDOW });
   (window as unknown as { chateniumTest: MemoryBackend }).chateniumTest = backend;
   return backend;
 }

@@ -17,5 +17,9 @@ export function applyDiff<T>(list: readonly T[], diff: ListDiff<T>): T[] {
       return diff.index < list.length ? list.map((item, i) => (i === diff.index ? diff.item : item)) : [...list];
     case "remove":
       return diff.index < list.length ? list.filter((_, i) => i !== diff.index) : [...list];
+    case "removeRange":
+      return diff.start <= diff.end && diff.end <= list.length
+        ? [...list.slice(0, diff.start), ...list.slice(diff.end)]
+        : [...list];
   }
 }

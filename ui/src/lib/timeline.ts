@@ -1,6 +1,7 @@
 // How a timeline reads: consecutive messages of one author within a few minutes form a group
 // (one avatar and name for the group), and a new calendar day starts with a separator.
 import type { TimelineEntry } from "../backend";
+import { dateFormat } from "./format";
 
 /** Messages further apart than this start a new group, as in Discord. */
 const GROUP_GAP_SECONDS = 7 * 60;
@@ -51,19 +52,19 @@ export function dayLabel(day: Date, language: string, words: { today: string; ye
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
   if (sameDay(day, yesterday)) return words.yesterday;
-  return day.toLocaleDateString(language, {
+  return dateFormat(language, {
     weekday: "long",
     year: "numeric",
     month: "long",
     day: "numeric",
-  });
+  }).format(day);
 }
 
 /** When a chat last spoke, as chat lists show it: the time today, the weekday this week, else
  * the date. */
 export function shortWhen(when: Date, language: string, now = new Date()): string {
-  if (sameDay(when, now)) return when.toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
+  if (sameDay(when, now)) return dateFormat(language, { hour: "2-digit", minute: "2-digit" }).format(when);
   const days = (now.getTime() - when.getTime()) / 86_400_000;
-  if (days >= 0 && days < 6) return when.toLocaleDateString(language, { weekday: "short" });
-  return when.toLocaleDateString(language, { year: "numeric", month: "short", day: "numeric" });
+  if (days >= 0 && days < 6) return dateFormat(language, { weekday: "short" }).format(when);
+  return dateFormat(language, { year: "numeric", month: "short", day: "numeric" }).format(when);
 }
