@@ -22,6 +22,7 @@ pub mod calls;
 pub mod cascade_actions;
 mod cascade_sync;
 mod catchup;
+mod change_feed;
 pub mod client;
 mod clock;
 pub mod config;

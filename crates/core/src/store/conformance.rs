@@ -7,7 +7,7 @@ use chatenium_api::schemas::contacts::{Contact, LatestMessage};
 use chatenium_api::schemas::dm::Message;
 use chatenium_api::schemas::thread::ThreadMessage;
 
-use super::{OutgoingMessage, SearchQuery, Store};
+use super::{OutgoingMessage, SearchQuery, Store, SyncCursor};
 use crate::conversation::ConversationId;
 
 /// A message fixture.
@@ -590,6 +590,23 @@ pub fn muting_a_cascade_is_kept_until_unmuted(store: &dyn Store) {
 
 #[macro_export]
 #[doc(hidden)]
+pub fn the_change_position_is_kept_and_a_resync_forgets_messages(store: &dyn Store) {
+    assert_eq!(store.change_position().unwrap(), None);
+    store.set_change_position(7).unwrap();
+    store.set_change_position(9).unwrap();
+    assert_eq!(store.change_position().unwrap(), Some(9));
+    store
+        .upsert_messages(&[message("c1", "m1", 10, 0)])
+        .unwrap();
+    store
+        .set_sync_cursor("c1", &SyncCursor::After("m1".into()))
+        .unwrap();
+    store.forget_messages().unwrap();
+    assert!(store.latest_messages("c1", 10).unwrap().is_empty());
+    assert_eq!(store.sync_cursor("c1").unwrap(), None);
+    assert_eq!(store.change_position().unwrap(), Some(9));
+}
+
 macro_rules! store_conformance_tests {
     ($name:ident, $make:expr) => {
         mod $name {
@@ -600,6 +617,10 @@ macro_rules! store_conformance_tests {
                 $make
             }
 
+            #[test]
+            fn the_change_position_is_kept_and_a_resync_forgets_messages() {
+                $crate::store::conformance::the_change_position_is_kept_and_a_resync_forgets_messages(&fresh());
+            }
             #[test]
             fn contacts_are_ordered_by_newest_activity() {
                 $crate::store::conformance::contacts_are_ordered_by_newest_activity(&fresh());

@@ -105,6 +105,14 @@ pub trait Store: Send + Sync {
     /// `None` when the chat was never synced.
     fn sync_cursor(&self, chatid: &str) -> StoreResult<Option<SyncCursor>>;
     fn set_sync_cursor(&self, chatid: &str, cursor: &SyncCursor) -> StoreResult<()>;
+    /// The last position of the server's change feed applied to this cache
+    /// (`crate::change_feed`); `None` before the first catch-up from it.
+    fn change_position(&self) -> StoreResult<Option<u64>>;
+    fn set_change_position(&self, position: u64) -> StoreResult<()>;
+    /// Drops every cached message (direct and thread) and every sync cursor, so that the next
+    /// catch-up reads each conversation anew: a full resync, when the change feed cannot say
+    /// what changed. The chat, cascade and thread lists stay (catch-up replaces them).
+    fn forget_messages(&self) -> StoreResult<()>;
 
     // The outbox.
     fn enqueue(&self, message: &OutgoingMessage) -> StoreResult<()>;

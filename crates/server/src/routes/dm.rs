@@ -92,19 +92,23 @@ pub(crate) async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiRe
         })
         .await?;
     if sent.is_new {
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::users(&sent.chat.members()),
             &ServerEvent::NewMessage(sent.message.clone()),
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     // The request turned into a conversation: both members' lists show it accepted.
     for (member, contact) in sent.accepted {
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::users(&[member]),
             &ServerEvent::ContactRequest(contact),
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     Ok(sent.message)
 }
@@ -208,11 +212,13 @@ pub(crate) async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiRe
         msgid: message.msgid.clone(),
         message: message.message.clone(),
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&chat.members()),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(message)
 }
 
@@ -257,11 +263,13 @@ pub(crate) async fn delete_messages(
         chatid: chat.id.clone(),
         msgids,
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&chat.members()),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(GenericSuccessBody::new("Messages deleted"))
 }
 
@@ -320,11 +328,13 @@ async fn set_pin(ctx: Ctx, body: PinMessageReq, pinned: bool) -> ApiResult<Gener
             msgid,
             pinned,
         });
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::users(&chat.members()),
             &event,
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     Ok(GenericSuccessBody::new(if pinned {
         "Message pinned"
