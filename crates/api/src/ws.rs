@@ -68,6 +68,15 @@ contract_types! {
         pub chatid: String,
     }
 
+    /// Extension (the change feed, `docs/sync-model.md`): `userid` read the chat up to
+    /// `msgid`, so the messages of the other member up to it are `seen`, and the reader's
+    /// unread count changed.
+    pub struct ReadMark {
+        pub chatid: String,
+        pub userid: String,
+        pub msgid: String,
+    }
+
     pub struct EditedThreadMessage {
         pub cascade_id: String,
         pub thread_id: String,
@@ -224,6 +233,8 @@ pub enum ServerEvent {
     EditedMessage(EditedMessage),
     DeletedMessage(DeletedMessages),
     PinnedMessage(PinChange),
+    /// Extension (`docs/sync-model.md`): a member of the chat read it (to both members).
+    ChatRead(ReadMark),
     /// A contact request (to the partner), or a changed contact.
     ContactRequest(Contact),
     ContactDeleted(ChatRef),

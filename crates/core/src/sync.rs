@@ -389,6 +389,19 @@ async fn apply(
             let feed = DmFeed::new(&pin.chatid);
             conversations::pinned(ctx, &feed, &pin.msgid, pin.pinned).await?;
         }
+        ServerEvent::ChatRead(mark) => {
+            let (chatid, reader, msgid) = (mark.chatid.clone(), mark.userid.clone(), mark.msgid);
+            let seen = ctx
+                .store
+                .run(move |s| s.mark_seen(&chatid, &reader, &msgid))
+                .await?;
+            let feed = DmFeed::new(&mark.chatid);
+            conversations::timeline_change(ctx, &feed, |t| t.upsert_all(seen));
+            // Read on another device of this user: the chat's unread count changed.
+            if mark.userid == ctx.session.userid() {
+                reload_chat_list(ctx).await?;
+            }
+        }
         ServerEvent::ContactRequest(_)
         | ServerEvent::ContactDeleted(_)
         | ServerEvent::ProfileChanged(_) => {

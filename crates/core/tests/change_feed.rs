@@ -91,8 +91,8 @@ async fn call<E: Endpoint>(
         .unwrap_or_else(|e| panic!("{}: {e}", E::META.name))
 }
 
-/// A message as the comparison sees it. `seen` is the partner's read mark, which reading the
-/// chat to compare moves, so it is left out (the contract has no event for it).
+/// A message as the comparison sees it. `seen` is the reader's mark, which reading the chat
+/// to compare moves (reading the newest page is reading the chat), so it is left out.
 fn unseen(mut messages: Vec<Message>) -> Vec<Message> {
     for message in &mut messages {
         message.seen = false;

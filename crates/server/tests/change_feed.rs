@@ -6,7 +6,7 @@ mod common;
 
 use chatenium_api::schemas::cascade::KickMemberReq;
 use chatenium_api::schemas::dm::EditMessageReq;
-use chatenium_api::ws::{ChangesPage, ChangesQuery, Frame};
+use chatenium_api::ws::{ChangesPage, ChangesQuery, Frame, ReadMark, ServerEvent};
 use chatenium_api::{DmEditMessage, GetChanges, KickMember};
 use common::{Socket, TestServer, User};
 use futures_util::StreamExt;
@@ -86,6 +86,29 @@ async fn every_user_has_their_own_gap_free_feed_offline_too() {
     let page = changes(&server, &bela, Some(head)).await;
     assert_eq!(page.head, head + 1);
     assert_eq!(page.changes[0].frame(), frame);
+
+    // Reading is a change too: Anna's messages are seen, Bela's count is 0 on his devices.
+    let anna_head = changes(&server, &anna, None).await.head;
+    let read = server
+        .messages(&bela, &common::chat::page(&chatid, None, None))
+        .await;
+    let newest = read.last().expect("the newest page").msgid.clone();
+    let expected = ServerEvent::ChatRead(ReadMark {
+        chatid: chatid.clone(),
+        userid: bela.userid.clone(),
+        msgid: newest,
+    });
+    for (user, since) in [(&anna, anna_head), (&bela, head + 1)] {
+        let page = changes(&server, user, Some(since)).await;
+        assert_eq!(page.changes.len(), 1);
+        let event = ServerEvent::from_frame(&page.changes[0].frame()).unwrap();
+        assert_eq!(event, expected);
+    }
+    // Reading again moves no mark and tells nobody.
+    server
+        .messages(&bela, &common::chat::page(&chatid, None, None))
+        .await;
+    assert_eq!(changes(&server, &anna, None).await.head, anna_head + 1);
 }
 
 #[tokio::test]

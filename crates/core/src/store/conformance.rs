@@ -590,6 +590,31 @@ pub fn muting_a_cascade_is_kept_until_unmuted(store: &dyn Store) {
 
 #[macro_export]
 #[doc(hidden)]
+pub fn a_read_mark_sees_the_other_members_messages_up_to_it(store: &dyn Store) {
+    let mut mine = message("c1", "m2", 11, 0);
+    mine.author = "reader".into();
+    store
+        .upsert_messages(&[
+            message("c1", "m1", 10, 0),
+            mine,
+            message("c1", "m3", 12, 0),
+            message("c1", "m4", 13, 0),
+        ])
+        .unwrap();
+    let changed = store.mark_seen("c1", "reader", "m3").unwrap();
+    let ids: Vec<&str> = changed.iter().map(|m| m.msgid.as_str()).collect();
+    assert_eq!(ids, ["m1", "m3"]);
+    let seen: Vec<bool> = store
+        .latest_messages("c1", 10)
+        .unwrap()
+        .iter()
+        .map(|m| m.seen)
+        .collect();
+    assert_eq!(seen, [true, false, true, false]);
+    assert!(store.mark_seen("c1", "reader", "m3").unwrap().is_empty());
+    assert!(store.mark_seen("c1", "reader", "gone").unwrap().is_empty());
+}
+
 pub fn the_change_position_is_kept_and_a_resync_forgets_messages(store: &dyn Store) {
     assert_eq!(store.change_position().unwrap(), None);
     store.set_change_position(7).unwrap();
@@ -617,6 +642,10 @@ macro_rules! store_conformance_tests {
                 $make
             }
 
+            #[test]
+            fn a_read_mark_sees_the_other_members_messages_up_to_it() {
+                $crate::store::conformance::a_read_mark_sees_the_other_members_messages_up_to_it(&fresh());
+            }
             #[test]
             fn the_change_position_is_kept_and_a_resync_forgets_messages() {
                 $crate::store::conformance::the_change_position_is_kept_and_a_resync_forgets_messages(&fresh());

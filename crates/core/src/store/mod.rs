@@ -87,6 +87,9 @@ pub trait Store: Send + Sync {
     fn edit_message(&self, chatid: &str, msgid: &str, text: &str) -> StoreResult<bool>;
     fn remove_messages(&self, chatid: &str, msgids: &[String]) -> StoreResult<()>;
     fn set_pinned(&self, chatid: &str, msgid: &str, pinned: bool) -> StoreResult<bool>;
+    /// `reader` read the chat up to `msgid`: the cached messages of the chat's other member up
+    /// to it are `seen`. Answers the messages that changed; nothing when `msgid` is not cached.
+    fn mark_seen(&self, chatid: &str, reader: &str, msgid: &str) -> StoreResult<Vec<Message>>;
     /// The newest `limit` messages of a chat, oldest first.
     fn latest_messages(&self, chatid: &str, limit: u32) -> StoreResult<Vec<Message>>;
     /// Up to `limit` messages sent before `before`, oldest first.

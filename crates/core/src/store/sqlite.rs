@@ -383,6 +383,42 @@ impl Store for SqliteStore {
         })
     }
 
+    fn mark_seen(&self, chatid: &str, reader: &str, msgid: &str) -> StoreResult<Vec<Message>> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            let until: Option<(i64, i64)> = transaction
+                .query_row(
+                    "SELECT sent_t, sent_i FROM messages WHERE chatid = ?1 AND msgid = ?2",
+                    [chatid, msgid],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((t, i)) = until else {
+                return Ok(Vec::new());
+            };
+            let read: Vec<Message> = query_json(
+                &transaction,
+                "SELECT json FROM messages WHERE chatid = ?1 AND (sent_t < ?2 OR (sent_t = ?2 AND sent_i <= ?3))
+                 ORDER BY sent_t, sent_i",
+                params![chatid, t, i],
+            )?;
+            let mut changed = Vec::new();
+            for mut message in read {
+                if message.author == reader || message.seen {
+                    continue;
+                }
+                message.seen = true;
+                transaction.execute(
+                    "UPDATE messages SET json = ?1 WHERE msgid = ?2",
+                    params![to_json(&message)?, message.msgid],
+                )?;
+                changed.push(message);
+            }
+            transaction.commit()?;
+            Ok(changed)
+        })
+    }
+
     fn remove_messages(&self, chatid: &str, msgids: &[String]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
