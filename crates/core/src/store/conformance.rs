@@ -588,8 +588,6 @@ pub fn muting_a_cascade_is_kept_until_unmuted(store: &dyn Store) {
     assert_eq!(store.muted_cascades().unwrap(), ["k1"]);
 }
 
-#[macro_export]
-#[doc(hidden)]
 pub fn a_read_mark_sees_the_other_members_messages_up_to_it(store: &dyn Store) {
     let mut mine = message("c1", "m2", 11, 0);
     mine.author = "reader".into();
@@ -632,6 +630,8 @@ pub fn the_change_position_is_kept_and_a_resync_forgets_messages(store: &dyn Sto
     assert_eq!(store.change_position().unwrap(), Some(9));
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! store_conformance_tests {
     ($name:ident, $make:expr) => {
         mod $name {
