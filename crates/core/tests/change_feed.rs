@@ -206,7 +206,7 @@ impl Cast {
     async fn new() -> Cast {
         let dir = tempfile::tempdir().unwrap();
         let server = LocalServer::start("127.0.0.1:0".parse().unwrap(), &dir.path().join("server"));
-        let api = ApiClient::new(&server.base_url()).unwrap();
+        let api = ApiClient::new(server.base_url()).unwrap();
         let [anna, bela, cili] = [
             register(&api, "anna").await,
             register(&api, "bela").await,
@@ -410,7 +410,7 @@ async fn what_changed_while_the_app_was_closed_reaches_the_cache_exactly_after_a
     cast.change_everything().await;
 
     // The app starts again on the same data.
-    let api = Arc::new(ApiClient::new(&cast.gate.url()).unwrap());
+    let api = Arc::new(ApiClient::new(cast.gate.url()).unwrap());
     let session = chatenium_core::session::Session::restore(api, common::test_keyring(), account)
         .await
         .unwrap()

@@ -61,6 +61,9 @@ pub(crate) async fn get_messages(
     Ok(page)
 }
 
+/// A read mark that moved, with who is told of it (the chat's members).
+type MovedMark = ([String; 2], ReadMark);
+
 /// One page, or what came after a message. Loading the newest page or an `after` page is
 /// reading the chat: the caller's read mark moves to the newest message returned. Answers the
 /// page, and the chat's members with the new mark when it moved.
@@ -69,7 +72,7 @@ fn read_page(
     state: &AppState,
     caller: &str,
     query: &GetMessagesQuery,
-) -> ApiResult<(Vec<Message>, Option<([String; 2], ReadMark)>)> {
+) -> ApiResult<(Vec<Message>, Option<MovedMark>)> {
     let chat = chats::member_chat(connection, &query.chatid, caller)?;
     let limit = messages::page_limit(query.limit)?;
     let (rows, reads) = match &query.after {
