@@ -28,7 +28,7 @@ use chatenium_api::{
 };
 use chatenium_core::api::ApiClient;
 use chatenium_core::store::{SqliteStore, Store};
-use chatenium_core::Client;
+use chatenium_core::{Client, CoreEvent};
 use common::{register, wait_until, LocalServer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -204,8 +204,17 @@ struct Cast {
 
 impl Cast {
     async fn new() -> Cast {
+        Cast::with(|_| {}).await
+    }
+
+    /// The cast on a server whose settings `edit` changed.
+    async fn with(edit: impl FnOnce(&mut chatenium_server::Config)) -> Cast {
         let dir = tempfile::tempdir().unwrap();
-        let server = LocalServer::start("127.0.0.1:0".parse().unwrap(), &dir.path().join("server"));
+        let server = LocalServer::start_with(
+            "127.0.0.1:0".parse().unwrap(),
+            &dir.path().join("server"),
+            edit,
+        );
         let api = ApiClient::new(server.base_url()).unwrap();
         let [anna, bela, cili] = [
             register(&api, "anna").await,
@@ -419,6 +428,36 @@ async fn what_changed_while_the_app_was_closed_reaches_the_cache_exactly_after_a
     cast.bela_client = Some(Client::start(session, store as Arc<dyn Store>));
     common::wait_online(cast.bela()).await;
     cast.assert_bela_has_the_servers_state().await;
+    cast.bela().session().forget().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_further_behind_than_the_kept_window_resyncs_visibly_and_exactly() {
+    // The server keeps only the last five changes of each feed: Bela's absence is longer.
+    let cast = Cast::with(|config| config.change_feed.keep_entries = 5).await;
+    let shown = cast.bela().open_timeline(&cast.chatid).await.unwrap();
+    assert_eq!(shown.len(), 4);
+    cast.gate.close();
+    common::wait_disconnected(cast.bela()).await;
+    cast.change_everything().await;
+    let mut events = cast.bela().events();
+    cast.gate.reopen();
+    common::wait_for(&mut events, |event| matches!(event, CoreEvent::FullResync)).await;
+    common::wait_online(cast.bela()).await;
+    cast.assert_bela_has_the_servers_state().await;
+    // The open timeline shows what the cache holds: no deleted message, the new text.
+    let cached = unseen(cast.bela_store.latest_messages(&cast.chatid, 10).unwrap());
+    let timeline: Vec<Message> = cast
+        .bela()
+        .timeline_snapshot(&cast.chatid)
+        .expect("the timeline is open")
+        .into_iter()
+        .filter_map(|item| match item {
+            chatenium_core::timeline::TimelineItem::Message { message } => Some(message),
+            chatenium_core::timeline::TimelineItem::Pending { .. } => None,
+        })
+        .collect();
+    assert_eq!(unseen(timeline), cached);
     cast.bela().session().forget().await.unwrap();
 }
 

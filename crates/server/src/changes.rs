@@ -153,6 +153,13 @@ pub fn since(
     Ok(page)
 }
 
+/// Drops a deleted account's feed.
+pub fn forget_user(connection: &Connection, userid: &str) -> rusqlite::Result<()> {
+    connection.execute("DELETE FROM changes WHERE userid = ?1", [userid])?;
+    connection.execute("DELETE FROM change_heads WHERE userid = ?1", [userid])?;
+    Ok(())
+}
+
 /// The newest position of a user's feed; 0 for a feed that never had a change.
 fn head(connection: &Connection, userid: &str) -> rusqlite::Result<u64> {
     let head: Option<i64> = connection

@@ -364,6 +364,7 @@ fn delete_user(state: &AppState, c: &mut Connection, userid: &str) -> ApiResult<
         "DELETE FROM message_files WHERE file_id IN (SELECT id FROM files WHERE owner = ?1)",
         [userid],
     )?;
+    crate::changes::forget_user(&transaction, userid)?;
     let deleted = transaction.execute("DELETE FROM users WHERE id = ?1", [userid])?;
     ensure(deleted == 1, ErrorCode::NotFound)?;
     transaction.commit()?;
