@@ -38,7 +38,7 @@ pub(crate) struct Context {
     /// Open gallery feeds, comment threads and album lists.
     pub gallery: crate::gallery::Gallery,
     /// Where this client stands in the server's change feed.
-    pub change_feed: crate::change_feed::FeedState,
+    pub change_feed: crate::feed_position::FeedState,
 }
 
 impl Context {

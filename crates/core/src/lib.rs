@@ -43,6 +43,7 @@ pub mod dm_actions;
 pub mod error;
 pub mod events;
 mod feed;
+mod feed_position;
 pub mod forwarding;
 pub mod gallery;
 pub mod gallery_actions;

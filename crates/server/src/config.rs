@@ -49,7 +49,7 @@ pub struct Config {
     pub change_feed: ChangeFeedSettings,
 }
 
-/// The window of each user's change feed (`crate::changes`): an entry goes once it is older
+/// The window of each user's change feed (the server's `changes` module): an entry goes once it is older
 /// than `keepSecs` or more than `keepEntries` newer ones follow it. A client further behind
 /// reads what it caches anew.
 #[derive(Debug, Clone, Deserialize)]

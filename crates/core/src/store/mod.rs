@@ -109,7 +109,7 @@ pub trait Store: Send + Sync {
     fn sync_cursor(&self, chatid: &str) -> StoreResult<Option<SyncCursor>>;
     fn set_sync_cursor(&self, chatid: &str, cursor: &SyncCursor) -> StoreResult<()>;
     /// The last position of the server's change feed applied to this cache
-    /// (`crate::change_feed`); `None` before the first catch-up from it.
+    /// (the `change_feed` module); `None` before the first catch-up from it.
     fn change_position(&self) -> StoreResult<Option<u64>>;
     fn set_change_position(&self, position: u64) -> StoreResult<()>;
     /// Drops every cached message (direct and thread) and every sync cursor, so that the next
