@@ -20,7 +20,7 @@ use chatenium_api::schemas::dm::{
 use chatenium_api::schemas::thread::{
     StartNewThreadReq, TMEditMessageReq, TMGetMessagesQuery, TMSendMessageReq, ThreadMessage,
 };
-use chatenium_api::ws::ChangesQuery;
+use chatenium_api::ws::{ChangesQuery, EditedMessage, ServerEvent};
 use chatenium_api::{
     ChangeDisplayName, CreateCascade, DmDeleteMessages, DmEditMessage, DmGetMessages, DmPinMessage,
     DmSendMessage, DmUnpinMessage, Endpoint, GetCascades, GetChanges, GetContacts, GetThreads,
@@ -186,7 +186,7 @@ fn fresh_key() -> String {
 /// a [`Gate`] and has all of it cached.
 struct Cast {
     _dir: tempfile::TempDir,
-    _server: LocalServer,
+    server: LocalServer,
     api: ApiClient,
     gate: Gate,
     anna: SuccessfulAuthResp,
@@ -300,7 +300,7 @@ impl Cast {
 
         let cast = Cast {
             _dir: dir,
-            _server: server,
+            server,
             api,
             gate,
             anna,
@@ -480,17 +480,25 @@ async fn a_live_event_that_never_arrived_is_noticed_by_the_next_position_and_fet
     // The server stored an edit and recorded it in Bela's feed, but its frame was lost on the
     // way (written here as the server would have, without the frame).
     let msgid = &cast.msgids[3];
-    cast._server.sql(&format!(
-        "UPDATE messages SET body = 'négy, elveszett', edited = 1 WHERE id = '{msgid}';
-         UPDATE change_heads SET head = head + 1 WHERE userid = '{bela}';
+    let lost = ServerEvent::EditedMessage(EditedMessage {
+        chatid: cast.chatid.clone(),
+        msgid: msgid.clone(),
+        message: "négy, elveszett".into(),
+    })
+    .to_frame(Some(&cast.anna.userid));
+    let quoted = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    cast.server.sql(&format!(
+        "UPDATE messages SET body = {text}, edited = 1 WHERE id = {msgid};
+         UPDATE change_heads SET head = head + 1 WHERE userid = {bela};
          INSERT INTO changes (userid, position, action, data, sender, created_at)
-         VALUES ('{bela}', {position}, 'editedMessage',
-                 '{{\"chatid\":\"{chatid}\",\"msgid\":\"{msgid}\",\"message\":\"négy, elveszett\"}}',
-                 '{anna}', strftime('%s','now'));",
-        bela = bela.userid,
-        anna = cast.anna.userid,
-        chatid = cast.chatid,
+         VALUES ({bela}, {position}, {action}, {data}, {anna}, strftime('%s','now'));",
+        text = quoted("négy, elveszett"),
+        msgid = quoted(msgid),
+        bela = quoted(&bela.userid),
+        anna = quoted(&cast.anna.userid),
         position = head + 1,
+        action = quoted(&lost.action),
+        data = quoted(&lost.data),
     ));
     let mut events = cast.bela().events();
     // The next frame Bela's client gets is one position further than it expects.
