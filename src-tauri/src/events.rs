@@ -267,6 +267,8 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         .emit(app),
         // Attention's to decide; the window asks `muted_cascades` for its switch.
         CoreEvent::MutedCascades { .. } => Ok(()),
+        // The connection stays `Connecting` until the resync is done; the window shows that.
+        CoreEvent::FullResync => Ok(()),
         CoreEvent::GalleryFeed { feed, diff } => GalleryFeedChanged {
             feed: feed.into(),
             diff: ListDiff::from_core(diff, GalleryPicture::from),

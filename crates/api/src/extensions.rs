@@ -12,11 +12,21 @@
 //!   a chat or thread they may write, as a new message of the caller's with the same text and
 //!   attachments that names the original's author. The target's audience hears `newMessage`
 //!   or `newThreadMessage` as for a send, and the answer is the new message.
+//! - **The change feed** ([`GetChanges`], `GET /v3/changes?since=P&limit=N`): every change a
+//!   user may see (the socket's events but signaling: [`crate::ws::ServerEvent::is_change`])
+//!   gets a position in that user's feed, 1, 2, 3, ... with no gap, whether or not the user
+//!   was connected; a live frame carries it as `position`
+//!   ([`crate::ws::Frame::position`]). The answer ([`crate::ws::ChangesPage`]) is the changes
+//!   after `since`, oldest first, and the feed's `head`; without `since`, only the head. The
+//!   server keeps a bounded window of each feed; a `since` before it is answered
+//!   `tooFarBehind: true` (the client reads what it caches anew). The real service has no
+//!   feed: a client that gets 404 here keeps its per-conversation catch-up.
 
 use crate::endpoint::{Auth, Endpoint, EndpointMeta, Group, Method, Payload};
 use crate::openapi::OperationSchemas;
 use crate::schemas::dm::{ForwardMessageReq, Message};
 use crate::schemas::thread::{TMForwardMessageReq, ThreadMessage};
+use crate::ws::{ChangesPage, ChangesQuery};
 
 /// Forwards a message into a direct chat (an extension; see the module's docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,8 +78,37 @@ impl Endpoint for TmForwardMessage {
     type Response = ThreadMessage;
 }
 
+/// The caller's changes since a position (an extension; see the module's docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GetChanges;
+
+impl Endpoint for GetChanges {
+    const META: EndpointMeta = EndpointMeta {
+        // Not a row of the index.
+        number: 0,
+        name: "GetChanges",
+        group: Group::WebSocket,
+        title: "Changes since a position",
+        description: "The caller's change feed after a position, oldest first, with the \
+            feed's head; `tooFarBehind` when the position is before the kept window.",
+        method: Method::Get,
+        path: "/v3/changes",
+        auth: Auth::AccessToken,
+        query: Payload::Json,
+        body: Payload::None,
+        response: Payload::Json,
+    };
+    type Query = ChangesQuery;
+    type Body = ();
+    type Response = ChangesPage;
+}
+
 /// Every extension endpoint.
-pub const EXTENSIONS: &[EndpointMeta] = &[DmForwardMessage::META, TmForwardMessage::META];
+pub const EXTENSIONS: &[EndpointMeta] = &[
+    DmForwardMessage::META,
+    TmForwardMessage::META,
+    GetChanges::META,
+];
 
 /// The schemas of each extension operation, for the OpenAPI document.
 pub(crate) fn operation_schemas(
@@ -87,6 +126,14 @@ pub(crate) fn operation_schemas(
             query: None,
             body: Some(generator.subschema_for::<TMForwardMessageReq>()),
             response: Some(generator.subschema_for::<ThreadMessage>()),
+        },
+        OperationSchemas {
+            meta: GetChanges::META,
+            query: Some(<ChangesQuery as schemars::JsonSchema>::json_schema(
+                generator,
+            )),
+            body: None,
+            response: Some(generator.subschema_for::<ChangesPage>()),
         },
     ]
 }

@@ -87,7 +87,7 @@ pub mod ws;
 
 pub use endpoint::{Auth, Endpoint, EndpointMeta, Group, Method, Payload, RawBytes};
 pub use error::{ErrorBody, ErrorCode};
-pub use extensions::{DmForwardMessage, TmForwardMessage, EXTENSIONS};
+pub use extensions::{DmForwardMessage, GetChanges, TmForwardMessage, EXTENSIONS};
 pub use table::*;
 
 /// The real Chatenium service's REST base.

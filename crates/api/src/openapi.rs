@@ -54,7 +54,7 @@ pub fn document() -> Value {
             "description": "The Chatenium API as Chatenium Desktop implements it: the 97 endpoints of the \
                 published index with the paths and fields decided in the chatenium-api crate, \
                 the call-signaling rows that extend it (98 on, docs/call-signaling.md), and the \
-                extensions without a row (`x-extension`: forwarding a message). \
+                extensions without a row (`x-extension`: forwarding a message, the change feed). \
                 WebSocket frames are `{action, data, sender}` with `data` a JSON string; their \
                 typed forms are the ServerEvent and ClientCommand schemas.",
         },

@@ -35,6 +35,12 @@ contract_types! {
         /// The userid of who caused the event, where there is one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub sender: Option<String>,
+        /// Extension (the change feed, [`crate::extensions`]): the event's position in the
+        /// receiving user's change feed. Absent on frames that are not changes (`connectionId`,
+        /// `pong`, signaling), and on every frame of a server without the feed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+        pub position: Option<u64>,
     }
 
     pub struct ConnectionId {
@@ -60,6 +66,15 @@ contract_types! {
 
     pub struct ChatRef {
         pub chatid: String,
+    }
+
+    /// Extension (the change feed, `docs/sync-model.md`): `userid` read the chat up to
+    /// `msgid`, so the messages of the other member up to it are `seen`, and the reader's
+    /// unread count changed.
+    pub struct ReadMark {
+        pub chatid: String,
+        pub userid: String,
+        pub msgid: String,
     }
 
     pub struct EditedThreadMessage {
@@ -153,6 +168,45 @@ contract_types! {
         pub signal: CallSignal,
     }
 
+    /// Query of the change feed (an extension, [`crate::extensions::GetChanges`]).
+    pub struct ChangesQuery {
+        /// The last position the client applied; the answer starts after it. Absent: only the
+        /// head is answered (where a client that never read the feed starts from).
+        #[serde(default)]
+        #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+        pub since: Option<u64>,
+        /// At most this many changes (1 to [`MAX_CHANGES_PAGE`], [`DEFAULT_CHANGES_PAGE`]
+        /// when absent).
+        #[serde(default)]
+        pub limit: Option<u32>,
+    }
+
+    /// One change of the feed: the frame the socket carried (or would have), with its position.
+    pub struct Change {
+        #[cfg_attr(feature = "specta", specta(type = f64))]
+        pub position: u64,
+        pub action: String,
+        /// A JSON document, encoded as a string, as in [`Frame`].
+        pub data: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub sender: Option<String>,
+    }
+
+    /// A page of the caller's change feed.
+    pub struct ChangesPage {
+        /// The newest position of the caller's feed when the page was read.
+        #[cfg_attr(feature = "specta", specta(type = f64))]
+        pub head: u64,
+        /// The changes after `since`, oldest first; fewer than asked means the page reaches
+        /// the head.
+        pub changes: Vec<Change>,
+        /// `since` is before the kept window: changes after it were dropped, so the client
+        /// cannot catch up from the feed and must read what it caches anew (then continue
+        /// from `head`). `changes` is empty.
+        #[serde(default)]
+        pub too_far_behind: bool,
+    }
+
     /// Client command: also deliver the events of these cascades' threads to this connection.
     pub struct Subscription {
         pub cascade_ids: Vec<String>,
@@ -179,6 +233,8 @@ pub enum ServerEvent {
     EditedMessage(EditedMessage),
     DeletedMessage(DeletedMessages),
     PinnedMessage(PinChange),
+    /// Extension (`docs/sync-model.md`): a member of the chat read it (to both members).
+    ChatRead(ReadMark),
     /// A contact request (to the partner), or a changed contact.
     ContactRequest(Contact),
     ContactDeleted(ChatRef),
@@ -239,6 +295,48 @@ pub enum ClientCommand {
     Refresh(AccessRefresh),
 }
 
+/// The most changes one page of the feed holds.
+pub const MAX_CHANGES_PAGE: u32 = 1000;
+/// The page size of the feed when the client names none.
+pub const DEFAULT_CHANGES_PAGE: u32 = 500;
+
+impl Change {
+    /// The change as the frame the socket would carry.
+    pub fn frame(&self) -> Frame {
+        Frame {
+            action: self.action.clone(),
+            data: self.data.clone(),
+            sender: self.sender.clone(),
+            position: Some(self.position),
+        }
+    }
+}
+
+impl ServerEvent {
+    /// Whether the event is a change the receiver may see later (it goes in the change feed),
+    /// rather than a signal only worth anything live: the connection's id, a pong, a revoked
+    /// session, transfer and call signaling.
+    pub fn is_change(&self) -> bool {
+        !matches!(
+            self,
+            ServerEvent::ConnectionId(_)
+                | ServerEvent::Pong
+                | ServerEvent::SessionRevoked
+                | ServerEvent::TransferRequest(_)
+                | ServerEvent::TransferAccepted(_)
+                | ServerEvent::TransferDeclined(_)
+                | ServerEvent::TransferExpired(_)
+                | ServerEvent::TransferOffer(_)
+                | ServerEvent::TransferAnswer(_)
+                | ServerEvent::TransferCandidate(_)
+                | ServerEvent::IncomingCall(_)
+                | ServerEvent::CallEnded(_)
+                | ServerEvent::CallAnswered(_)
+                | ServerEvent::CallSignal(_)
+        )
+    }
+}
+
 /// The WebSocket close code a server ends a connection with when its access token expired
 /// (reason `tokenExpired`): refresh the token pair and connect again.
 pub const CLOSE_TOKEN_EXPIRED: u16 = 4001;
@@ -270,6 +368,7 @@ fn encode<T: Serialize>(value: &T, sender: Option<&str>) -> Frame {
         action,
         data,
         sender: sender.map(str::to_owned),
+        position: None,
     }
 }
 

@@ -52,7 +52,7 @@ fn it_lists_97_operations_each_tagged_by_its_index_group() {
     // The extensions without a row (`chatenium_api::extensions`).
     assert_eq!(
         extensions,
-        BTreeSet::from(["DmForwardMessage", "TmForwardMessage"])
+        BTreeSet::from(["DmForwardMessage", "GetChanges", "TmForwardMessage"])
     );
 }
 

@@ -37,6 +37,8 @@ pub(crate) struct Context {
     pub stop: watch::Sender<bool>,
     /// Open gallery feeds, comment threads and album lists.
     pub gallery: crate::gallery::Gallery,
+    /// Where this client stands in the server's change feed.
+    pub change_feed: crate::feed_position::FeedState,
 }
 
 impl Context {
@@ -53,6 +55,7 @@ impl Context {
             subscribed: watch::channel(0).0,
             stop: watch::channel(false).0,
             gallery: Default::default(),
+            change_feed: Default::default(),
         }
     }
 

@@ -97,6 +97,37 @@ pub(crate) async fn pinned<F: Feed>(
     Ok(())
 }
 
+/// Empties every open timeline of its stored messages (a full resync dropped them from the
+/// cache; the catch-up that follows shows each conversation's newest page again). Pending
+/// sends stay.
+pub(crate) async fn forget_open(ctx: &Context) -> Result<(), ClientError> {
+    let open: Vec<ConversationId> = ctx.timelines().keys().cloned().collect();
+    for id in open {
+        match &id {
+            ConversationId::Dm { chatid } => forget_shown(ctx, &DmFeed::new(chatid)),
+            ConversationId::Thread {
+                cascade_id,
+                thread_id,
+            } => forget_shown(ctx, &ThreadFeed::new(cascade_id, thread_id)),
+        }
+    }
+    Ok(())
+}
+
+fn forget_shown<F: Feed>(ctx: &Context, feed: &F) {
+    timeline_change(ctx, feed, |t| {
+        let shown: Vec<String> = t
+            .items()
+            .iter()
+            .filter_map(|item| match item {
+                TimelineItem::Message { message } => Some(message.msgid().to_owned()),
+                TimelineItem::Pending { .. } => None,
+            })
+            .collect();
+        t.remove(&shown)
+    });
+}
+
 /// The conversation's queued sends, in the order they were queued.
 async fn queued(ctx: &Context, id: ConversationId) -> Result<Vec<OutgoingMessage>, ClientError> {
     ctx.store

@@ -38,6 +38,10 @@ pub enum CoreEvent {
     CascadeList {
         diff: ListDiff<chatenium_api::schemas::cascade::Cascade>,
     },
+    /// The cache was too far behind the server's change feed (or had no position in it): its
+    /// messages are read anew, conversation by conversation, before the connection shows
+    /// `Online`. Open timelines are emptied first and refill as their newest page arrives.
+    FullResync,
     /// The user was removed from a cascade by a moderator: kicked, or banned (with the reason
     /// given, if any). The cascade then leaves the list (`CascadeList`).
     RemovedFromCascade {

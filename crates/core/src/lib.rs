@@ -10,6 +10,14 @@
 //! [`Client`] is the facade that composes them. A direct chat and a thread are both a
 //! [`conversation`] with one [`timeline`] model, paged, caught up and sent to the same way.
 //! State leaves the core as typed events (a snapshot, then diffs), never by polling.
+//!
+//! **The sync model.** The cache follows the server through live events and catch-up. With a
+//! server that keeps a change feed (ours), every change the user may see has a gap-free
+//! position; the store keeps the last one applied, each connect replays the changes after it
+//! (the same code as live events, a page per batch), a live frame that skips positions makes
+//! the missing range be fetched first, and a cache beyond the server's kept window is resynced
+//! in full (`CoreEvent::FullResync`). Without the feed (the real service), each conversation
+//! catches up from its own cursor. `docs/sync-model.md` has the whole of it.
 
 pub mod account_actions;
 pub mod accounts;
@@ -22,6 +30,7 @@ pub mod calls;
 pub mod cascade_actions;
 mod cascade_sync;
 mod catchup;
+mod change_feed;
 pub mod client;
 mod clock;
 pub mod config;
@@ -34,6 +43,7 @@ pub mod dm_actions;
 pub mod error;
 pub mod events;
 mod feed;
+mod feed_position;
 pub mod forwarding;
 pub mod gallery;
 pub mod gallery_actions;

@@ -6,6 +6,11 @@
 //! stored by `msgid` and timelines dedupe by it, so an event seen both in the catch-up and on
 //! the socket is applied once.
 //!
+//! With a server that keeps a change feed ([`crate::change_feed`]), the catch-up first replays
+//! the feed from the last position applied (or resyncs what the cache holds when that is not
+//! possible), and each live frame's position is checked: a gap is fetched and applied before
+//! the frame, a repeat is skipped, and the position is stored once its batch is applied.
+//!
 //! Frames that arrive together are applied together: after each frame, whatever else the
 //! socket already holds is taken without waiting (up to `MAX_BATCH`), and each run of new
 //! messages in it is one store transaction, one timeline diff per chat and one chat-list
@@ -22,6 +27,7 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::calls::manager::CallHub;
+use crate::change_feed::{Live, Plan};
 use crate::context::Context;
 use crate::conversations;
 use crate::error::ClientError;
@@ -100,7 +106,7 @@ async fn connect_and_follow(
         .await
         .map_err(|_| ClientError::Network("no connectionId from the server".into()))??;
     match first {
-        Some(ServerEvent::ConnectionId(id)) => ctx.session.api().set_ws_id(Some(id.conn_id)),
+        Some((ServerEvent::ConnectionId(id), _)) => ctx.session.api().set_ws_id(Some(id.conn_id)),
         other => {
             return Err(ClientError::Decode(format!(
                 "the first frame was not connectionId: {other:?}"
@@ -108,12 +114,21 @@ async fn connect_and_follow(
         }
     }
     tracing::debug!("connected; catching up");
+    let plan = crate::change_feed::plan(ctx).await?;
+    match plan {
+        Plan::Replay { since } => replay(ctx, transfers, calls, since).await?,
+        Plan::Resync { head } => crate::change_feed::begin_resync(ctx, head).await?,
+        Plan::NoFeed => {}
+    }
     crate::catchup::catch_up(ctx).await?;
     // Subscribed first, so that a thread event from now on arrives live; then the threads
     // catch up on what came before.
     let (subscribe, _) = crate::cascade_sync::reload(ctx).await?;
     send_command(&mut socket, &subscribe).await?;
     crate::cascade_sync::catch_up_threads(ctx).await?;
+    if let Plan::Resync { head } = plan {
+        crate::change_feed::end_resync(ctx, head).await?;
+    }
     *reached_online = true;
     ctx.set_connection(ConnectionState::Online).await;
     ctx.outbox_wake.notify_one();
@@ -132,8 +147,9 @@ async fn connect_and_follow(
                 silent_beats = 0;
                 // What else already arrived is applied with it: a burst costs one store
                 // transaction and one timeline diff per conversation, not one per frame.
-                let mut batch = vec![first];
-                let drained = drain_ready(&mut socket, &mut batch);
+                let mut received = vec![first];
+                let drained = drain_ready(&mut socket, &mut received);
+                let batch = in_feed_order(ctx, received).await?;
                 for step in in_steps(batch) {
                     match step {
                         Step::Pong => {
@@ -155,6 +171,9 @@ async fn connect_and_follow(
                             }
                         }
                     }
+                }
+                if let Some(position) = crate::change_feed::applied(ctx) {
+                    crate::change_feed::store_position(ctx, position).await?;
                 }
                 if !drained? {
                     return Ok(());
@@ -213,15 +232,18 @@ async fn send_command(socket: &mut Socket, command: &ClientCommand) -> Result<()
         .map_err(|e| websocket_error(&e))
 }
 
+/// An event as it arrived, with its position in the change feed (a server with the feed).
+type Received = (ServerEvent, Option<u64>);
+
 /// The next event, skipping frames this build cannot read (a newer server's); `None` when the
 /// socket closed.
-async fn next_event(socket: &mut Socket) -> Result<Option<ServerEvent>, ClientError> {
+async fn next_event(socket: &mut Socket) -> Result<Option<Received>, ClientError> {
     while let Some(message) = socket.next().await {
         match message.map_err(|e| websocket_error(&e))? {
-            WsMessage::Text(text) => match Frame::parse(text.as_str())
-                .and_then(|frame| ServerEvent::from_frame(&frame))
-            {
-                Ok(event) => return Ok(Some(event)),
+            WsMessage::Text(text) => match Frame::parse(text.as_str()).and_then(|frame| {
+                ServerEvent::from_frame(&frame).map(|event| (event, frame.position))
+            }) {
+                Ok(received) => return Ok(Some(received)),
                 Err(error) => tracing::debug!(%error, "skipped a frame"),
             },
             WsMessage::Close(_) => return Ok(None),
@@ -236,7 +258,7 @@ const MAX_BATCH: usize = 1024;
 
 /// Adds to `batch` the events already received, without waiting for more. Answers whether the
 /// socket is still open. Cancel-safe: a frame is either taken whole or left on the socket.
-fn drain_ready(socket: &mut Socket, batch: &mut Vec<ServerEvent>) -> Result<bool, ClientError> {
+fn drain_ready(socket: &mut Socket, batch: &mut Vec<Received>) -> Result<bool, ClientError> {
     while batch.len() < MAX_BATCH {
         match next_event(socket).now_or_never() {
             None => break,
@@ -246,6 +268,70 @@ fn drain_ready(socket: &mut Socket, batch: &mut Vec<ServerEvent>) -> Result<bool
         }
     }
     Ok(true)
+}
+
+/// The events of a live batch in the feed's order: a repeat of what was applied is dropped,
+/// and before a frame that skips positions, the changes it skipped are fetched.
+async fn in_feed_order(
+    ctx: &Context,
+    received: Vec<Received>,
+) -> Result<Vec<ServerEvent>, ClientError> {
+    let mut batch = Vec::with_capacity(received.len());
+    for (event, position) in received {
+        match crate::change_feed::place(ctx, position) {
+            Live::Apply => batch.push(event),
+            Live::Seen => {}
+            Live::Gap { mut last } => {
+                let until = position.map(|p| p - 1);
+                tracing::debug!(last, ?until, "a gap in the change feed: fetching it");
+                loop {
+                    let (missed, reached) = crate::change_feed::next_page(ctx, last, until).await?;
+                    if reached == last {
+                        break;
+                    }
+                    batch.extend(missed);
+                    last = reached;
+                }
+                batch.push(event);
+            }
+        }
+    }
+    Ok(batch)
+}
+
+/// Replays the change feed after `since` a page at a time, each page as one batch (as live
+/// frames are), storing the position after each. The socket's subscription is sent once the
+/// catch-up is done, for every cascade the list then holds, so what a page's cascade change
+/// asks of the socket is left to that.
+async fn replay(
+    ctx: &Context,
+    transfers: &TransferHub,
+    calls: &Arc<CallHub>,
+    mut since: u64,
+) -> Result<(), ClientError> {
+    loop {
+        let (events, reached) = crate::change_feed::next_page(ctx, since, None).await?;
+        if reached == since {
+            return Ok(());
+        }
+        tracing::debug!(
+            count = events.len(),
+            since,
+            reached,
+            "replaying the change feed"
+        );
+        for step in in_steps(events) {
+            match step {
+                Step::Pong => {}
+                Step::NewMessages(messages) => ingest_new_messages(ctx, messages).await?,
+                Step::Other(event) => {
+                    apply(ctx, transfers, calls, *event).await?;
+                }
+            }
+        }
+        crate::change_feed::store_position(ctx, reached).await?;
+        since = reached;
+    }
 }
 
 /// A batch of events in the order they are applied.
@@ -333,6 +419,19 @@ async fn apply(
         ServerEvent::PinnedMessage(pin) => {
             let feed = DmFeed::new(&pin.chatid);
             conversations::pinned(ctx, &feed, &pin.msgid, pin.pinned).await?;
+        }
+        ServerEvent::ChatRead(mark) => {
+            let (chatid, reader, msgid) = (mark.chatid.clone(), mark.userid.clone(), mark.msgid);
+            let seen = ctx
+                .store
+                .run(move |s| s.mark_seen(&chatid, &reader, &msgid))
+                .await?;
+            let feed = DmFeed::new(&mark.chatid);
+            conversations::timeline_change(ctx, &feed, |t| t.upsert_all(seen));
+            // Read on another device of this user: the chat's unread count changed.
+            if mark.userid == ctx.session.userid() {
+                reload_chat_list(ctx).await?;
+            }
         }
         ServerEvent::ContactRequest(_)
         | ServerEvent::ContactDeleted(_)

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection};
 
 use crate::cascades::{self, Row};
 use crate::error::{ensure, ApiResult};
-use crate::hub::{Audience, Hub, Origin};
+use crate::hub::{Audience, Origin};
 use crate::state::AppState;
 use crate::users;
 
@@ -196,21 +196,21 @@ pub fn farewell(connection: &Connection, userid: &str) -> ApiResult<Farewell> {
 impl Farewell {
     /// Tells the remaining members: owned cascades are deleted, the user left the others, and
     /// their messages are gone (to the connections following the cascade's threads).
-    pub fn announce(self, hub: &Hub, userid: &str) {
+    pub async fn announce(self, state: &AppState, userid: &str) {
         let origin = Some(Origin {
             userid,
             connection: None,
         });
         for (cascade_id, members) in self.owned {
             let event = ServerEvent::CascadeDeleted(CascadeRef { cascade_id });
-            hub.fan_out(Audience::users(&members), &event, origin);
+            crate::changes::publish(state, Audience::users(&members), &event, origin).await;
         }
         for (cascade_id, members) in self.left {
             let event = ServerEvent::MemberLeft(MemberChange {
                 cascade_id,
                 userid: userid.to_owned(),
             });
-            hub.fan_out(Audience::users(&members), &event, origin);
+            crate::changes::publish(state, Audience::users(&members), &event, origin).await;
         }
         for ((cascade_id, thread_id), msgids) in self.messages {
             let Some(members) = self.audiences.get(&cascade_id) else {
@@ -222,7 +222,7 @@ impl Farewell {
                 thread_id,
                 msgids,
             });
-            hub.fan_out(audience, &event, origin);
+            crate::changes::publish(state, audience, &event, origin).await;
         }
     }
 }

@@ -16,7 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::clock::unix_now;
 use crate::error::{ensure, ApiError, ApiResult};
-use crate::hub::{Audience, Hub, Origin};
+use crate::hub::{Audience, Origin};
 use crate::state::AppState;
 use crate::storage::{Access, Storage};
 use crate::uploads::Rules;
@@ -458,12 +458,12 @@ pub fn optional_text(text: Option<&str>, max: usize) -> ApiResult<Option<String>
 }
 
 /// Sends `cascadeChanged` to every member, each with their own view.
-pub fn announce_change(hub: &Hub, shown: &Shown, origin: Origin<'_>) {
+pub async fn announce_change(state: &AppState, shown: &Shown, origin: Origin<'_>) {
     for member in shown.member_ids() {
         if let Some(view) = shown.for_member(&member) {
             let event = ServerEvent::CascadeChanged(view);
             let audience = Audience::users(std::slice::from_ref(&member));
-            hub.fan_out(audience, &event, Some(origin));
+            crate::changes::publish(state, audience, &event, Some(origin)).await;
         }
     }
 }

@@ -186,12 +186,13 @@ pub fn set_muted(connection: &Connection, chat: &Chat, userid: &str, muted: bool
 }
 
 /// Records that `userid` has read the chat up to message `seq`; never moves backwards.
-pub fn mark_read(connection: &Connection, chat: &Chat, userid: &str, seq: i64) -> ApiResult<()> {
-    connection.execute(
+/// Moves the member's read mark to `seq`; answers whether it moved.
+pub fn mark_read(connection: &Connection, chat: &Chat, userid: &str, seq: i64) -> ApiResult<bool> {
+    let moved = connection.execute(
         "UPDATE chat_members SET last_read_seq = ?3 WHERE chat_id = ?1 AND user_id = ?2 AND last_read_seq < ?3",
         params![chat.id, userid, seq],
     )?;
-    Ok(())
+    Ok(moved > 0)
 }
 
 /// Accepts the contact request: called when the member who did not request it sends.

@@ -45,6 +45,27 @@ pub struct Config {
     pub calls: CallSettings,
     /// Gallery pictures: what the server decodes, and the thumbnails it makes.
     pub images: ImageSettings,
+    /// How much of each user's change feed is kept.
+    pub change_feed: ChangeFeedSettings,
+}
+
+/// The window of each user's change feed (the server's `changes` module): an entry goes once it is older
+/// than `keepSecs` or more than `keepEntries` newer ones follow it. A client further behind
+/// reads what it caches anew.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeFeedSettings {
+    pub keep_secs: u64,
+    pub keep_entries: u64,
+}
+
+impl Default for ChangeFeedSettings {
+    fn default() -> Self {
+        ChangeFeedSettings {
+            keep_secs: 30 * 24 * 3600,
+            keep_entries: 100_000,
+        }
+    }
 }
 
 /// Limits on gallery pictures, checked before any pixel is decoded (the size when the upload
@@ -226,6 +247,7 @@ impl Default for Config {
             delivery: Delivery::default(),
             calls: CallSettings::default(),
             images: ImageSettings::default(),
+            change_feed: ChangeFeedSettings::default(),
         }
     }
 }

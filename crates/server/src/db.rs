@@ -50,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "010_album_cover",
         include_str!("../migrations/010_album_cover.sql"),
     ),
+    (
+        "011_change_feed",
+        include_str!("../migrations/011_change_feed.sql"),
+    ),
 ];
 
 #[derive(Clone)]

@@ -100,12 +100,28 @@ impl Hub {
     /// change. That connection is left out only among its author's own, so an `X-WS-ID` naming
     /// someone else's connection cannot keep the news from it. `origin` is `None` for what the
     /// server itself did (a ring or a transfer timing out): everyone hears, without a sender.
+    /// A change users may see later goes through the change feed's `publish` instead, which
+    /// numbers it in each user's feed and then delivers it with [`Hub::deliver`].
     pub fn fan_out(&self, audience: Audience<'_>, event: &ServerEvent, origin: Option<Origin<'_>>) {
         let text = event.to_frame(origin.map(|o| o.userid)).to_text();
+        self.deliver(audience, origin, |_| Some(text.clone()));
+    }
+
+    /// Delivers to each user of the audience the frame `text_for` writes for them (`None`:
+    /// nothing), with [`Hub::fan_out`]'s rules on who is left out.
+    pub fn deliver(
+        &self,
+        audience: Audience<'_>,
+        origin: Option<Origin<'_>>,
+        mut text_for: impl FnMut(&str) -> Option<String>,
+    ) {
         let except = origin.and_then(|o| o.connection.map(|connection| (o.userid, connection)));
         let mut users = self.lock();
         for userid in audience.users {
             let Some(connections) = users.get_mut(userid) else {
+                continue;
+            };
+            let Some(text) = text_for(userid) else {
                 continue;
             };
             let skipped = except

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod cascade_members;
 pub mod cascades;
 pub mod challenges;
+pub mod changes;
 pub mod chats;
 pub mod clock;
 pub mod compat;

@@ -6,7 +6,9 @@ mod common;
 
 use chatenium_api::schemas::contacts::{AddContactReq, DeleteContactReq};
 use chatenium_api::schemas::dm::*;
-use chatenium_api::ws::{ChatRef, DeletedMessages, EditedMessage, PinChange, ServerEvent};
+use chatenium_api::ws::{
+    ChatRef, DeletedMessages, EditedMessage, PinChange, ReadMark, ServerEvent,
+};
 use chatenium_api::{
     CreateContact, DeleteContact, DmDeleteMessages, DmEditMessage, DmGetMessages, DmGetPosition,
     DmPinMessage, DmPinnedMessages, DmSendMessage, DmUnpinMessage, Endpoint, ErrorCode,
@@ -209,9 +211,17 @@ async fn a_repeated_client_key_answers_the_stored_message() {
         server.messages(&anna, &page(&chatid, None, None)).await,
         vec![first.clone()]
     );
+    // The one message, and Anna's reading of the page above (the change feed's read mark).
     assert_eq!(
         b1.drain().await,
-        vec![ServerEvent::NewMessage(first.clone())]
+        vec![
+            ServerEvent::NewMessage(first.clone()),
+            ServerEvent::ChatRead(ReadMark {
+                chatid: chatid.clone(),
+                userid: anna.userid.clone(),
+                msgid: first.msgid.clone(),
+            })
+        ]
     );
 
     // Keys are per author: bela's send with the same key is a message of its own.
@@ -790,11 +800,19 @@ async fn either_member_pins_and_unpins() {
         .all(|m| m.pinned));
     assert_eq!(
         a1.drain().await,
-        vec![ServerEvent::PinnedMessage(PinChange {
-            chatid: chatid.clone(),
-            msgid: first.msgid.clone(),
-            pinned: true
-        })],
+        vec![
+            ServerEvent::PinnedMessage(PinChange {
+                chatid: chatid.clone(),
+                msgid: first.msgid.clone(),
+                pinned: true
+            }),
+            // Bela read the chat above (the change feed's read mark).
+            ServerEvent::ChatRead(ReadMark {
+                chatid: chatid.clone(),
+                userid: bela.userid.clone(),
+                msgid: second.msgid.clone(),
+            })
+        ],
         "bela's pin, not the one this connection made"
     );
 

@@ -7,7 +7,7 @@ use chatenium_api::schemas::contacts::{Contact, LatestMessage};
 use chatenium_api::schemas::dm::Message;
 use chatenium_api::schemas::thread::ThreadMessage;
 
-use super::{OutgoingMessage, SearchQuery, Store};
+use super::{OutgoingMessage, SearchQuery, Store, SyncCursor};
 use crate::conversation::ConversationId;
 
 /// A message fixture.
@@ -588,6 +588,48 @@ pub fn muting_a_cascade_is_kept_until_unmuted(store: &dyn Store) {
     assert_eq!(store.muted_cascades().unwrap(), ["k1"]);
 }
 
+pub fn a_read_mark_sees_the_other_members_messages_up_to_it(store: &dyn Store) {
+    let mut mine = message("c1", "m2", 11, 0);
+    mine.author = "reader".into();
+    store
+        .upsert_messages(&[
+            message("c1", "m1", 10, 0),
+            mine,
+            message("c1", "m3", 12, 0),
+            message("c1", "m4", 13, 0),
+        ])
+        .unwrap();
+    let changed = store.mark_seen("c1", "reader", "m3").unwrap();
+    let ids: Vec<&str> = changed.iter().map(|m| m.msgid.as_str()).collect();
+    assert_eq!(ids, ["m1", "m3"]);
+    let seen: Vec<bool> = store
+        .latest_messages("c1", 10)
+        .unwrap()
+        .iter()
+        .map(|m| m.seen)
+        .collect();
+    assert_eq!(seen, [true, false, true, false]);
+    assert!(store.mark_seen("c1", "reader", "m3").unwrap().is_empty());
+    assert!(store.mark_seen("c1", "reader", "gone").unwrap().is_empty());
+}
+
+pub fn the_change_position_is_kept_and_a_resync_forgets_messages(store: &dyn Store) {
+    assert_eq!(store.change_position().unwrap(), None);
+    store.set_change_position(7).unwrap();
+    store.set_change_position(9).unwrap();
+    assert_eq!(store.change_position().unwrap(), Some(9));
+    store
+        .upsert_messages(&[message("c1", "m1", 10, 0)])
+        .unwrap();
+    store
+        .set_sync_cursor("c1", &SyncCursor::After("m1".into()))
+        .unwrap();
+    store.forget_messages().unwrap();
+    assert!(store.latest_messages("c1", 10).unwrap().is_empty());
+    assert_eq!(store.sync_cursor("c1").unwrap(), None);
+    assert_eq!(store.change_position().unwrap(), Some(9));
+}
+
 #[macro_export]
 #[doc(hidden)]
 macro_rules! store_conformance_tests {
@@ -600,6 +642,14 @@ macro_rules! store_conformance_tests {
                 $make
             }
 
+            #[test]
+            fn a_read_mark_sees_the_other_members_messages_up_to_it() {
+                $crate::store::conformance::a_read_mark_sees_the_other_members_messages_up_to_it(&fresh());
+            }
+            #[test]
+            fn the_change_position_is_kept_and_a_resync_forgets_messages() {
+                $crate::store::conformance::the_change_position_is_kept_and_a_resync_forgets_messages(&fresh());
+            }
             #[test]
             fn contacts_are_ordered_by_newest_activity() {
                 $crate::store::conformance::contacts_are_ordered_by_newest_activity(&fresh());

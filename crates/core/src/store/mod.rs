@@ -87,6 +87,9 @@ pub trait Store: Send + Sync {
     fn edit_message(&self, chatid: &str, msgid: &str, text: &str) -> StoreResult<bool>;
     fn remove_messages(&self, chatid: &str, msgids: &[String]) -> StoreResult<()>;
     fn set_pinned(&self, chatid: &str, msgid: &str, pinned: bool) -> StoreResult<bool>;
+    /// `reader` read the chat up to `msgid`: the cached messages of the chat's other member up
+    /// to it are `seen`. Answers the messages that changed; nothing when `msgid` is not cached.
+    fn mark_seen(&self, chatid: &str, reader: &str, msgid: &str) -> StoreResult<Vec<Message>>;
     /// The newest `limit` messages of a chat, oldest first.
     fn latest_messages(&self, chatid: &str, limit: u32) -> StoreResult<Vec<Message>>;
     /// Up to `limit` messages sent before `before`, oldest first.
@@ -105,6 +108,14 @@ pub trait Store: Send + Sync {
     /// `None` when the chat was never synced.
     fn sync_cursor(&self, chatid: &str) -> StoreResult<Option<SyncCursor>>;
     fn set_sync_cursor(&self, chatid: &str, cursor: &SyncCursor) -> StoreResult<()>;
+    /// The last position of the server's change feed applied to this cache
+    /// (the `change_feed` module); `None` before the first catch-up from it.
+    fn change_position(&self) -> StoreResult<Option<u64>>;
+    fn set_change_position(&self, position: u64) -> StoreResult<()>;
+    /// Drops every cached message (direct and thread) and every sync cursor, so that the next
+    /// catch-up reads each conversation anew: a full resync, when the change feed cannot say
+    /// what changed. The chat, cascade and thread lists stay (catch-up replaces them).
+    fn forget_messages(&self) -> StoreResult<()>;
 
     // The outbox.
     fn enqueue(&self, message: &OutgoingMessage) -> StoreResult<()>;

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("003_sync_cursors", "CREATE TABLE sync_cursors (chatid TEXT PRIMARY KEY, msgid TEXT);"),
     ("004_message_search", MESSAGE_SEARCH),
     ("005_muted_cascades", "CREATE TABLE muted_cascades (cascade_id TEXT PRIMARY KEY);"),
+    ("006_change_feed", "CREATE TABLE change_feed (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);"),
 ];
 
 /// The full-text index of every cached message: `search_docs` holds what a result names and
@@ -382,6 +383,42 @@ impl Store for SqliteStore {
         })
     }
 
+    fn mark_seen(&self, chatid: &str, reader: &str, msgid: &str) -> StoreResult<Vec<Message>> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            let until: Option<(i64, i64)> = transaction
+                .query_row(
+                    "SELECT sent_t, sent_i FROM messages WHERE chatid = ?1 AND msgid = ?2",
+                    [chatid, msgid],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((t, i)) = until else {
+                return Ok(Vec::new());
+            };
+            let read: Vec<Message> = query_json(
+                &transaction,
+                "SELECT json FROM messages WHERE chatid = ?1 AND (sent_t < ?2 OR (sent_t = ?2 AND sent_i <= ?3))
+                 ORDER BY sent_t, sent_i",
+                params![chatid, t, i],
+            )?;
+            let mut changed = Vec::new();
+            for mut message in read {
+                if message.author == reader || message.seen {
+                    continue;
+                }
+                message.seen = true;
+                transaction.execute(
+                    "UPDATE messages SET json = ?1 WHERE msgid = ?2",
+                    params![to_json(&message)?, message.msgid],
+                )?;
+                changed.push(message);
+            }
+            transaction.commit()?;
+            Ok(changed)
+        })
+    }
+
     fn remove_messages(&self, chatid: &str, msgids: &[String]) -> StoreResult<()> {
         self.with(|c| {
             let transaction = c.transaction()?;
@@ -458,6 +495,39 @@ impl Store for SqliteStore {
                 "INSERT INTO sync_cursors (chatid, msgid) VALUES (?1, ?2) ON CONFLICT (chatid) DO UPDATE SET msgid = excluded.msgid",
                 params![chatid, msgid],
             )?;
+            Ok(())
+        })
+    }
+
+    fn change_position(&self) -> StoreResult<Option<u64>> {
+        self.with(|c| {
+            let position: Option<i64> = c
+                .query_row("SELECT position FROM change_feed WHERE id = 1", [], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            Ok(position.and_then(|p| u64::try_from(p).ok()))
+        })
+    }
+
+    fn set_change_position(&self, position: u64) -> StoreResult<()> {
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO change_feed (id, position) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET position = excluded.position",
+                [position],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn forget_messages(&self) -> StoreResult<()> {
+        self.with(|c| {
+            let transaction = c.transaction()?;
+            transaction.execute("DELETE FROM messages", [])?;
+            transaction.execute("DELETE FROM thread_messages", [])?;
+            transaction.execute("DELETE FROM sync_cursors", [])?;
+            transaction.commit()?;
             Ok(())
         })
     }

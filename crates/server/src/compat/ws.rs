@@ -139,6 +139,7 @@ pub(crate) fn older_frames(text: String) -> Vec<String> {
                 action: action.to_owned(),
                 data: data.json()?,
                 sender: sender.clone(),
+                position: None,
             }
             .to_text(),
         )

@@ -99,7 +99,7 @@ async fn change_username(ctx: Ctx, _: (), body: ChangeUsernameReq) -> ApiResult<
             profile_and_partners(&state, c, &userid)
         })
         .await?;
-    Ok(announce_profile(&ctx, changed))
+    Ok(announce_profile(&ctx, changed).await)
 }
 
 async fn change_display_name(
@@ -118,7 +118,7 @@ async fn change_display_name(
             profile_and_partners(&state, c, &userid)
         })
         .await?;
-    Ok(announce_profile(&ctx, changed))
+    Ok(announce_profile(&ctx, changed).await)
 }
 
 /// A user's profile as others see it, and who sees it.
@@ -141,17 +141,17 @@ fn profile_and_partners(state: &AppState, c: &Connection, userid: &str) -> ApiRe
 
 /// Sends `profileChanged` to those who see the profile and to the user's own connections but
 /// the one that made the change; answers the profile.
-fn announce_profile(ctx: &Ctx, changed: Changed) -> PublicUserData {
+async fn announce_profile(ctx: &Ctx, changed: Changed) -> PublicUserData {
     let Changed { user, audience } = changed;
     let event = ServerEvent::ProfileChanged(user.clone());
     let origin = Origin {
         userid: &user.userid,
         connection: ctx.ws_id(),
     };
-    let hub = &ctx.state.hub;
-    hub.fan_out(Audience::users(&audience), &event, Some(origin));
+    let state = &ctx.state;
+    crate::changes::publish(state, Audience::users(&audience), &event, Some(origin)).await;
     let own = std::slice::from_ref(&user.userid);
-    hub.fan_out(Audience::users(own), &event, Some(origin));
+    crate::changes::publish(state, Audience::users(own), &event, Some(origin)).await;
     user
 }
 
@@ -250,7 +250,7 @@ async fn complete_pfp_upload(
             profile_and_partners(&state, c, &userid)
         })
         .await?;
-    Ok(announce_profile(&ctx, changed))
+    Ok(announce_profile(&ctx, changed).await)
 }
 
 async fn delete_account(ctx: Ctx, _: (), body: DeleteAccountReq) -> ApiResult<GenericSuccessBody> {
@@ -265,8 +265,7 @@ async fn delete_account(ctx: Ctx, _: (), body: DeleteAccountReq) -> ApiResult<Ge
             .await?
     };
     gone.bytes.remove().await;
-    let hub = &ctx.state.hub;
-    gone.cascades.announce(hub, &userid);
+    gone.cascades.announce(&ctx.state, &userid).await;
     for (partner, chatid) in gone.chats {
         let event = ServerEvent::ContactDeleted(ChatRef { chatid });
         let origin = Origin {
@@ -274,10 +273,10 @@ async fn delete_account(ctx: Ctx, _: (), body: DeleteAccountReq) -> ApiResult<Ge
             connection: None,
         };
         let audience = Audience::users(std::slice::from_ref(&partner));
-        hub.fan_out(audience, &event, Some(origin));
+        crate::changes::publish(&ctx.state, audience, &event, Some(origin)).await;
     }
     for session_id in gone.sessions {
-        hub.revoke_session(&session_id);
+        ctx.state.hub.revoke_session(&session_id);
     }
     Ok(ok("Account deleted"))
 }
@@ -365,6 +364,7 @@ fn delete_user(state: &AppState, c: &mut Connection, userid: &str) -> ApiResult<
         "DELETE FROM message_files WHERE file_id IN (SELECT id FROM files WHERE owner = ?1)",
         [userid],
     )?;
+    crate::changes::forget_user(&transaction, userid)?;
     let deleted = transaction.execute("DELETE FROM users WHERE id = ?1", [userid])?;
     ensure(deleted == 1, ErrorCode::NotFound)?;
     transaction.commit()?;

@@ -107,11 +107,13 @@ async fn create(ctx: Ctx, _: (), body: CreateCascadeReq) -> ApiResult<Cascade> {
         .await?;
     // The creator's other devices list it too.
     let event = ServerEvent::CascadeChanged(cascade.clone());
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(from_ref(&caller)),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(cascade)
 }
 
@@ -164,9 +166,13 @@ async fn leave_or_delete(ctx: Ctx, _: (), body: CascadeIdReq) -> ApiResult<Gener
                 hub.unsubscribe_user(member, &cascade_id);
             }
             let event = ServerEvent::CascadeDeleted(CascadeRef { cascade_id });
-            ctx.state
-                .hub
-                .fan_out(Audience::users(&members), &event, Some(ctx.origin()?));
+            crate::changes::publish(
+                &ctx.state,
+                Audience::users(&members),
+                &event,
+                Some(ctx.origin()?),
+            )
+            .await;
             Ok(ok("Cascade deleted"))
         }
         Departure::Left { members } => {
@@ -176,9 +182,13 @@ async fn leave_or_delete(ctx: Ctx, _: (), body: CascadeIdReq) -> ApiResult<Gener
                 cascade_id,
                 userid: caller.clone(),
             });
-            ctx.state
-                .hub
-                .fan_out(Audience::users(&members), &event, Some(ctx.origin()?));
+            crate::changes::publish(
+                &ctx.state,
+                Audience::users(&members),
+                &event,
+                Some(ctx.origin()?),
+            )
+            .await;
             Ok(ok("Cascade left"))
         }
     }
@@ -222,18 +232,24 @@ async fn kick(ctx: Ctx, _: (), body: KickMemberReq) -> ApiResult<GenericSuccessB
         banned: ban,
         reason: reason.filter(|_| ban),
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(from_ref(&target)),
         &kicked,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     let left = ServerEvent::MemberLeft(MemberChange {
         cascade_id,
         userid: target,
     });
-    ctx.state
-        .hub
-        .fan_out(Audience::users(&members), &left, Some(ctx.origin()?));
+    crate::changes::publish(
+        &ctx.state,
+        Audience::users(&members),
+        &left,
+        Some(ctx.origin()?),
+    )
+    .await;
     Ok(ok(if ban {
         "Member banned"
     } else {
@@ -314,7 +330,7 @@ async fn join_from_invite(ctx: Ctx, _: (), body: JoinFromInviteReq) -> ApiResult
             }
         })
         .await?;
-    announce_join(&ctx, &shown, &caller)
+    announce_join(&ctx, &shown, &caller).await
 }
 
 async fn join_public(ctx: Ctx, _: (), body: JoinPublicReq) -> ApiResult<Cascade> {
@@ -333,7 +349,7 @@ async fn join_public(ctx: Ctx, _: (), body: JoinPublicReq) -> ApiResult<Cascade>
             }
         })
         .await?;
-    announce_join(&ctx, &shown, &caller)
+    announce_join(&ctx, &shown, &caller).await
 }
 
 /// The cascade as it is after a join.
@@ -343,7 +359,7 @@ fn current(connection: &Connection, state: &AppState, cascade_id: &str) -> ApiRe
 }
 
 /// Members hear `memberJoined`; the joiner's other devices get the cascade to list.
-fn announce_join(ctx: &Ctx, shown: &Shown, caller: &str) -> ApiResult<Cascade> {
+async fn announce_join(ctx: &Ctx, shown: &Shown, caller: &str) -> ApiResult<Cascade> {
     let cascade = shown.for_member(caller).ok_or(ErrorCode::NotFound)?;
     let mut others = shown.member_ids();
     others.retain(|member| member != caller);
@@ -351,15 +367,21 @@ fn announce_join(ctx: &Ctx, shown: &Shown, caller: &str) -> ApiResult<Cascade> {
         cascade_id: cascade.cascade_id.clone(),
         userid: caller.to_owned(),
     });
-    ctx.state
-        .hub
-        .fan_out(Audience::users(&others), &event, Some(ctx.origin()?));
+    crate::changes::publish(
+        &ctx.state,
+        Audience::users(&others),
+        &event,
+        Some(ctx.origin()?),
+    )
+    .await;
     let event = ServerEvent::CascadeChanged(cascade.clone());
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&[caller.to_owned()]),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(cascade)
 }
 
@@ -405,7 +427,7 @@ where
             }
         })
         .await?;
-    cascades::announce_change(&ctx.state.hub, &shown, ctx.origin()?);
+    cascades::announce_change(&ctx.state, &shown, ctx.origin()?).await;
     Ok(())
 }
 

@@ -53,17 +53,21 @@ pub(crate) async fn create_contact(ctx: Ctx, _: (), body: AddContactReq) -> ApiR
         .await?;
     // Each side hears of the contact as that side sees it; the partner is who `mine` shows.
     let partner = from_ref(&mine.user.userid);
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(partner),
         &ServerEvent::ContactRequest(theirs),
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     let event = ServerEvent::ContactRequest(mine.clone());
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(from_ref(&caller)),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(mine)
 }
 
@@ -84,11 +88,13 @@ async fn mute_contact(ctx: Ctx, _: (), body: SetMuteReq) -> ApiResult<GenericSuc
         })
         .await?;
     let event = ServerEvent::ContactRequest(contact);
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(from_ref(&caller)),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(GenericSuccessBody::new("Contact updated"))
 }
 
@@ -109,10 +115,12 @@ async fn delete_contact(ctx: Ctx, _: (), body: DeleteContactReq) -> ApiResult<Ge
     let event = ServerEvent::ContactDeleted(ChatRef {
         chatid: chat.id.clone(),
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&chat.members()),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(GenericSuccessBody::new("Contact deleted"))
 }

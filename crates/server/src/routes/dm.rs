@@ -10,7 +10,7 @@ use axum::Router;
 use chatenium_api::schemas::common::GenericSuccessBody;
 use chatenium_api::schemas::contacts::Contact;
 use chatenium_api::schemas::dm::*;
-use chatenium_api::ws::{DeletedMessages, EditedMessage, PinChange, ServerEvent};
+use chatenium_api::ws::{DeletedMessages, EditedMessage, PinChange, ReadMark, ServerEvent};
 use chatenium_api::{
     DmDeleteMessages, DmEditMessage, DmGetMessages, DmGetPosition, DmPinMessage, DmPinnedMessages,
     DmSendMessage, DmUnpinMessage, ErrorCode,
@@ -42,20 +42,37 @@ pub(crate) async fn get_messages(
 ) -> ApiResult<Vec<Message>> {
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
-    ctx.state
+    let (page, read) = ctx
+        .state
         .db
         .call(move |c| read_page(c, &state, &caller, &query))
-        .await
+        .await?;
+    if let Some((members, mark)) = read {
+        // Both members see it: the partner's messages are seen, the reader's count is 0.
+        let event = ServerEvent::ChatRead(mark);
+        crate::changes::publish(
+            &ctx.state,
+            Audience::users(&members),
+            &event,
+            Some(ctx.origin()?),
+        )
+        .await;
+    }
+    Ok(page)
 }
 
+/// A read mark that moved, with who is told of it (the chat's members).
+type MovedMark = ([String; 2], ReadMark);
+
 /// One page, or what came after a message. Loading the newest page or an `after` page is
-/// reading the chat: the caller's read mark moves to the newest message returned.
+/// reading the chat: the caller's read mark moves to the newest message returned. Answers the
+/// page, and the chat's members with the new mark when it moved.
 fn read_page(
     connection: &mut Connection,
     state: &AppState,
     caller: &str,
     query: &GetMessagesQuery,
-) -> ApiResult<Vec<Message>> {
+) -> ApiResult<(Vec<Message>, Option<MovedMark>)> {
     let chat = chats::member_chat(connection, &query.chatid, caller)?;
     let limit = messages::page_limit(query.limit)?;
     let (rows, reads) = match &query.after {
@@ -68,16 +85,24 @@ fn read_page(
             (messages::page(connection, &chat, from, limit)?, from == 0)
         }
     };
-    let newest = rows.last().map(|message| message.seq);
+    let newest = rows.last().map(|message| (message.seq, message.id.clone()));
     let mut page = messages::views(connection, state, &chat, rows)?;
-    if let (true, Some(newest)) = (reads, newest) {
-        chats::mark_read(connection, &chat, caller, newest)?;
+    let mut read = None;
+    if let (true, Some((newest, msgid))) = (reads, newest) {
+        if chats::mark_read(connection, &chat, caller, newest)? {
+            let mark = ReadMark {
+                chatid: chat.id.clone(),
+                userid: caller.to_owned(),
+                msgid,
+            };
+            read = Some((chat.members(), mark));
+        }
         // The page was read before the mark moved: the partner's messages in it are now seen.
         for message in page.iter_mut().filter(|m| m.author != caller) {
             message.seen = true;
         }
     }
-    Ok(page)
+    Ok((page, read))
 }
 
 pub(crate) async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiResult<Message> {
@@ -92,19 +117,23 @@ pub(crate) async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiRe
         })
         .await?;
     if sent.is_new {
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::users(&sent.chat.members()),
             &ServerEvent::NewMessage(sent.message.clone()),
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     // The request turned into a conversation: both members' lists show it accepted.
     for (member, contact) in sent.accepted {
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::users(&[member]),
             &ServerEvent::ContactRequest(contact),
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     Ok(sent.message)
 }
@@ -208,11 +237,13 @@ pub(crate) async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiRe
         msgid: message.msgid.clone(),
         message: message.message.clone(),
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&chat.members()),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(message)
 }
 
@@ -257,11 +288,13 @@ pub(crate) async fn delete_messages(
         chatid: chat.id.clone(),
         msgids,
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&chat.members()),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(GenericSuccessBody::new("Messages deleted"))
 }
 
@@ -320,11 +353,13 @@ async fn set_pin(ctx: Ctx, body: PinMessageReq, pinned: bool) -> ApiResult<Gener
             msgid,
             pinned,
         });
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::users(&chat.members()),
             &event,
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     Ok(GenericSuccessBody::new(if pinned {
         "Message pinned"

@@ -40,11 +40,13 @@ pub(crate) async fn forward_message(
             forwarding::to_chat(c, &state, &caller, &source, &body.forward_to)
         })
         .await?;
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&forwarded.target.members()),
         &ServerEvent::NewMessage(forwarded.message.clone()),
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(forwarded.message)
 }
 
@@ -72,10 +74,12 @@ async fn forward_to_thread(ctx: Ctx, _: (), body: TMForwardMessageReq) -> ApiRes
             Ok((forwarded, members))
         })
         .await?;
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::following(&members, &forwarded.target.cascade_id),
         &ServerEvent::NewThreadMessage(forwarded.message.clone()),
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(forwarded.message)
 }

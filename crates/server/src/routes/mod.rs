@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod calls;
 pub mod cascades;
+pub mod changes;
 pub mod contacts;
 pub mod dm;
 pub mod forwarding;
@@ -33,5 +34,6 @@ pub fn mount_all(router: Router<AppState>) -> Router<AppState> {
     let router = pictures::mount(router);
     let router = transfers::mount(router);
     let router = calls::mount(router);
+    let router = changes::mount(router);
     storage::mount(router)
 }

@@ -123,9 +123,13 @@ async fn upload_pictures(ctx: Ctx, _: (), body: UploadPicturesReq) -> ApiResult<
             for picture in &made {
                 // A new picture has no likes or comments yet: the owner's view is everyone's.
                 let event = ServerEvent::PictureChanged(picture.clone());
-                ctx.state
-                    .hub
-                    .fan_out(Audience::users(&audience), &event, Some(origin));
+                crate::changes::publish(
+                    &ctx.state,
+                    Audience::users(&audience),
+                    &event,
+                    Some(origin),
+                )
+                .await;
             }
         }
         // The pictures are made already: a follower misses them live, not for good.
@@ -163,14 +167,17 @@ async fn tell_owner(ctx: &Ctx, picture_id: String, first: Option<ServerEvent>) {
             .await?;
         let (origin, audience) = (ctx.origin()?, [owner]);
         if let Some(event) = first {
-            ctx.state
-                .hub
-                .fan_out(Audience::users(&audience), &event, Some(origin));
+            crate::changes::publish(&ctx.state, Audience::users(&audience), &event, Some(origin))
+                .await;
         }
         let changed = ServerEvent::PictureChanged(picture);
-        ctx.state
-            .hub
-            .fan_out(Audience::users(&audience), &changed, Some(origin));
+        crate::changes::publish(
+            &ctx.state,
+            Audience::users(&audience),
+            &changed,
+            Some(origin),
+        )
+        .await;
         ApiResult::Ok(())
     };
     if let Err(error) = told.await {
@@ -185,11 +192,13 @@ async fn delete_picture(ctx: Ctx, _: (), body: PictureIdReq) -> ApiResult<Generi
     })
     .await?;
     let caller = [ctx.caller()?.userid.clone()];
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::users(&caller),
         &ServerEvent::PictureDeleted(PictureIdReq { picture_id }),
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(ok("Picture deleted"))
 }
 

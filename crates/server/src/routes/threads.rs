@@ -105,11 +105,13 @@ async fn start_thread(ctx: Ctx, _: (), body: StartNewThreadReq) -> ApiResult<Thr
         .await?;
     let thread = told.outcome;
     let event = ServerEvent::ThreadCreated(thread.clone());
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::following(&told.members, &thread.cascade_id),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(thread)
 }
 
@@ -140,11 +142,13 @@ async fn close_thread(ctx: Ctx, _: (), body: ThreadIdReq) -> ApiResult<GenericSu
             cascade_id: cascade_id.clone(),
             thread_id,
         });
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::following(&told.members, &cascade_id),
             &event,
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     Ok(GenericSuccessBody::new("Thread closed"))
 }
@@ -175,11 +179,13 @@ async fn update_thread(ctx: Ctx, _: (), body: UpdateThreadReq) -> ApiResult<Thre
         .await?;
     let thread = told.outcome;
     let event = ServerEvent::ThreadUpdated(thread.clone());
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::following(&told.members, &thread.cascade_id),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(thread)
 }
 
@@ -219,11 +225,13 @@ async fn send_message(ctx: Ctx, _: (), body: TMSendMessageReq) -> ApiResult<Thre
     if is_new {
         let cascade_id = message.cascade_id.clone();
         let event = ServerEvent::NewThreadMessage(message.clone());
-        ctx.state.hub.fan_out(
+        crate::changes::publish(
+            &ctx.state,
             Audience::following(&told.members, &cascade_id),
             &event,
             Some(ctx.origin()?),
-        );
+        )
+        .await;
     }
     Ok(message)
 }
@@ -298,11 +306,13 @@ async fn edit_message(ctx: Ctx, _: (), body: TMEditMessageReq) -> ApiResult<Thre
         msgid: message.msgid.clone(),
         message: message.message.clone(),
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::following(&told.members, &message.cascade_id),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(message)
 }
 
@@ -349,11 +359,13 @@ async fn delete_messages(
         thread_id: thread.thread_id,
         msgids,
     });
-    ctx.state.hub.fan_out(
+    crate::changes::publish(
+        &ctx.state,
         Audience::following(&told.members, &thread.cascade_id),
         &event,
         Some(ctx.origin()?),
-    );
+    )
+    .await;
     Ok(GenericSuccessBody::new("Messages deleted"))
 }
 
@@ -401,7 +413,7 @@ async fn set_pin(ctx: Ctx, body: TMPinMessageReq, pinned: bool) -> ApiResult<Gen
     if let Some(change) = told.outcome {
         let audience = Audience::following(&told.members, &change.cascade_id);
         let event = ServerEvent::PinnedThreadMessage(change.clone());
-        ctx.state.hub.fan_out(audience, &event, Some(ctx.origin()?));
+        crate::changes::publish(&ctx.state, audience, &event, Some(ctx.origin()?)).await;
     }
     Ok(GenericSuccessBody::new(if pinned {
         "Message pinned"

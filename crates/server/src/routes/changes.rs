@@ -1,0 +1,24 @@
+//! The change feed (an extension, `chatenium_api::extensions::GetChanges`): what the caller
+//! may see that changed after a position (see [`crate::changes`]).
+
+use axum::Router;
+use chatenium_api::ws::{ChangesPage, ChangesQuery};
+use chatenium_api::GetChanges;
+
+use crate::changes;
+use crate::error::ApiResult;
+use crate::http::{add, Ctx};
+use crate::state::AppState;
+
+pub fn mount(router: Router<AppState>) -> Router<AppState> {
+    add::<GetChanges, _, _>(router, get_changes)
+}
+
+async fn get_changes(ctx: Ctx, query: ChangesQuery, _: ()) -> ApiResult<ChangesPage> {
+    let caller = ctx.caller()?.userid.clone();
+    let state = ctx.state.clone();
+    ctx.state
+        .db
+        .call(move |c| changes::since(c, &state, &caller, &query))
+        .await
+}
