@@ -6,6 +6,8 @@
 //! stored from then on also arrives live; what was stored before is fetched here. Messages are
 //! stored by `msgid`, so one that comes both ways is applied once.
 
+use std::collections::HashSet;
+
 use chatenium_api::schemas::contacts::Contact;
 use chatenium_api::schemas::dm::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use chatenium_api::GetContacts;
@@ -78,8 +80,9 @@ pub(crate) async fn catch_up_feed<F: Feed>(ctx: &Context, feed: &F) -> Result<()
     let key = feed.id().cursor_key();
     match ctx.store.run(move |s| s.sync_cursor(&key)).await? {
         Some(SyncCursor::After(msgid)) => match pages_after(ctx, feed, msgid).await {
-            // The cursor's message was deleted meanwhile: start over from the newest page.
-            Err(ClientError::Api { status: 404, .. }) => newest_page(ctx, feed).await,
+            // The cursor's message was deleted meanwhile: walk back from the newest page to
+            // what the cache already holds, so nothing between is left out.
+            Err(ClientError::Api { status: 404, .. }) => back_to_cached(ctx, feed).await,
             other => other,
         },
         Some(SyncCursor::Start) => everything(ctx, feed).await,
@@ -123,6 +126,42 @@ async fn pages_after<F: Feed>(
 /// was empty, and from then on all of it is new ([`SyncCursor::Start`]).
 async fn newest_page<F: Feed>(ctx: &Context, feed: &F) -> Result<(), ClientError> {
     let (_, newest) = page(ctx, feed, Some(0), DEFAULT_PAGE_SIZE, None).await?;
+    let cursor = newest.map_or(SyncCursor::Start, SyncCursor::After);
+    set_cursor(ctx, &feed.id(), cursor).await
+}
+
+/// How many of the newest cached messages [`back_to_cached`] recognises; the walk back ends at
+/// the first page holding one of them.
+const KNOWN_TAIL: u32 = 1_000;
+
+/// A feed whose cursor message is gone: pages from the newest backwards until one holds a
+/// message the cache already has (or the history ends), so the gap between the old cursor and
+/// now is filled however long it is. Starting over from the newest page alone would leave
+/// everything older than that page and newer than the cache missing for good.
+async fn back_to_cached<F: Feed>(ctx: &Context, feed: &F) -> Result<(), ClientError> {
+    let cache = feed.clone();
+    let known: HashSet<String> = ctx
+        .store
+        .run(move |store| cache.cached_latest(store, KNOWN_TAIL))
+        .await?
+        .iter()
+        .map(|m| m.msgid().to_owned())
+        .collect();
+    let mut from = 0;
+    let mut newest = None;
+    loop {
+        let page = feed.fetch(ctx, Some(from), MAX_PAGE_SIZE, None).await?;
+        let count = page.len();
+        let reached_cache = page.iter().any(|m| known.contains(m.msgid()));
+        if newest.is_none() {
+            newest = page.last().map(|m| m.msgid().to_owned());
+        }
+        crate::conversations::ingest(ctx, feed, page).await?;
+        if reached_cache || (count as u32) < MAX_PAGE_SIZE {
+            break;
+        }
+        from += MAX_PAGE_SIZE;
+    }
     let cursor = newest.map_or(SyncCursor::Start, SyncCursor::After);
     set_cursor(ctx, &feed.id(), cursor).await
 }

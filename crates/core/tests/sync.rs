@@ -344,3 +344,81 @@ async fn a_chat_empty_when_first_synced_later_catches_up_on_its_whole_history() 
     anna.session().forget().await.unwrap();
     anna.shut_down().await;
 }
+
+/// Against a server without the change feed (as Chatenium's own service is), a chat whose
+/// sync cursor names a message deleted while the client was away: the per-conversation
+/// catch-up must still fetch everything sent since, not only the newest page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_cursor_message_leaves_no_gap_without_the_change_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LocalServer::start_with(
+        "127.0.0.1:0".parse().unwrap(),
+        &dir.path().join("server"),
+        |config| config.change_feed.offered = false,
+    );
+    let url = server.base_url();
+    let api = chatenium_core::api::ApiClient::new(&url).unwrap();
+    let (anna_auth, bela_auth) = (register(&api, "anna").await, register(&api, "bela").await);
+    let anna_path = dir.path().join("anna.sqlite");
+    let anna = client(&url, &anna_auth, &anna_path).await;
+    let bela_path = dir.path().join("bela.sqlite");
+    let bela = client(&url, &bela_auth, &bela_path).await;
+    let chatid = befriend(&anna, &bela_auth.userid).await;
+    common::wait_online(&anna).await;
+    common::wait_online(&bela).await;
+
+    let bela_store = Arc::new(SqliteStore::open(&bela_path).unwrap());
+    anna.send_message(&chatid, "the cursor", None, vec![])
+        .await
+        .unwrap();
+    let mut events = bela.events();
+    wait_until(&mut events, || {
+        let (store, chatid) = (Arc::clone(&bela_store), chatid.clone());
+        async move {
+            store
+                .latest_messages(&chatid, 10)
+                .map(|m| m.len() == 1)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let cursor = bela_store.latest_messages(&chatid, 10).unwrap()[0]
+        .msgid
+        .clone();
+    let bela_account = bela.session().account().clone();
+    bela.shut_down().await;
+
+    // While Bela is away: the message Bela's cursor names goes, and more than a page comes.
+    anna.delete_messages(&chatid, vec![cursor]).await.unwrap();
+    let sent: Vec<String> = (0..60).map(|n| format!("while away {n}")).collect();
+    for text in &sent {
+        anna.send_message(&chatid, text, None, vec![])
+            .await
+            .unwrap();
+    }
+    let anna_store = SqliteStore::open(&anna_path).unwrap();
+    let mut events = anna.events();
+    wait_until(&mut events, || async {
+        anna_store.outbox().map(|o| o.is_empty()).unwrap_or(false)
+    })
+    .await;
+
+    let api = Arc::new(chatenium_core::api::ApiClient::new(&url).unwrap());
+    let restored =
+        chatenium_core::session::Session::restore(api, common::test_keyring(), bela_account)
+            .await
+            .unwrap()
+            .unwrap();
+    let bela = Client::start(restored, Arc::clone(&bela_store) as Arc<dyn Store>);
+    common::wait_online(&bela).await;
+    let cached: Vec<String> = texts(&bela_store.latest_messages(&chatid, 1000).unwrap())
+        .into_iter()
+        .filter(|text| text.starts_with("while away"))
+        .collect();
+    assert_eq!(
+        cached, sent,
+        "every message sent while away is cached, in order"
+    );
+    anna.shut_down().await;
+    bela.shut_down().await;
+}

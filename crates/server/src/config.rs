@@ -55,6 +55,10 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeFeedSettings {
+    /// Whether the feed is offered at all. Off, `GET /v3/changes` answers 404 as Chatenium's
+    /// own service does, so clients fall back to catching up conversation by conversation
+    /// (the tests use it to drive that path).
+    pub offered: bool,
     pub keep_secs: u64,
     pub keep_entries: u64,
 }
@@ -62,6 +66,7 @@ pub struct ChangeFeedSettings {
 impl Default for ChangeFeedSettings {
     fn default() -> Self {
         ChangeFeedSettings {
+            offered: true,
             keep_secs: 30 * 24 * 3600,
             keep_entries: 100_000,
         }

@@ -6,7 +6,9 @@ use chatenium_api::ws::{ChangesPage, ChangesQuery};
 use chatenium_api::GetChanges;
 
 use crate::changes;
-use crate::error::ApiResult;
+use chatenium_api::ErrorCode;
+
+use crate::error::{ensure, ApiResult};
 use crate::http::{add, Ctx};
 use crate::state::AppState;
 
@@ -15,6 +17,7 @@ pub fn mount(router: Router<AppState>) -> Router<AppState> {
 }
 
 async fn get_changes(ctx: Ctx, query: ChangesQuery, _: ()) -> ApiResult<ChangesPage> {
+    ensure(ctx.state.config.change_feed.offered, ErrorCode::NotFound)?;
     let caller = ctx.caller()?.userid.clone();
     let state = ctx.state.clone();
     ctx.state
