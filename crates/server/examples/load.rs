@@ -321,6 +321,9 @@ impl Client {
         Client {
             http: reqwest::Client::builder()
                 .pool_max_idle_per_host(1_000)
+                // Under the server's 10 s idle timeout, so that a kept connection is never
+                // reused as the server closes it (between steps, during seeding).
+                .pool_idle_timeout(Duration::from_secs(5))
                 .build()
                 .expect("an HTTP client"),
             base_url: base_url.to_owned(),
@@ -527,6 +530,8 @@ struct Row {
     http: Vec<u32>,
     delivery: Vec<u32>,
     errors: u64,
+    /// What the first error was, to print under the table.
+    first_error: Option<String>,
     lost: u64,
     cpu_percent: f64,
     rss_mb: u64,
@@ -548,6 +553,7 @@ async fn ramp_step(
     let generator_before = own_cpu_ticks();
     let http_times = Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
     let errors = Arc::new(AtomicU64::new(0));
+    let first_error = Arc::new(Mutex::new(None::<String>));
     let in_flight = Arc::new(AtomicU64::new(0));
     let client = Arc::new(Client {
         http: client.http.clone(),
@@ -576,14 +582,19 @@ async fn ramp_step(
             sent += 1;
             if in_flight.load(Ordering::Relaxed) >= MAX_IN_FLIGHT {
                 errors.fetch_add(1, Ordering::Relaxed);
+                first_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(format!("over {MAX_IN_FLIGHT} sends waiting: not sent"));
                 continue;
             }
             in_flight.fetch_add(1, Ordering::Relaxed);
-            let (client, http_times, errors, in_flight) = (
+            let (client, http_times, errors, in_flight, first_error) = (
                 Arc::clone(&client),
                 Arc::clone(&http_times),
                 Arc::clone(&errors),
                 Arc::clone(&in_flight),
+                Arc::clone(&first_error),
             );
             tasks.push(tokio::spawn(async move {
                 let began = Instant::now();
@@ -595,8 +606,12 @@ async fn ramp_step(
                             .unwrap_or_else(|p| p.into_inner())
                             .push(took);
                     }
-                    Err(_) => {
+                    Err(error) => {
                         errors.fetch_add(1, Ordering::Relaxed);
+                        first_error
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_or_insert(error);
                     }
                 }
                 in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -616,6 +631,7 @@ async fn ramp_step(
     let after = server.usage();
     let generator_after = own_cpu_ticks();
     let delivery = receiver.take(step);
+    let first_error_seen = first_error.lock().unwrap_or_else(|p| p.into_inner()).take();
     let http = std::mem::take(&mut *http_times.lock().unwrap_or_else(|p| p.into_inner()));
     Row {
         offered: rate,
@@ -624,6 +640,7 @@ async fn ramp_step(
         http,
         delivery,
         errors: errors.load(Ordering::Relaxed),
+        first_error: first_error_seen,
         cpu_percent: after.cpu_percent_since(&before),
         rss_mb: after.rss_kb / 1024,
         threads: after.threads,
@@ -738,6 +755,9 @@ fn print_row(database: &str, row: &Row) {
         row.threads,
         row.generator_cpu_percent
     );
+    if let Some(error) = &row.first_error {
+        println!("|   first error of the step: {error} | | | | | | | | | | | | |");
+    }
 }
 
 fn load_average() -> String {

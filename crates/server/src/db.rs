@@ -5,7 +5,11 @@
 //!   rather than by a lock that blocking threads wait on;
 //! - a few readers ([`READERS`]): [`Db::read`] queues a closure that only reads to whichever is
 //!   free. In WAL mode they read the last committed state while the writer writes, so a long
-//!   write holds up no read. Their connections refuse writes (`query_only`).
+//!   write holds up no read. Their connections refuse writes (`query_only`);
+//! - a checkpointer, which copies the pages the writer appended to the WAL into the database
+//!   file every [`CHECKPOINT_EVERY`], off the writer's thread. The writer's own checkpoints,
+//!   SQLite's default every 1,000 pages, made it wait on the disk and wrote a hot page once for
+//!   every few messages; a checkpoint per interval writes it once.
 //!
 //! Handlers never block the async runtime, and the number of database threads stays the same
 //! under any load. (Before, every call started a blocking thread that queued on one
@@ -71,6 +75,12 @@ pub const READERS: usize = 2;
 /// Each connection's page cache, in KiB (SQLite's default is 2 MB, which a large database
 /// outgrows: pages were read again and again through `pread`).
 pub const PAGE_CACHE_KIB: i64 = 32 * 1024;
+/// How often the checkpointer runs (a passive checkpoint: it never holds the writer up).
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// The writer checkpoints by itself only when the WAL reaches this many pages (about 80 MB),
+/// should the checkpointer fall behind; the WAL file is cut back to `WAL_KEPT_BYTES` after.
+const WRITER_CHECKPOINT_PAGES: i64 = 20_000;
+const WAL_KEPT_BYTES: i64 = 64 * 1024 * 1024;
 /// Prepared statements each connection keeps.
 const STATEMENT_CACHE: usize = 256;
 
@@ -86,6 +96,8 @@ pub struct Db {
 struct Queues {
     writer: Sender<Job>,
     readers: Sender<Job>,
+    /// Never sent on: the checkpointer stops when it is dropped.
+    _checkpointer: Sender<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +111,8 @@ pub enum OpenError {
 impl Db {
     pub fn open(path: &Path) -> Result<Db, OpenError> {
         let mut writer = connect(path)?;
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        writer.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)?;
         migrate(&mut writer)?;
         let (writer_queue, writer_jobs) = crossbeam_channel::unbounded();
         let (reader_queue, reader_jobs) = crossbeam_channel::unbounded();
@@ -113,10 +127,16 @@ impl Db {
         for (n, reader) in readers.into_iter().enumerate() {
             serve(format!("db-reader-{n}"), reader, reader_jobs.clone())?;
         }
+        let (checkpointer, stop) = crossbeam_channel::bounded(0);
+        let connection = connect(path)?;
+        std::thread::Builder::new()
+            .name("db-checkpointer".to_owned())
+            .spawn(move || checkpoint_until(connection, stop))?;
         Ok(Db {
             queues: Arc::new(Queues {
                 writer: writer_queue,
                 readers: reader_queue,
+                _checkpointer: checkpointer,
             }),
         })
     }
@@ -196,6 +216,17 @@ fn serve(name: String, mut connection: Connection, jobs: Receiver<Job>) -> std::
         }
     })?;
     Ok(())
+}
+
+/// Checkpoints every [`CHECKPOINT_EVERY`] until `stop` is disconnected.
+fn checkpoint_until(connection: Connection, stop: Receiver<()>) {
+    while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+        stop.recv_timeout(CHECKPOINT_EVERY)
+    {
+        if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!("database checkpoint: {error}");
+        }
+    }
 }
 
 /// The newest time any stored object was given: where a restarted server's clock resumes.
