@@ -191,7 +191,7 @@ async fn run(options: Options) -> Result<(), String> {
 // ---- The server process ----
 
 struct Server {
-    child: Mutex<Child>,
+    child: Child,
     pid: u32,
     base_url: String,
     data: PathBuf,
@@ -254,7 +254,7 @@ impl Server {
         // Keep reading stdout so that the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Ok(Server {
-            child: Mutex::new(child),
+            child,
             pid,
             base_url,
             data: data.to_owned(),
@@ -299,13 +299,12 @@ impl Server {
             .map_err(|e| e.to_string())
     }
 
-    fn stop(self) {
-        let mut child = self.child.into_inner().unwrap_or_else(|p| p.into_inner());
+    fn stop(mut self) {
         // SIGINT: the server's own shutdown path.
         let _ = Command::new("kill")
             .args(["-INT", &self.pid.to_string()])
             .status();
-        let _ = child.wait();
+        let _ = self.child.wait();
     }
 }
 
