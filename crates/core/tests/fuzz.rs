@@ -237,6 +237,7 @@ fn frame_text(templates: Vec<Frame>, known_ids: Vec<String>) -> impl Strategy<Va
             action,
             data: data.to_string(),
             sender: None,
+            position: None,
         }
         .to_text()
     });

@@ -98,13 +98,10 @@ fn chat_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Chat> {
 /// for a chat that does not exist, so a stranger learns nothing about it.
 pub fn member_chat(connection: &Connection, chatid: &str, userid: &str) -> ApiResult<Chat> {
     connection
-        .query_row(
-            &format!(
-                "SELECT {CHAT_COLUMNS} FROM chats WHERE id = ?1 AND (user_a = ?2 OR user_b = ?2)"
-            ),
-            params![chatid, userid],
-            chat_from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {CHAT_COLUMNS} FROM chats WHERE id = ?1 AND (user_a = ?2 OR user_b = ?2)"
+        ))?
+        .query_row(params![chatid, userid], chat_from_row)
         .optional()?
         .ok_or_else(|| ErrorCode::NotFound.into())
 }
@@ -206,11 +203,12 @@ pub fn accept(connection: &Connection, chat: &Chat) -> ApiResult<()> {
 /// index (sent times are ticked under the lock, so they order as `seq` does): `MAX(sent_t)`
 /// scanned the whole chat, making every send slower the longer the chat's history.
 pub fn refresh_last_message(connection: &Connection, chat: &Chat) -> ApiResult<()> {
-    connection.execute(
-        "UPDATE chats SET last_message_at = \
-         (SELECT sent_t FROM messages WHERE chat_id = ?1 ORDER BY seq DESC LIMIT 1) WHERE id = ?1",
-        [&chat.id],
-    )?;
+    connection
+        .prepare_cached(
+            "UPDATE chats SET last_message_at = \
+             (SELECT sent_t FROM messages WHERE chat_id = ?1 ORDER BY seq DESC LIMIT 1) WHERE id = ?1",
+        )?
+        .execute([&chat.id])?;
     Ok(())
 }
 

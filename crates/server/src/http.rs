@@ -173,10 +173,21 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiRe
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
         .ok_or(ErrorCode::Unauthorized)?;
-    state
+    // The check reads on a reader; only a session not yet marked active this second takes a
+    // turn on the writer.
+    let now = crate::clock::unix_now();
+    let access = state
         .db
-        .call(move |connection| sessions::authenticate(connection, &token))
-        .await
+        .read(move |connection| sessions::look_up_access(connection, &token, now))
+        .await?;
+    if access.stale {
+        let session_id = access.caller.session_id.clone();
+        state
+            .db
+            .call(move |connection| sessions::touch(connection, &session_id, now))
+            .await?;
+    }
+    Ok(access.caller)
 }
 
 fn decode_query<T: DeserializeOwned>(kind: Payload, query: Option<&str>) -> ApiResult<T> {

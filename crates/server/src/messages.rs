@@ -339,11 +339,11 @@ pub fn insert<C: Conversation>(
         ..
     } = C::LOG;
     let id = crate::ids::new_id();
-    let seq: i64 = connection.query_row(
-        &format!("SELECT COALESCE(MAX(seq), 0) + 1 FROM {messages} WHERE {column} = ?1"),
-        [conversation.id()],
-        |row| row.get(0),
-    )?;
+    let seq: i64 = connection
+        .prepare_cached(&format!(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM {messages} WHERE {column} = ?1"
+        ))?
+        .query_row([conversation.id()], |row| row.get(0))?;
     let mut columns = vec![
         "id",
         column,
@@ -373,14 +373,13 @@ pub fn insert<C: Conversation>(
         values.push(&parent_id);
     }
     let placeholders: Vec<String> = (1..=values.len()).map(|n| format!("?{n}")).collect();
-    connection.execute(
-        &format!(
+    connection
+        .prepare_cached(&format!(
             "INSERT INTO {messages} ({}) VALUES ({})",
             columns.join(", "),
             placeholders.join(", ")
-        ),
-        params_from_iter(values),
-    )?;
+        ))?
+        .execute(params_from_iter(values))?;
     for (position, file_id) in new.file_ids.iter().enumerate() {
         connection.execute(
             &format!("INSERT INTO {files} (message_id, file_id, position) VALUES (?1, ?2, ?3)"),

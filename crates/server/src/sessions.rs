@@ -102,26 +102,54 @@ pub fn authenticate(connection: &Connection, access_token: &str) -> ApiResult<Ca
 
 /// Like [`authenticate`], with the unix second the token expires at.
 pub fn authenticate_until(connection: &Connection, access_token: &str) -> ApiResult<(Caller, i64)> {
-    let found: Option<(String, String, i64)> = connection
-        .query_row(
-            "SELECT s.user_id, s.id, t.expires_at FROM tokens t JOIN sessions s ON s.id = t.session_id
-             WHERE t.hash = ?1 AND t.kind = ?2",
-            params![secret_hash(access_token), ACCESS],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
-    let (userid, session_id, expires_at) = found.ok_or(ErrorCode::Unauthorized)?;
     let now = unix_now();
+    let access = look_up_access(connection, access_token, now)?;
+    if access.stale {
+        touch(connection, &access.caller.session_id, now)?;
+    }
+    Ok((access.caller, access.expires_at))
+}
+
+/// What an access token stands for at `now`.
+pub struct Access {
+    pub caller: Caller,
+    /// The unix second the token expires at.
+    pub expires_at: i64,
+    /// The session's `last_active` is behind `now`: [`touch`] moves it.
+    pub stale: bool,
+}
+
+/// [`authenticate_until`] without its write, so that the check every request makes can run
+/// on a reading connection; the caller then runs [`touch`] on the writer when `stale`.
+pub fn look_up_access(connection: &Connection, access_token: &str, now: i64) -> ApiResult<Access> {
+    let found: Option<(String, String, i64, i64)> = connection
+        .prepare_cached(
+            "SELECT s.user_id, s.id, t.expires_at, s.last_active FROM tokens t JOIN sessions s ON s.id = t.session_id
+             WHERE t.hash = ?1 AND t.kind = ?2",
+        )?
+        .query_row(params![secret_hash(access_token), ACCESS], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .optional()?;
+    let (userid, session_id, expires_at, last_active) = found.ok_or(ErrorCode::Unauthorized)?;
     // Expired from the second it reaches `expires_at`, so a TTL of 0 gives tokens that are
     // expired at once (how tests reach `tokenExpired` without waiting).
     if now >= expires_at {
         return Err(ErrorCode::TokenExpired.into());
     }
-    connection.execute(
-        "UPDATE sessions SET last_active = ?1 WHERE id = ?2 AND last_active < ?1",
-        params![now, session_id],
-    )?;
-    Ok((Caller { userid, session_id }, expires_at))
+    Ok(Access {
+        caller: Caller { userid, session_id },
+        expires_at,
+        stale: last_active < now,
+    })
+}
+
+/// Marks the session active at `now` (at most one write a second for a session).
+pub fn touch(connection: &Connection, session_id: &str, now: i64) -> ApiResult<()> {
+    connection
+        .prepare_cached("UPDATE sessions SET last_active = ?1 WHERE id = ?2 AND last_active < ?1")?
+        .execute(params![now, session_id])?;
+    Ok(())
 }
 
 /// Spends a refresh token: the session it belongs to, or `invalidRefreshToken`. A second use

@@ -498,7 +498,13 @@ mod tests {
         let start = Instant::now();
         let mut watch = Watch::new(start);
         assert_eq!(
-            watch.check(start + Duration::from_secs(29), false, 0, 100, None),
+            watch.check(
+                start + CONNECT_TIMEOUT - Duration::from_secs(1),
+                false,
+                0,
+                100,
+                None
+            ),
             Ok(())
         );
         assert!(watch

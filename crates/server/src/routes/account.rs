@@ -302,9 +302,7 @@ async fn prove_identity(ctx: &Ctx, userid: &str, body: DeleteAccountReq) -> ApiR
                 .limits
                 .hit(Limit::SignIn, &format!("delete:{userid}"))?;
             let stored = stored.ok_or(ErrorCode::PasswordlessAccount)?;
-            let valid = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
-                .await
-                .map_err(ApiError::internal)?;
+            let valid = passwords::verify_on_pool(password, stored).await?;
             ensure(valid, ErrorCode::InvalidCredentials)
         }
         (None, Some(challenge_id)) => {

@@ -80,9 +80,7 @@ async fn register(ctx: Ctx, _: (), body: RegisterReq) -> ApiResult<SuccessfulAut
     }
     limit_registrations(&ctx)?;
     let password = body.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(ApiError::internal)??;
+    let password_hash = passwords::hash_on_pool(password).await?;
     let state = ctx.state.clone();
     ctx.state
         .db
@@ -125,9 +123,7 @@ pub(crate) async fn sign_in(ctx: Ctx, _: (), body: SignInReq) -> ApiResult<Succe
         (Some(password), _) => {
             let stored = password_hash.ok_or(ErrorCode::PasswordlessAccount)?;
             let password = password.clone();
-            let valid = tokio::task::spawn_blocking(move || passwords::verify(&password, &stored))
-                .await
-                .map_err(ApiError::internal)?;
+            let valid = passwords::verify_on_pool(password, stored).await?;
             ensure(valid, ErrorCode::InvalidCredentials)?;
         }
         (None, Some(challenge_id)) => {
@@ -342,9 +338,7 @@ async fn password_reset(ctx: Ctx, _: (), body: PasswordResetReq) -> ApiResult<Ge
             _ => error,
         })?;
     let password = body.password;
-    let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .map_err(ApiError::internal)??;
+    let password_hash = passwords::hash_on_pool(password).await?;
     let state = ctx.state.clone();
     let challenge_id = body.challenge_id;
     ctx.state
