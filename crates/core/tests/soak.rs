@@ -323,6 +323,19 @@ async fn soak_two_clients_exchange_messages_while_the_server_restarts() {
         on_server.len(),
         started.elapsed().as_secs_f64()
     );
+    if caches_equal < 2 {
+        // Says how a cache differs, so a failure names what to look at.
+        let server = said(&on_server);
+        for (who, store) in stores.iter().enumerate() {
+            let cache = said(&cached(store, &chatid));
+            let missing: Vec<_> = server.iter().filter(|m| !cache.contains(m)).collect();
+            let extra: Vec<_> = cache.iter().filter(|m| !server.contains(m)).collect();
+            println!(
+                "soak: cache {who} holds {} messages; missing {missing:?}; not on the server {extra:?}",
+                cache.len()
+            );
+        }
+    }
     assert!(settled, "the clients settled");
     assert_eq!(outcome.lost, 0, "lost");
     assert_eq!(outcome.duplicated, 0, "duplicated");

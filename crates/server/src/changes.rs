@@ -40,49 +40,94 @@ pub async fn publish(
         state.hub.fan_out(audience, event, origin);
         return;
     }
-    let recipients = distinct(audience.users);
-    let cascade = audience.cascade.map(str::to_owned);
-    let frame = event.to_frame(origin.map(|o| o.userid));
-    let (author, connection) = match origin {
-        Some(o) => (Some(o.userid.to_owned()), o.connection.map(str::to_owned)),
-        None => (None, None),
-    };
+    let told = Told::new(audience, event, origin);
     let server = state.clone();
     let outcome = state
         .db
         .call(move |c| {
-            let now = crate::clock::unix_now();
-            let keep = &server.config.change_feed;
             let transaction = c.transaction()?;
-            let mut positions = Vec::with_capacity(recipients.len());
-            for userid in &recipients {
-                let position = record(&transaction, userid, &frame, now)?;
-                prune(&transaction, userid, position, now, keep)?;
-                positions.push(position);
-            }
+            let recorded = told.record(&transaction, &server)?;
             transaction.commit()?;
-            // Delivered while the database is still held: the next change's positions are
-            // given only after these frames are queued, so no connection sees 6 before 5.
-            let origin = author.as_deref().map(|userid| Origin {
-                userid,
-                connection: connection.as_deref(),
-            });
-            let audience = Audience {
-                users: &recipients,
-                cascade: cascade.as_deref(),
-            };
-            let mut frame = frame;
-            server.hub.deliver(audience, origin, |userid| {
-                let at = recipients.iter().position(|r| r == userid)?;
-                frame.position = Some(position(positions[at]));
-                Some(frame.to_text())
-            });
+            recorded.deliver(&server);
             Ok(())
         })
         .await;
     if let Err(error) = outcome {
         tracing::warn!(?error, "a change could not be recorded in the feed");
         state.hub.fan_out(audience, event, origin);
+    }
+}
+
+/// A change to record and deliver, owned, so that a route can record it inside the
+/// transaction that stores the change itself (on the database's thread): then a change is
+/// never stored without its feed entries, whatever stops the request between the two (a
+/// crash, a dropped connection). [`publish`] is this for a change already committed.
+pub struct Told {
+    recipients: Vec<String>,
+    cascade: Option<String>,
+    frame: chatenium_api::ws::Frame,
+    author: Option<String>,
+    connection: Option<String>,
+}
+
+/// A change recorded in its transaction: deliver it once that commits.
+pub struct Recorded {
+    told: Told,
+    positions: Vec<i64>,
+}
+
+impl Told {
+    pub fn new(audience: Audience<'_>, event: &ServerEvent, origin: Option<Origin<'_>>) -> Told {
+        let (author, connection) = match origin {
+            Some(o) => (Some(o.userid.to_owned()), o.connection.map(str::to_owned)),
+            None => (None, None),
+        };
+        Told {
+            recipients: distinct(audience.users),
+            cascade: audience.cascade.map(str::to_owned),
+            frame: event.to_frame(origin.map(|o| o.userid)),
+            author,
+            connection,
+        }
+    }
+
+    /// Gives the change the next position of each recipient's feed, in `transaction`.
+    pub fn record(self, transaction: &Connection, state: &AppState) -> rusqlite::Result<Recorded> {
+        let now = crate::clock::unix_now();
+        let keep = &state.config.change_feed;
+        let mut positions = Vec::with_capacity(self.recipients.len());
+        for userid in &self.recipients {
+            let position = record(transaction, userid, &self.frame, now)?;
+            prune(transaction, userid, position, now, keep)?;
+            positions.push(position);
+        }
+        Ok(Recorded {
+            told: self,
+            positions,
+        })
+    }
+}
+
+impl Recorded {
+    /// Queues the frames, each with its recipient's position. Called on the database's
+    /// thread right after the commit: the next change's positions are given only after these
+    /// frames are queued, so no connection sees 6 before 5.
+    pub fn deliver(self, state: &AppState) {
+        let Recorded { told, positions } = self;
+        let origin = told.author.as_deref().map(|userid| Origin {
+            userid,
+            connection: told.connection.as_deref(),
+        });
+        let audience = Audience {
+            users: &told.recipients,
+            cascade: told.cascade.as_deref(),
+        };
+        let mut frame = told.frame;
+        state.hub.deliver(audience, origin, |userid| {
+            let at = told.recipients.iter().position(|r| r == userid)?;
+            frame.position = Some(position(positions[at]));
+            Some(frame.to_text())
+        });
     }
 }
 

@@ -20,7 +20,7 @@ use rusqlite::Connection;
 use crate::chats::{self, Chat};
 use crate::error::{ensure, ApiError, ApiResult};
 use crate::http::{add, Ctx};
-use crate::hub::Audience;
+use crate::hub::{Audience, Origin};
 use crate::messages::{self, NewMessage};
 use crate::state::AppState;
 
@@ -107,24 +107,16 @@ fn read_page(
 
 pub(crate) async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiResult<Message> {
     let caller = ctx.caller()?.userid.clone();
+    let connection = ctx.ws_id().map(str::to_owned);
     let state = ctx.state.clone();
     let sent = ctx
         .state
         .db
         .call({
             let caller = caller.clone();
-            move |c| send(c, &state, &caller, &body)
+            move |c| send(c, &state, &caller, connection.as_deref(), &body)
         })
         .await?;
-    if sent.is_new {
-        crate::changes::publish(
-            &ctx.state,
-            Audience::users(&sent.chat.members()),
-            &ServerEvent::NewMessage(sent.message.clone()),
-            Some(ctx.origin()?),
-        )
-        .await;
-    }
     // The request turned into a conversation: both members' lists show it accepted.
     for (member, contact) in sent.accepted {
         crate::changes::publish(
@@ -139,18 +131,19 @@ pub(crate) async fn send_message(ctx: Ctx, _: (), body: SendMessageReq) -> ApiRe
 }
 
 struct Sent {
-    chat: Chat,
     message: Message,
-    /// `false` for a repeated `clientKey`: nothing was stored and nobody is told.
-    is_new: bool,
     /// Each member and their contact, when this message accepted the contact request.
     accepted: Vec<(String, Contact)>,
 }
 
+/// Stores a new message and records it in both members' change feeds in one transaction,
+/// then delivers it (on the database's thread, see `changes::Recorded::deliver`). A repeated
+/// `clientKey` stores nothing and tells nobody: the first try's transaction told them.
 fn send(
     connection: &mut Connection,
     state: &AppState,
     author: &str,
+    ws_id: Option<&str>,
     body: &SendMessageReq,
 ) -> ApiResult<Sent> {
     let chat = chats::member_chat(connection, &body.chatid, author)?;
@@ -164,8 +157,6 @@ fn send(
         }
         return Ok(Sent {
             message: messages::view(connection, state, &chat, stored)?,
-            chat,
-            is_new: false,
             accepted: Vec::new(),
         });
     }
@@ -203,13 +194,20 @@ fn send(
             accepted.push((member, contact));
         }
     }
+    let members = chat.members();
+    let origin = Origin {
+        userid: author,
+        connection: ws_id,
+    };
+    let recorded = crate::changes::Told::new(
+        Audience::users(&members),
+        &ServerEvent::NewMessage(message.clone()),
+        Some(origin),
+    )
+    .record(&transaction, state)?;
     transaction.commit()?;
-    Ok(Sent {
-        chat,
-        message,
-        is_new: true,
-        accepted,
-    })
+    recorded.deliver(state);
+    Ok(Sent { message, accepted })
 }
 
 pub(crate) async fn edit_message(ctx: Ctx, _: (), body: EditMessageReq) -> ApiResult<Message> {
