@@ -69,6 +69,7 @@ const fail = (code: ErrorCode): never => {
 /** `pageSize`: how many messages opening a chat shows; older ones come by `loadOlder`. */
 export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number } = {}): MemoryBackend {
   const handlers: Handlers = {
+    engine: new Set(),
     chatList: new Set(),
     timeline: new Set(),
     connection: new Set(),
@@ -261,6 +262,8 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
     takeOpenedInvite: () => ok(null),
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
     accounts,
+    // In memory there is nothing to start.
+    engineState: () => ok({ phase: "ready" as const }),
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
@@ -566,6 +569,7 @@ export function createMemoryBackend({ pageSize = Infinity }: { pageSize?: number
       }),
 
     on: {
+      engine: (h) => listen("engine", h),
       chatList: (h) => listen("chatList", h),
       timeline: (h) => listen("timeline", h),
       // Nothing to connect to: the test backend is always online.
