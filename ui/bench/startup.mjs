@@ -11,6 +11,8 @@
 //     taken two animation frames after the screen entered the page, so the first of those frames
 //     rendered it. Its wall-clock time is `performance.timeOrigin + mark.startTime`. WebDriver
 //     only reads the mark afterwards, so its polling does not enter the figure.
+//   - "page from": when the page's navigation began (its `performance.timeOrigin`), from the
+//     same process start: what the shell did before the window loaded anything.
 //   - memory: the total PSS (`/proc/<pid>/smaps_rollup`) of the process and all its descendants
 //     (WebKit's web and network processes), read as soon as the mark is seen.
 // Screens: the app's sign-in screen (nobody signed in), the app's chat list for a signed-in user
@@ -113,22 +115,23 @@ async function start({ binary, label, env, mark, then }) {
     session = await Session.open(driver.base, wrapper);
     const [pid, startedNs] = readFileSync(started, "utf8").trim().split(" ");
     const deadline = Date.now() + PAINT_DEADLINE_MS;
-    let paintedAt = null;
-    while (paintedAt === null) {
+    let marks = null;
+    while (marks === null) {
       if (Date.now() > deadline) throw new Error(`${label}: no painted:${mark} mark in ${PAINT_DEADLINE_MS} ms`);
-      paintedAt = await session
+      marks = await session
         .execute(
           `const [entry] = performance.getEntriesByName(arguments[0]);
-           return entry ? performance.timeOrigin + entry.startTime : null;`,
+           return entry ? { page: performance.timeOrigin, painted: performance.timeOrigin + entry.startTime } : null;`,
           [`painted:${mark}`],
         )
         .catch(() => null); // the page may still be loading
-      if (paintedAt === null) await sleep(10);
+      if (marks === null) await sleep(10);
     }
     const pssKiB = totalPssKiB(Number(pid));
-    const ms = paintedAt - Number(BigInt(startedNs) / 1000n) / 1000;
+    const startedMs = Number(BigInt(startedNs) / 1000n) / 1000;
     if (then) await then(session);
-    return { ms, pssKiB };
+    // `pageMs`: when the page's navigation began (its time origin), for where the time went.
+    return { ms: marks.painted - startedMs, pageMs: marks.page - startedMs, pssKiB };
   } finally {
     await session?.close().catch(() => {});
     driver.stop();
@@ -210,26 +213,29 @@ async function main() {
     for (const c of cases) {
       const result = await start({ binary: c.binary, label: `${run}`, env: c.env, mark: c.mark });
       results.get(c.name).push(result);
-      process.stdout.write(`  run ${run + 1}/${RUNS} ${c.name}: ${result.ms.toFixed(0)} ms, ${(result.pssKiB / 1024).toFixed(1)} MiB\n`);
+      process.stdout.write(
+        `  run ${run + 1}/${RUNS} ${c.name}: ${result.ms.toFixed(0)} ms (page from ${result.pageMs.toFixed(0)} ms), ${(result.pssKiB / 1024).toFixed(1)} MiB\n`,
+      );
     }
   }
 
   const summary = cases.map((c) => ({
     name: c.name,
     ms: median(results.get(c.name).map((r) => r.ms)),
+    pageMs: median(results.get(c.name).map((r) => r.pageMs)),
     mib: median(results.get(c.name).map((r) => r.pssKiB)) / 1024,
   }));
   const [bare] = summary;
   const ratio = (value, base) => value / base;
   const verdict = (r) => (r <= TARGET_RATIO ? "met" : "NOT met");
   console.log(`\nStart-up, median of ${RUNS} alternating release runs (process start to the screen painted; PSS of the app and its WebKit processes then)`);
-  console.log(`${"".padEnd(30)} ${"time".padStart(9)} ${"ratio".padStart(6)} ${"PSS".padStart(10)} ${"ratio".padStart(6)}`);
+  console.log(`${"".padEnd(30)} ${"page from".padStart(9)} ${"painted".padStart(9)} ${"ratio".padStart(6)} ${"PSS".padStart(10)} ${"ratio".padStart(6)}`);
   for (const row of summary) {
     const timeRatio = ratio(row.ms, bare.ms);
     const memoryRatio = ratio(row.mib, bare.mib);
     const note = row === bare ? "" : `  target ${TARGET_RATIO}x: time ${verdict(timeRatio)}, memory ${verdict(memoryRatio)}`;
     console.log(
-      `${row.name.padEnd(30)} ${`${row.ms.toFixed(0)} ms`.padStart(9)} ${`${timeRatio.toFixed(2)}x`.padStart(6)} ${`${row.mib.toFixed(1)} MiB`.padStart(10)} ${`${memoryRatio.toFixed(2)}x`.padStart(6)}${note}`,
+      `${row.name.padEnd(30)} ${`${row.pageMs.toFixed(0)} ms`.padStart(9)} ${`${row.ms.toFixed(0)} ms`.padStart(9)} ${`${timeRatio.toFixed(2)}x`.padStart(6)} ${`${row.mib.toFixed(1)} MiB`.padStart(10)} ${`${memoryRatio.toFixed(2)}x`.padStart(6)}${note}`,
     );
   }
 }
