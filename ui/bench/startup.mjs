@@ -32,10 +32,13 @@ const root = resolve(import.meta.dirname, "../..");
 const targetDir = resolve(root, process.env.CARGO_TARGET_DIR ?? "target");
 const APP = process.env.CHATENIUM_APP_BINARY ?? join(targetDir, "release/chatenium-desktop");
 const BARE = process.env.BARE_WINDOW_BINARY ?? join(targetDir, "release/bare-window");
+/** Another build of the app to measure in the same run (say, before a change), if set. */
+const OTHER = process.env.CHATENIUM_OTHER_APP_BINARY;
 const RUNS = Number(process.env.STARTUP_RUNS ?? 5);
 const TARGET_RATIO = 1.3;
-/** Chats in the signed-in user's list, each with a message. */
-const CHATS = 20;
+/** Chats in the signed-in user's list, each with a message (the embedded server lets one
+ * address register 10 accounts a minute: the reader and these). */
+const CHATS = 8;
 /** How long one start may take to paint before the run is given up (a hung start). */
 const PAINT_DEADLINE_MS = 60_000;
 
@@ -202,11 +205,18 @@ async function main() {
   await start({ binary: BARE, label: "warm-bare", env: bareHome.env, mark: "page" });
   await start({ binary: APP, label: "warm-app", env: signedOutHome.env, mark: "sign-in" });
   await prepareSignedIn(signedInHome.env);
+  if (OTHER) await start({ binary: OTHER, label: "warm-other", env: signedOutHome.env, mark: "sign-in" });
 
   const cases = [
     { name: "bare Tauri window: its page", binary: BARE, env: bareHome.env, mark: "page" },
     { name: "app: sign-in screen", binary: APP, env: signedOutHome.env, mark: "sign-in" },
     { name: "app: chat list (signed in)", binary: APP, env: signedInHome.env, mark: "chat-list" },
+    ...(OTHER
+      ? [
+          { name: "other build: sign-in screen", binary: OTHER, env: signedOutHome.env, mark: "sign-in" },
+          { name: "other build: chat list", binary: OTHER, env: signedInHome.env, mark: "chat-list" },
+        ]
+      : []),
   ];
   const results = new Map(cases.map((c) => [c.name, []]));
   for (let run = 0; run < RUNS; run++) {
