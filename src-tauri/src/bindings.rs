@@ -18,6 +18,7 @@ pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             commands::app_info,
+            commands::engine_state,
             commands::set_language,
             commands::set_server_url,
             auth::sign_in_methods,
@@ -143,6 +144,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             gallery::cancel_picture_upload,
         ])
         .events(collect_events![
+            crate::startup::EngineStateChanged,
             events::ChatListChanged,
             events::TimelineChanged,
             events::ConnectionChanged,

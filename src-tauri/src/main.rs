@@ -2,7 +2,8 @@
 //! Business logic lives in the core; a command here only translates between the UI and it.
 //! One module per desktop concern: `server` (the embedded default), `tray`, `notifications`,
 //! `windows` (single instance, window state), `events` (core events to the window), `calls`
-//! (a call's devices, video to the window, ring notification, quality).
+//! (a call's devices, video to the window, ring notification, quality), `startup` (the window
+//! loads while the engine starts).
 // No console window next to the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -21,15 +22,17 @@ mod notifications;
 mod oauth_sign_in;
 mod server;
 mod staging;
+mod startup;
 mod state;
 mod tray;
 mod windows;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chatenium_core::device::Device;
 use chatenium_core::tokens::KeyringTokenStore;
-use tauri::Manager;
+use tauri::{AppHandle, Manager};
 
 fn main() {
     let specta = bindings::builder();
@@ -52,36 +55,38 @@ fn main() {
         ))
         .plugin(tauri_plugin_dialog::init())
         .register_asynchronous_uri_scheme_protocol(media_protocol::SCHEME, media_protocol::handle)
+        .manage(startup::Startup::default())
         .invoke_handler({
             // The typed commands, and the one raw-bytes command, which has no TypeScript
-            // signature for specta to generate (see commands/staging.rs).
+            // signature for specta to generate (see commands/staging.rs); while the engine
+            // starts, those that need it wait (startup.rs).
             let typed = specta.invoke_handler();
             let raw = bindings::raw_handler();
-            move |invoke| {
+            startup::route(move |invoke| {
                 if bindings::RAW_COMMANDS.contains(&invoke.message.command()) {
                     raw(invoke)
                 } else {
                     typed(invoke)
                 }
-            }
+            })
         })
         .setup(move |app| {
             specta.mount_events(app);
             let paths = app.path();
-            let (data_dir, config_dir, cache_dir, log_dir) = (
-                paths.app_data_dir()?,
-                paths.app_config_dir()?,
-                paths.app_cache_dir()?,
-                paths.app_log_dir()?,
-            );
-            if let Err(error) = logs::install(&log_dir) {
+            let dirs = Dirs {
+                data: paths.app_data_dir()?,
+                config: paths.app_config_dir()?,
+                cache: paths.app_cache_dir()?,
+                log: paths.app_log_dir()?,
+            };
+            if let Err(error) = logs::install(&dirs.log) {
                 // The app works without its log; say so where a developer sees it.
                 eprintln!(
                     "chatenium-desktop: no log file in {}: {error}",
-                    log_dir.display()
+                    dirs.log.display()
                 );
             }
-            app.manage(desktop_settings::Desktop::load(&config_dir));
+            app.manage(desktop_settings::Desktop::load(&dirs.config));
             app.manage(oauth_sign_in::Waiting::default());
             if desktop_settings::starts_hidden(app.handle(), &std::env::args().collect::<Vec<_>>())
             {
@@ -89,46 +94,10 @@ fn main() {
                     window.hide()?;
                 }
             }
-            let target = server::choose(&config_dir);
-            let active = tauri::async_runtime::block_on(server::start(&target, &data_dir))?;
-            tracing::info!(
-                version = env!("CARGO_PKG_VERSION"),
-                server = %active.url,
-                embedded = active.embedded.is_some(),
-                "Chatenium started"
-            );
-            let device = Device::new(
-                &active.url,
-                &data_dir,
-                Arc::new(KeyringTokenStore::default()),
-            )?;
-            app.manage(state::AppState {
-                device,
-                embedded: active.embedded.is_some(),
-                signed_in: Default::default(),
-                language: std::sync::Mutex::new("en".into()),
-                config_dir,
-                staged: staging::StagedFiles::new(cache_dir.join("staged")),
-                received: Default::default(),
-                shown: Default::default(),
-                view_changed: Default::default(),
-                unread: Default::default(),
-                opened_invite: std::sync::Mutex::new(invites::code_in(
-                    &std::env::args().collect::<Vec<_>>(),
-                )),
-                log_dir,
-            });
-            app.manage(media_protocol::open_cache(&cache_dir)?);
-            calls::manage(app.handle());
-            app.manage(commands::gallery::PictureUploads::default());
-            // Kept for the app's lifetime: dropping it stops the embedded server.
-            app.manage(active);
             windows::save_geometry_when_settled(app.handle());
             tray::hide_to_tray_on_close(app.handle());
-            if let Err(error) = tray::create(app.handle()) {
-                // A desktop without a tray still gets a working app.
-                tracing::warn!(%error, "no tray icon");
-            }
+            // The window loads meanwhile (startup.rs).
+            startup::begin(app.handle(), start_engine(app.handle().clone(), dirs));
             Ok(())
         })
         .run(tauri::generate_context!());
@@ -136,4 +105,65 @@ fn main() {
         eprintln!("chatenium-desktop: {error}");
         std::process::exit(1);
     }
+}
+
+/// The app's folders, from Tauri's path resolver.
+struct Dirs {
+    data: PathBuf,
+    config: PathBuf,
+    cache: PathBuf,
+    log: PathBuf,
+}
+
+/// The engine: the server in use (the embedded one started here), the device (accounts and
+/// the keyring), the picture cache, the call devices and the tray. Runs beside the window's
+/// first load; commands wait for it (startup.rs).
+async fn start_engine(app: AppHandle, dirs: Dirs) -> Result<(), String> {
+    let target = server::choose(&dirs.config);
+    let active = server::start(&target, &dirs.data).await?;
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        server = %active.url,
+        embedded = active.embedded.is_some(),
+        "Chatenium started"
+    );
+    let device = Device::new(
+        &active.url,
+        &dirs.data,
+        Arc::new(KeyringTokenStore::default()),
+    )
+    .map_err(|e| e.to_string())?;
+    app.manage(state::AppState {
+        device,
+        embedded: active.embedded.is_some(),
+        signed_in: Default::default(),
+        language: std::sync::Mutex::new("en".into()),
+        config_dir: dirs.config,
+        staged: staging::StagedFiles::new(dirs.cache.join("staged")),
+        received: Default::default(),
+        shown: Default::default(),
+        view_changed: Default::default(),
+        unread: Default::default(),
+        opened_invite: std::sync::Mutex::new(invites::code_in(
+            &std::env::args().collect::<Vec<_>>(),
+        )),
+        log_dir: dirs.log,
+    });
+    app.manage(media_protocol::open_cache(&dirs.cache).map_err(|e| e.to_string())?);
+    calls::manage(&app);
+    app.manage(commands::gallery::PictureUploads::default());
+    // Kept for the app's lifetime: dropping it stops the embedded server.
+    app.manage(active);
+    // The tray is GTK's, so made on the main thread; it reads the language from `AppState`.
+    let tray_app = app.clone();
+    let made = app.run_on_main_thread(move || {
+        if let Err(error) = tray::create(&tray_app) {
+            // A desktop without a tray still gets a working app.
+            tracing::warn!(%error, "no tray icon");
+        }
+    });
+    if let Err(error) = made {
+        tracing::warn!(%error, "no tray icon");
+    }
+    Ok(())
 }

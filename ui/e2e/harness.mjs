@@ -20,8 +20,9 @@ export const cargoVersion = /\[workspace\.package\][^[]*?version\s*=\s*"([^"]+)"
 export const ENTER = "\uE007";
 
 /** Starts the real app on its embedded server through tauri-driver; `home` to start it again
- * on the data of an earlier run, `extraEnv` for what one test needs besides. */
-export async function openApp({ home = mkdtempSync(join(tmpdir(), "chatenium-e2e-")), extraEnv = {} } = {}) {
+ * on the data of an earlier run, `extraEnv` for what one test needs besides, `args` for its
+ * command line. */
+export async function openApp({ home = mkdtempSync(join(tmpdir(), "chatenium-e2e-")), extraEnv = {}, args = [] } = {}) {
   assert.ok(process.env.DISPLAY, "DISPLAY must be set (run under xvfb-run)");
   mkdirSync(artifacts, { recursive: true });
   const env = {
@@ -34,7 +35,7 @@ export async function openApp({ home = mkdtempSync(join(tmpdir(), "chatenium-e2e
   };
   delete env.CHATENIUM_SERVER_URL;
   const driver = await startTauriDriver({ env, log: (line) => process.env.E2E_VERBOSE && process.stderr.write(line) });
-  const session = await Session.open(driver.base, application);
+  const session = await Session.open(driver.base, application, args);
   return {
     session,
     home,

@@ -116,9 +116,10 @@ async function call(base, method, path, body) {
 }
 
 export class Session {
-  static async open(base, application) {
+  /** `args`: the command line the application is started with. */
+  static async open(base, application, args = []) {
     const value = await call(base, "POST", "/session", {
-      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application, args } } },
     });
     return new Session(base, value.sessionId);
   }

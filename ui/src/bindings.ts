@@ -10,6 +10,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo_Serialize>("app_info"),
 	/**
+	 *  Where the engine's start is; the window reads it once after listening to
+	 *  `EngineStateChanged` (startup.rs).
+	 */
+	engineState: () => __TAURI_INVOKE<EngineState>("engine_state"),
+	/**
 	 *  The UI's language: sent with sign-ins and registrations, and used by the tray's menu and the
 	 *  notifications.
 	 */
@@ -263,6 +268,7 @@ export const events = {
 	chatListChanged: makeEvent<ChatListChanged_Serialize, ChatListChanged_Deserialize>("chat-list-changed"),
 	connectionChanged: makeEvent<ConnectionChanged, ConnectionChanged>("connection-changed"),
 	desktopSettingsChanged: makeEvent<DesktopSettingsChanged_Serialize, DesktopSettingsChanged_Deserialize>("desktop-settings-changed"),
+	engineStateChanged: makeEvent<EngineStateChanged, EngineStateChanged>("engine-state-changed"),
 	galleryAlbumsChanged: makeEvent<GalleryAlbumsChanged_Serialize, GalleryAlbumsChanged_Deserialize>("gallery-albums-changed"),
 	galleryCommentsChanged: makeEvent<GalleryCommentsChanged_Serialize, GalleryCommentsChanged_Deserialize>("gallery-comments-changed"),
 	galleryCreatorChanged: makeEvent<GalleryCreatorChanged_Serialize, GalleryCreatorChanged_Deserialize>("gallery-creator-changed"),
@@ -788,6 +794,19 @@ export type EditPictureReq_Serialize = {
 	description: string | null,
 	moveToAlbum: boolean,
 	albumId: string | null,
+};
+
+/**  Where the engine's start is. */
+export type EngineState = { phase: "starting" } | { phase: "ready" } | 
+/**
+ *  The engine could not start (the embedded server's data folder, say); `reason` is for
+ *  the user to report.
+ */
+{ phase: "failed"; reason: string };
+
+/**  The engine's start settled: ready, or failed. */
+export type EngineStateChanged = {
+	state: EngineState,
 };
 
 /**  A stable, translatable error code. Its wire spelling is camelCase. */

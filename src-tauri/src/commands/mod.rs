@@ -47,6 +47,14 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     }
 }
 
+/// Where the engine's start is; the window reads it once after listening to
+/// `EngineStateChanged` (startup.rs).
+#[tauri::command]
+#[specta::specta]
+pub fn engine_state(startup: State<'_, crate::startup::Startup>) -> crate::startup::EngineState {
+    startup.state()
+}
+
 /// The UI's language: sent with sign-ins and registrations, and used by the tray's menu and the
 /// notifications.
 #[tauri::command]

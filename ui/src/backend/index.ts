@@ -22,6 +22,7 @@ import type {
   ChallengePurpose,
   CommandError_Serialize,
   DesktopSettings_Serialize,
+  EngineState,
   OAuthProvider,
   Connection,
   Contact_Serialize,
@@ -91,6 +92,7 @@ export type {
 
 export type RegisterForm = RegisterForm_Deserialize;
 export type { OAuthProvider };
+export type { EngineState };
 
 // Galleries (issue 12)
 export type Album = Album_Serialize;
@@ -105,6 +107,8 @@ export type Unsubscribe = () => void;
 
 /** Live changes: the core's typed events. Each `on…` answers how to stop listening. */
 export interface BackendEvents {
+  /** The app's engine finished starting (ready, or failed); `engineState()` is the snapshot. */
+  engine(handler: (state: EngineState) => void): Promise<Unsubscribe>;
   chatList(handler: (diff: ListDiff<Contact>) => void): Promise<Unsubscribe>;
   timeline(handler: (chatid: string, diff: ListDiff<TimelineEntry>) => void): Promise<Unsubscribe>;
   connection(handler: (state: Connection) => void): Promise<Unsubscribe>;

@@ -73,6 +73,7 @@ const fail = (code: ErrorCode): never => {
 export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity }: { pageSize?: number; windowSize?: number } = {}): MemoryBackend {
   const rule: timelineWindow.WindowRule = { pageSize, size: windowSize };
   const handlers: Handlers = {
+    engine: new Set(),
     chatList: new Set(),
     timeline: new Set(),
     connection: new Set(),
@@ -285,6 +286,8 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
     takeOpenedInvite: () => ok(null),
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
     accounts,
+    // In memory there is nothing to start.
+    engineState: () => ok({ phase: "ready" as const }),
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
@@ -590,6 +593,7 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
       }),
 
     on: {
+      engine: (h) => listen("engine", h),
       chatList: (h) => listen("chatList", h),
       timeline: (h) => listen("timeline", h),
       // Nothing to connect to: the test backend is always online.

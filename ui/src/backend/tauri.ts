@@ -87,6 +87,7 @@ export const tauriBackend: Backend = {
   nativeFileDialog: true,
 
   on: {
+    engine: (handler) => events.engineStateChanged.listen((e) => handler(e.payload.state)),
     chatList: (handler) => events.chatListChanged.listen((e) => handler(e.payload.diff)),
     timeline: (handler) => events.timelineChanged.listen((e) => handler(e.payload.chatid, e.payload.diff)),
     connection: (handler) => events.connectionChanged.listen((e) => handler(e.payload.state)),
