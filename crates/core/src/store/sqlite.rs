@@ -46,7 +46,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
 /// of the text under the same rowid. `unicode61 remove_diacritics 2` folds case and accents on
 /// both sides ("kave" finds "kávé"). The match markers of snippets (U+0001, U+0002) are
 /// replaced by spaces in the indexed copy, so a message cannot forge a highlight. The migration
-/// indexes what is already cached.
+/// indexes what is already cached; `SEARCH_PREFIXES_AND_SCOPES` (007) rebuilds `search_text`.
 ///
 /// Triggers keep `search_docs` for every write, and `search_text` for edits and removals. New
 /// text enters `search_text` in one statement per batch instead (`index_new_docs`, called by
@@ -790,7 +790,10 @@ fn search(connection: &Connection, query: &SearchQuery) -> StoreResult<Vec<Searc
     // intersects with the words' matches (the filters below still check them exactly).
     let mut expression = format!("body : ({words})");
     if let Some(conversation) = &query.conversation {
-        expression.push_str(&format!(" AND scope : \"{}\"", conversation_token(conversation)));
+        expression.push_str(&format!(
+            " AND scope : \"{}\"",
+            conversation_token(conversation)
+        ));
     }
     if let Some(author) = &query.author {
         expression.push_str(&format!(" AND scope : \"{}\"", author_token(author)));
