@@ -84,6 +84,28 @@ pub(crate) fn match_expression(text: &str) -> Option<String> {
     (!phrases.is_empty()).then(|| phrases.join(" "))
 }
 
+/// The index's token for a conversation, as the store's `scope_of_doc` SQL writes it: a kind
+/// letter and the ids' UTF-8 bytes in hex (one token whatever characters an id holds).
+pub(crate) fn conversation_token(conversation: &ConversationId) -> String {
+    match conversation {
+        ConversationId::Dm { chatid } => format!("c{}", hex(chatid)),
+        ConversationId::Thread {
+            cascade_id,
+            thread_id,
+        } => format!("t{}x{}", hex(cascade_id), hex(thread_id)),
+    }
+}
+
+/// The index's token for an author (see [`conversation_token`]).
+pub(crate) fn author_token(author: &str) -> String {
+    format!("a{}", hex(author))
+}
+
+/// Upper-case hex of the text's bytes, as SQLite's `hex()` writes it.
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02X}")).collect()
+}
+
 /// Splits a snippet marked with [`MATCH_START`] and [`MATCH_END`] into its text and the ranges
 /// that matched.
 pub(crate) fn read_snippet(marked: &str) -> (String, Vec<MatchRange>) {
@@ -122,6 +144,22 @@ mod tests {
         );
         assert_eq!(match_expression(" ... - "), None);
         assert_eq!(match_expression(""), None);
+    }
+
+    #[test]
+    fn scope_tokens_are_one_word_whatever_the_ids_hold() {
+        assert_eq!(
+            conversation_token(&ConversationId::dm("a b-é")),
+            "c6120622DC3A9"
+        );
+        assert_eq!(
+            conversation_token(&ConversationId::Thread {
+                cascade_id: "k".into(),
+                thread_id: "t".into()
+            }),
+            "t6Bx74"
+        );
+        assert_eq!(author_token("ő"), "aC591");
     }
 
     #[test]
