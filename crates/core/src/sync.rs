@@ -27,11 +27,11 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::calls::manager::CallHub;
+use crate::catchup_progress::Meter;
 use crate::change_feed::{Live, Plan};
 use crate::context::Context;
 use crate::conversations;
 use crate::error::ClientError;
-use crate::catchup_progress::Meter;
 use crate::events::{CatchUpStage, ConnectionState, CoreEvent};
 use crate::feed::{DmFeed, Feed};
 use crate::store::SyncCursor;

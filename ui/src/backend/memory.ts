@@ -76,6 +76,7 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
     chatList: new Set(),
     timeline: new Set(),
     connection: new Set(),
+    catchingUp: new Set(),
     upload: new Set(),
     sessionEnded: new Set(),
     openChat: new Set(),
@@ -285,6 +286,7 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
     takeOpenedInvite: () => ok(null),
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
     accounts,
+    connectionStatus: () => ok({ state: "online", catchingUp: null }),
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
@@ -597,6 +599,8 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
         h("online");
         return listen("connection", h);
       },
+      // Always online: never catching up.
+      catchingUp: (h) => listen("catchingUp", h),
       upload: (h) => listen("upload", h),
       sessionEnded: (h) => listen("sessionEnded", h),
       openChat: (h) => listen("openChat", h),
