@@ -1,6 +1,8 @@
 // The connection in the sidebar's header, and the catching up after a connect shown there.
-import { cleanup, render, screen } from "@testing-library/svelte";
+import { cleanup, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
+import App from "../src/App.svelte";
+import { createMemoryBackend } from "../src/backend/memory";
 import ConnectionStatus from "../src/components/ConnectionStatus.svelte";
 import { locale } from "../src/i18n/index.svelte";
 
@@ -50,5 +52,23 @@ describe("ConnectionStatus", () => {
     render(ConnectionStatus, { state: "connecting", catchingUp: { stage: "changes", done: 1, total: 3 } });
     expect(screen.getByTestId("connection").textContent?.trim()).toBe("Felzárkózás… 33%");
     expect(screen.getByRole("progressbar", { name: "Felzárkózás a kimaradt változásokhoz" })).toBeTruthy();
+  });
+});
+
+describe("the window's connection", () => {
+  it("opened mid-catch-up shows where it stands, follows the progress, and ends online", async () => {
+    const backend = createMemoryBackend();
+    backend.signInAs("anna");
+    backend.setConnection("connecting", { stage: "changes", done: 250, total: 1000 });
+    render(App, { backend: Promise.resolve(backend) });
+    const bar = await screen.findByRole("progressbar");
+    expect(bar.getAttribute("aria-valuenow")).toBe("25");
+
+    backend.setConnection("connecting", { stage: "conversations", done: 1, total: 2 });
+    await waitFor(() => expect(screen.getByTestId("connection").textContent?.trim()).toBe("Checking conversations… 50%"));
+
+    backend.setConnection("online", null);
+    await waitFor(() => expect(screen.getByTestId("connection").textContent?.trim()).toBe("Online"));
+    expect(screen.queryByRole("progressbar")).toBeNull();
   });
 });

@@ -537,15 +537,20 @@ async fn progress_until_online(
     events: &mut tokio::sync::broadcast::Receiver<CoreEvent>,
 ) -> Vec<chatenium_core::CatchUpProgress> {
     let mut told = Vec::new();
-    loop {
-        match events.recv().await.expect("no event was missed") {
-            CoreEvent::CatchingUp { progress } => told.push(progress),
-            CoreEvent::Connection {
-                state: chatenium_core::ConnectionState::Online,
-            } => return told,
-            _ => {}
+    tokio::time::timeout(common::PATIENCE, async {
+        loop {
+            match events.recv().await.expect("no event was missed") {
+                CoreEvent::CatchingUp { progress } => told.push(progress),
+                CoreEvent::Connection {
+                    state: chatenium_core::ConnectionState::Online,
+                } => return,
+                _ => {}
+            }
         }
-    }
+    })
+    .await
+    .expect("the client comes back online");
+    told
 }
 
 /// Within one stage, `done` never goes back and the last report is the whole of it.
