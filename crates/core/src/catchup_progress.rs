@@ -58,7 +58,7 @@ impl<'a> Meter<'a> {
             return;
         }
         self.told = Some(percent);
-        self.ctx.catching_up(CatchUpProgress {
+        self.ctx.report_catch_up(CatchUpProgress {
             stage: self.stage,
             done: self.done,
             total: self.total,

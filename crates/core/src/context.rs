@@ -85,7 +85,7 @@ impl Context {
     }
 
     /// Records and tells how far the catching up has come.
-    pub fn catching_up(&self, progress: CatchUpProgress) {
+    pub fn report_catch_up(&self, progress: CatchUpProgress) {
         self.catching_up.send_replace(Some(progress));
         self.emit(CoreEvent::CatchingUp { progress });
     }

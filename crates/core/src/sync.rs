@@ -11,6 +11,9 @@
 //! possible), and each live frame's position is checked: a gap is fetched and applied before
 //! the frame, a repeat is skipped, and the position is stored once its batch is applied.
 //!
+//! While catching up, the connection stays `Connecting` and the window is told how far it has
+//! come ([`crate::catchup_progress`]): the feed's positions, then the conversations.
+//!
 //! Frames that arrive together are applied together: after each frame, whatever else the
 //! socket already holds is taken without waiting (up to `MAX_BATCH`), and each run of new
 //! messages in it is one store transaction, one timeline diff per chat and one chat-list
