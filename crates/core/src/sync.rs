@@ -124,16 +124,11 @@ async fn connect_and_follow(
         Plan::Resync { head } => crate::change_feed::begin_resync(ctx, head).await?,
         Plan::NoFeed => {}
     }
-    // Subscribed first, so that a thread event from now on arrives live; then the chats and
-    // the threads catch up on what came before (the cascade list known first, so that the
-    // progress counts every conversation from the start).
-    let (subscribe, _) = crate::cascade_sync::reload(ctx).await?;
-    send_command(&mut socket, &subscribe).await?;
     let stage = match plan {
         Plan::Resync { .. } => CatchUpStage::Resync,
         _ => CatchUpStage::Conversations,
     };
-    catch_up_conversations(ctx, stage).await?;
+    catch_up_conversations(ctx, &mut socket, stage).await?;
     if let Plan::Resync { head } = plan {
         crate::change_feed::end_resync(ctx, head).await?;
     }
@@ -351,19 +346,33 @@ async fn replay(
 }
 
 /// The per-conversation catch-up (see [`crate::catchup`]): every chat, then every cascade's
-/// threads, one step of the progress each.
-async fn catch_up_conversations(ctx: &Context, stage: CatchUpStage) -> Result<(), ClientError> {
+/// threads, one step of the progress each. The total counts the cascades cached until the
+/// list is reloaded (after the chats), then the list's.
+async fn catch_up_conversations(
+    ctx: &Context,
+    socket: &mut Socket,
+    stage: CatchUpStage,
+) -> Result<(), ClientError> {
     let contacts = crate::catchup::chat_list(ctx).await?;
-    let cascades = ctx.store.run(|s| s.cascades()).await?;
-    let mut meter = Meter::start(ctx, stage, (contacts.len() + cascades.len()) as u64);
+    let chats = contacts.len() as u64;
+    let cached = ctx.store.run(|s| s.cascades()).await?.len() as u64;
+    let mut meter = Meter::start(ctx, stage, chats + cached);
     for contact in contacts {
         crate::catchup::catch_up_feed(ctx, &DmFeed::new(&contact.chatid)).await?;
         meter.step();
     }
+    // Subscribed first, so that a thread event from now on arrives live; then the threads
+    // catch up on what came before.
+    let (subscribe, _) = crate::cascade_sync::reload(ctx).await?;
+    send_command(socket, &subscribe).await?;
+    let cascades = ctx.store.run(|s| s.cascades()).await?;
+    meter.reached(chats, chats + cascades.len() as u64);
     for cascade in cascades {
         crate::cascade_sync::catch_up_threads_of(ctx, &cascade.cascade_id).await?;
         meter.step();
     }
+    // A cascade left meanwhile counted in the total and was never caught up.
+    meter.finish();
     Ok(())
 }
 
