@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 
 use crate::dto::gallery::{GalleryFeed, GalleryPicture};
 use crate::dto::transfer::{TransferEntry, TransferPhase, TransferSide};
-use crate::dto::{Connection, ListDiff, TimelineEntry, UnreadCounts, UploadProgress};
+use crate::dto::{CatchUp, Connection, ListDiff, TimelineEntry, UnreadCounts, UploadProgress};
 use crate::state::AppState;
 
 /// The chat list changed (newest activity first).
@@ -35,6 +35,13 @@ pub struct TimelineChanged {
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
 pub struct ConnectionChanged {
     pub state: Connection,
+}
+
+/// Catching up after a connect came further (the connection shows `connecting` meanwhile; its
+/// next change ends it). The snapshot: `connection_status`.
+#[derive(Debug, Clone, Serialize, specta::Type, Event)]
+pub struct CatchingUp {
+    pub progress: CatchUp,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type, Event)]
@@ -212,6 +219,10 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
             state: state.into(),
         }
         .emit(app),
+        CoreEvent::CatchingUp { progress } => CatchingUp {
+            progress: progress.into(),
+        }
+        .emit(app),
         CoreEvent::Upload { progress } => UploadProgressed {
             progress: progress.into(),
         }
@@ -267,7 +278,7 @@ fn handle(app: &AppHandle, attention: &mut Attention, event: CoreEvent) {
         .emit(app),
         // Attention's to decide; the window asks `muted_cascades` for its switch.
         CoreEvent::MutedCascades { .. } => Ok(()),
-        // The connection stays `Connecting` until the resync is done; the window shows that.
+        // The catching up that follows says so (its stage is `resync`).
         CoreEvent::FullResync => Ok(()),
         CoreEvent::GalleryFeed { feed, diff } => GalleryFeedChanged {
             feed: feed.into(),

@@ -21,6 +21,11 @@ export const commands = {
 	setLanguage: (language: string) => __TAURI_INVOKE<void>("set_language", { language }),
 	/**  Saves which server to use from the next start: a URL, or `null` for the built-in one. */
 	setServerUrl: (url: string | null) => typedError<null, CommandError_Serialize>(__TAURI_INVOKE("set_server_url", { url })),
+	/**
+	 *  The connection now, with the catching up under way; changes arrive as `ConnectionChanged`
+	 *  and `CatchingUp`. Offline when no one is signed in.
+	 */
+	connectionStatus: () => typedError<ConnectionStatus_Serialize, CommandError_Serialize>(__TAURI_INVOKE("connection_status")),
 	signInMethods: (identity: string) => typedError<AuthMethods, CommandError_Serialize>(__TAURI_INVOKE("sign_in_methods", { identity })),
 	usernameAvailable: (username: string) => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("username_available", { username })),
 	emailAvailable: (email: string) => typedError<boolean, CommandError_Serialize>(__TAURI_INVOKE("email_available", { email })),
@@ -265,6 +270,7 @@ export const events = {
 	callChanged: makeEvent<CallChanged_Serialize, CallChanged_Deserialize>("call-changed"),
 	callQualityChanged: makeEvent<CallQualityChanged, CallQualityChanged>("call-quality-changed"),
 	cascadeListChanged: makeEvent<CascadeListChanged_Serialize, CascadeListChanged_Deserialize>("cascade-list-changed"),
+	catchingUp: makeEvent<CatchingUp, CatchingUp>("catching-up"),
 	chatListChanged: makeEvent<ChatListChanged_Serialize, ChatListChanged_Deserialize>("chat-list-changed"),
 	connectionChanged: makeEvent<ConnectionChanged, ConnectionChanged>("connection-changed"),
 	desktopSettingsChanged: makeEvent<DesktopSettingsChanged_Serialize, DesktopSettingsChanged_Deserialize>("desktop-settings-changed"),
@@ -575,6 +581,33 @@ export type Cascade_Serialize = {
 	createdAt: Timestamp,
 };
 
+/**
+ *  How far catching up after a connect has come (while the connection shows `connecting`):
+ *  `done` of `total` changes of the feed, or conversations.
+ */
+export type CatchUp = {
+	stage: CatchUpStage,
+	/**  Counts that fit a TypeScript `number` (a feed of more than 4 billion changes saturates). */
+	done: number,
+	total: number,
+};
+
+export type CatchUpStage = 
+/**  What changed while away, from the server's change feed. */
+"changes" | 
+/**  Each conversation from where it was left. */
+"conversations" | 
+/**  Every conversation read anew (the cache was too far behind). */
+"resync";
+
+/**
+ *  Catching up after a connect came further (the connection shows `connecting` meanwhile; its
+ *  next change ends it). The snapshot: `connection_status`.
+ */
+export type CatchingUp = {
+	progress: CatchUp,
+};
+
 export type Challenge = {
 	challengeId: string,
 	purpose: ChallengePurpose,
@@ -648,6 +681,21 @@ export type Connection = "offline" | "connecting" | "online";
 
 export type ConnectionChanged = {
 	state: Connection,
+};
+
+/**  The connection as the window shows it: its state, and while connecting, the catching up. */
+export type ConnectionStatus = ConnectionStatus_Serialize | ConnectionStatus_Deserialize;
+
+/**  The connection as the window shows it: its state, and while connecting, the catching up. */
+export type ConnectionStatus_Deserialize = {
+	state: Connection,
+	catchingUp?: CatchUp | null,
+};
+
+/**  The connection as the window shows it: its state, and while connecting, the catching up. */
+export type ConnectionStatus_Serialize = {
+	state: Connection,
+	catchingUp: CatchUp | null,
 };
 
 export type Contact = Contact_Serialize | Contact_Deserialize;

@@ -85,16 +85,6 @@ fn subscription(cascades: &[Cascade]) -> ClientCommand {
     })
 }
 
-/// Every thread of every cached cascade: the thread tree cached, and each thread's messages
-/// since its cursor (see [`crate::catchup`]).
-pub(crate) async fn catch_up_threads(ctx: &Context) -> Result<(), ClientError> {
-    let cascades = ctx.store.run(|s| s.cascades()).await?;
-    for cascade in cascades {
-        catch_up_threads_of(ctx, &cascade.cascade_id).await?;
-    }
-    Ok(())
-}
-
 /// One cascade's thread tree (root threads first, then each one's children) and messages.
 /// A level of the tree that changed is published as [`CoreEvent::Threads`].
 pub(crate) async fn catch_up_threads_of(

@@ -17,12 +17,13 @@ use crate::conversation::ConversationId;
 use crate::diff::ListDiff;
 use crate::error::ClientError;
 use crate::events::CoreEvent;
-use crate::feed::{DmFeed, Feed};
+use crate::feed::Feed;
 use crate::store::SyncCursor;
 use crate::timeline::TimelineMessage;
 
-/// Brings the chat list and every chat in it up to date.
-pub(crate) async fn catch_up(ctx: &Context) -> Result<(), ClientError> {
+/// Fetches the chat list, caches it and shows it; the chats in it are then caught up one by
+/// one ([`catch_up_feed`]) by the sync task, which counts them.
+pub(crate) async fn chat_list(ctx: &Context) -> Result<Vec<Contact>, ClientError> {
     let contacts = ctx.session.call::<GetContacts>(&(), &()).await?;
     replace_chat_list(ctx, &contacts).await?;
     ctx.emit(CoreEvent::ChatList {
@@ -30,10 +31,7 @@ pub(crate) async fn catch_up(ctx: &Context) -> Result<(), ClientError> {
             items: contacts.clone(),
         },
     });
-    for contact in contacts {
-        catch_up_feed(ctx, &DmFeed::new(&contact.chatid)).await?;
-    }
-    Ok(())
+    Ok(contacts)
 }
 
 /// Caches `contacts` as the chat list. A cached chat missing from it was deleted (by either

@@ -34,9 +34,9 @@ pub(crate) use crate::feed_position::Live;
 pub(crate) enum Plan {
     /// The server has no feed: the per-conversation catch-up alone.
     NoFeed,
-    /// Replay the feed after this position, then the per-conversation catch-up (which then
-    /// finds little).
-    Replay { since: u64 },
+    /// Replay the feed after this position up to the head (as it stood when asked), then the
+    /// per-conversation catch-up (which then finds little).
+    Replay { since: u64, head: u64 },
     /// The cache cannot be brought up from the feed: drop its messages, catch up every
     /// conversation anew, and continue the feed from `head`.
     Resync { head: u64 },
@@ -54,12 +54,15 @@ pub(crate) async fn plan(ctx: &Context) -> Result<Plan, ClientError> {
         other => other?,
     };
     let plan = match stored {
-        Some(since) if !page.too_far_behind => Plan::Replay { since },
+        Some(since) if !page.too_far_behind => Plan::Replay {
+            since,
+            head: page.head,
+        },
         _ => Plan::Resync { head: page.head },
     };
     // Live frames wait in the socket until the catch-up is done; until then none is applied.
     let last = match plan {
-        Plan::Replay { since } => Some(since),
+        Plan::Replay { since, .. } => Some(since),
         _ => None,
     };
     ctx.change_feed.reset(true, last);
@@ -84,6 +87,15 @@ pub(crate) async fn end_resync(ctx: &Context, head: u64) -> Result<(), ClientErr
     store_position(ctx, head).await
 }
 
+/// One page of the feed, decoded.
+pub(crate) struct Page {
+    pub events: Vec<ServerEvent>,
+    /// The position the page reaches (`since` when there was nothing after it).
+    pub reached: u64,
+    /// The feed's newest position when the page was read (for the catch-up's progress).
+    pub head: u64,
+}
+
 /// The next page of changes after `since`, decoded, with the position it reaches; empty at
 /// the head. A change this build cannot read (a newer server's) is skipped, as a live frame
 /// would be.
@@ -91,7 +103,7 @@ pub(crate) async fn next_page(
     ctx: &Context,
     since: u64,
     until: Option<u64>,
-) -> Result<(Vec<ServerEvent>, u64), ClientError> {
+) -> Result<Page, ClientError> {
     let page = fetch(ctx, Some(since), MAX_CHANGES_PAGE).await?;
     if page.too_far_behind {
         return Err(ClientError::Decode(format!(
@@ -110,7 +122,11 @@ pub(crate) async fn next_page(
             Err(error) => tracing::debug!(%error, "skipped a change"),
         }
     }
-    Ok((events, reached))
+    Ok(Page {
+        events,
+        reached,
+        head: page.head,
+    })
 }
 
 /// Records that everything up to `position` is applied.

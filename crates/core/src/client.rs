@@ -76,6 +76,12 @@ impl Client {
         self.ctx.connection.subscribe()
     }
 
+    /// How far the catching up after a connect has come; `None` when not catching up. The
+    /// snapshot to [`CoreEvent::CatchingUp`]'s diffs.
+    pub fn catch_up_progress(&self) -> Option<crate::events::CatchUpProgress> {
+        *self.ctx.catching_up.borrow()
+    }
+
     /// The cached chat list, newest activity first.
     pub async fn chat_list(&self) -> Result<Vec<Contact>, ClientError> {
         self.ctx.store.run(|s| s.contacts()).await

@@ -11,7 +11,7 @@ use tokio::sync::{broadcast, watch, Notify};
 
 use crate::conversation::ConversationId;
 use crate::error::ClientError;
-use crate::events::{ConnectionState, CoreEvent};
+use crate::events::{CatchUpProgress, ConnectionState, CoreEvent};
 use crate::session::Session;
 use crate::store::{Store, StoreResult};
 use crate::timeline::OpenTimeline;
@@ -24,6 +24,8 @@ pub(crate) struct Context {
     pub store: AsyncStore,
     events: broadcast::Sender<CoreEvent>,
     pub connection: watch::Sender<ConnectionState>,
+    /// The catching up under way (while `Connecting`), for a window that opens meanwhile.
+    pub catching_up: watch::Sender<Option<CatchUpProgress>>,
     /// Timelines of the conversations the UI opened.
     timelines: Mutex<HashMap<ConversationId, OpenTimeline>>,
     /// Wakes the outbox: something was queued, or the connection came back.
@@ -48,6 +50,7 @@ impl Context {
             store: AsyncStore(store),
             events: broadcast::channel(EVENT_BUFFER).0,
             connection: watch::channel(ConnectionState::Offline).0,
+            catching_up: watch::channel(None).0,
             timelines: Mutex::new(HashMap::new()),
             outbox_wake: Notify::new(),
             resubscribe: Notify::new(),
@@ -74,9 +77,17 @@ impl Context {
 
     pub async fn set_connection(&self, state: ConnectionState) {
         if *self.connection.borrow() != state {
+            // Whatever the new state, the catching up of the connection before is over.
+            self.catching_up.send_replace(None);
             self.connection.send_replace(state);
             self.emit(CoreEvent::Connection { state });
         }
+    }
+
+    /// Records and tells how far the catching up has come.
+    pub fn report_catch_up(&self, progress: CatchUpProgress) {
+        self.catching_up.send_replace(Some(progress));
+        self.emit(CoreEvent::CatchingUp { progress });
     }
 
     /// The newest subscription request (see [`Context::subscribe_cached`]).

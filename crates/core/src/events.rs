@@ -17,11 +17,39 @@ pub enum ConnectionState {
     Online,
 }
 
+/// What a connection is catching up on before it shows `Online`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CatchUpStage {
+    /// Replaying the server's change feed: `done` and `total` count its positions.
+    Changes,
+    /// Reading each conversation (chats, then each cascade's threads) from its cursor: `done`
+    /// and `total` count conversations (a cascade's threads count as one).
+    Conversations,
+    /// The cache was too far behind: every conversation is read anew (counted as above).
+    Resync,
+}
+
+/// How far the catching up after a connect has come. Sent a bounded number of times per
+/// stage (a feed page, or a percent more), always once at `done == total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatchUpProgress {
+    pub stage: CatchUpStage,
+    pub done: u64,
+    pub total: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum CoreEvent {
     Connection {
         state: ConnectionState,
+    },
+    /// Catching up after a connect, while the connection is `Connecting`; a change of the
+    /// connection state ends it (`Online` once caught up).
+    CatchingUp {
+        progress: CatchUpProgress,
     },
     /// The chat list (newest activity first).
     ChatList {

@@ -11,6 +11,9 @@
 //! possible), and each live frame's position is checked: a gap is fetched and applied before
 //! the frame, a repeat is skipped, and the position is stored once its batch is applied.
 //!
+//! While catching up, the connection stays `Connecting` and the window is told how far it has
+//! come ([`crate::catchup_progress`]): the feed's positions, then the conversations.
+//!
 //! Frames that arrive together are applied together: after each frame, whatever else the
 //! socket already holds is taken without waiting (up to `MAX_BATCH`), and each run of new
 //! messages in it is one store transaction, one timeline diff per chat and one chat-list
@@ -27,11 +30,12 @@ use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::calls::manager::CallHub;
+use crate::catchup_progress::Meter;
 use crate::change_feed::{Live, Plan};
 use crate::context::Context;
 use crate::conversations;
 use crate::error::ClientError;
-use crate::events::{ConnectionState, CoreEvent};
+use crate::events::{CatchUpStage, ConnectionState, CoreEvent};
 use crate::feed::{DmFeed, Feed};
 use crate::store::SyncCursor;
 use crate::transfer::TransferHub;
@@ -116,16 +120,15 @@ async fn connect_and_follow(
     tracing::debug!("connected; catching up");
     let plan = crate::change_feed::plan(ctx).await?;
     match plan {
-        Plan::Replay { since } => replay(ctx, transfers, calls, since).await?,
+        Plan::Replay { since, head } => replay(ctx, transfers, calls, since, head).await?,
         Plan::Resync { head } => crate::change_feed::begin_resync(ctx, head).await?,
         Plan::NoFeed => {}
     }
-    crate::catchup::catch_up(ctx).await?;
-    // Subscribed first, so that a thread event from now on arrives live; then the threads
-    // catch up on what came before.
-    let (subscribe, _) = crate::cascade_sync::reload(ctx).await?;
-    send_command(&mut socket, &subscribe).await?;
-    crate::cascade_sync::catch_up_threads(ctx).await?;
+    let stage = match plan {
+        Plan::Resync { .. } => CatchUpStage::Resync,
+        _ => CatchUpStage::Conversations,
+    };
+    catch_up_conversations(ctx, &mut socket, stage).await?;
     if let Plan::Resync { head } = plan {
         crate::change_feed::end_resync(ctx, head).await?;
     }
@@ -285,12 +288,12 @@ async fn in_feed_order(
                 let until = position.map(|p| p - 1);
                 tracing::debug!(last, ?until, "a gap in the change feed: fetching it");
                 loop {
-                    let (missed, reached) = crate::change_feed::next_page(ctx, last, until).await?;
-                    if reached == last {
+                    let page = crate::change_feed::next_page(ctx, last, until).await?;
+                    if page.reached == last {
                         break;
                     }
-                    batch.extend(missed);
-                    last = reached;
+                    batch.extend(page.events);
+                    last = page.reached;
                 }
                 batch.push(event);
             }
@@ -300,27 +303,34 @@ async fn in_feed_order(
 }
 
 /// Replays the change feed after `since` a page at a time, each page as one batch (as live
-/// frames are), storing the position after each. The socket's subscription is sent once the
-/// catch-up is done, for every cascade the list then holds, so what a page's cascade change
-/// asks of the socket is left to that.
+/// frames are), storing the position after each and telling the progress towards the head
+/// (which may move on meanwhile). The socket's subscription is sent once the catch-up is done,
+/// for every cascade the list then holds, so what a page's cascade change asks of the socket
+/// is left to that.
 async fn replay(
     ctx: &Context,
     transfers: &TransferHub,
     calls: &Arc<CallHub>,
-    mut since: u64,
+    from: u64,
+    head: u64,
 ) -> Result<(), ClientError> {
+    let mut meter = Meter::start(ctx, CatchUpStage::Changes, head.saturating_sub(from));
+    let mut since = from;
     loop {
-        let (events, reached) = crate::change_feed::next_page(ctx, since, None).await?;
+        let page = crate::change_feed::next_page(ctx, since, None).await?;
+        let reached = page.reached;
         if reached == since {
+            // At the head: whatever the head was, all of it is applied.
+            meter.finish();
             return Ok(());
         }
         tracing::debug!(
-            count = events.len(),
+            count = page.events.len(),
             since,
             reached,
             "replaying the change feed"
         );
-        for step in in_steps(events) {
+        for step in in_steps(page.events) {
             match step {
                 Step::Pong => {}
                 Step::NewMessages(messages) => ingest_new_messages(ctx, messages).await?,
@@ -330,8 +340,40 @@ async fn replay(
             }
         }
         crate::change_feed::store_position(ctx, reached).await?;
+        meter.reached(reached - from, page.head.max(reached) - from);
         since = reached;
     }
+}
+
+/// The per-conversation catch-up (see [`crate::catchup`]): every chat, then every cascade's
+/// threads, one step of the progress each. The total counts the cascades cached until the
+/// list is reloaded (after the chats), then the list's.
+async fn catch_up_conversations(
+    ctx: &Context,
+    socket: &mut Socket,
+    stage: CatchUpStage,
+) -> Result<(), ClientError> {
+    let contacts = crate::catchup::chat_list(ctx).await?;
+    let chats = contacts.len() as u64;
+    let cached = ctx.store.run(|s| s.cascades()).await?.len() as u64;
+    let mut meter = Meter::start(ctx, stage, chats + cached);
+    for contact in contacts {
+        crate::catchup::catch_up_feed(ctx, &DmFeed::new(&contact.chatid)).await?;
+        meter.step();
+    }
+    // Subscribed first, so that a thread event from now on arrives live; then the threads
+    // catch up on what came before.
+    let (subscribe, _) = crate::cascade_sync::reload(ctx).await?;
+    send_command(socket, &subscribe).await?;
+    let cascades = ctx.store.run(|s| s.cascades()).await?;
+    meter.reached(chats, chats + cascades.len() as u64);
+    for cascade in cascades {
+        crate::cascade_sync::catch_up_threads_of(ctx, &cascade.cascade_id).await?;
+        meter.step();
+    }
+    // A cascade left meanwhile counted in the total and was never caught up.
+    meter.finish();
+    Ok(())
 }
 
 /// A batch of events in the order they are applied.

@@ -443,6 +443,13 @@ async fn a_client_further_behind_than_the_kept_window_resyncs_visibly_and_exactl
     let mut events = cast.bela().events();
     cast.gate.reopen();
     common::wait_for(&mut events, |event| matches!(event, CoreEvent::FullResync)).await;
+    // The window is told the resync as such, to its end.
+    common::wait_for(&mut events, |event| {
+        matches!(event, CoreEvent::CatchingUp { progress }
+            if progress.stage == chatenium_core::CatchUpStage::Resync
+                && progress.done == progress.total)
+    })
+    .await;
     common::wait_online(cast.bela()).await;
     cast.assert_bela_has_the_servers_state().await;
     // The open timeline shows what the cache holds: no deleted message, the new text.
@@ -521,5 +528,165 @@ async fn a_live_event_that_never_arrived_is_noticed_by_the_next_position_and_fet
         &cast.thread_id,
     )
     .await;
+    cast.bela().session().forget().await.unwrap();
+}
+
+/// The catching-up progress a client told while it came back, and the connection events after
+/// it, in order, until it was online.
+async fn progress_until_online(
+    events: &mut tokio::sync::broadcast::Receiver<CoreEvent>,
+) -> Vec<chatenium_core::CatchUpProgress> {
+    let mut told = Vec::new();
+    tokio::time::timeout(common::PATIENCE, async {
+        loop {
+            match events.recv().await.expect("no event was missed") {
+                CoreEvent::CatchingUp { progress } => told.push(progress),
+                CoreEvent::Connection {
+                    state: chatenium_core::ConnectionState::Online,
+                } => return,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the client comes back online");
+    told
+}
+
+/// Within one stage, `done` never goes back and the last report is the whole of it.
+fn assert_rises_to_the_end(stage: &[chatenium_core::CatchUpProgress]) {
+    assert!(!stage.is_empty(), "the stage was told");
+    for pair in stage.windows(2) {
+        assert!(pair[0].done <= pair[1].done, "done went back: {pair:?}");
+        assert!(
+            pair[0].total <= pair[1].total,
+            "the total went back: {pair:?}"
+        );
+    }
+    let last = stage.last().expect("not empty");
+    assert_eq!(
+        last.done, last.total,
+        "the stage ends at its total: {stage:?}"
+    );
+}
+
+/// Sends `count` messages from `who` in `chatid`, one after another.
+async fn write_many(api: &ApiClient, who: &SuccessfulAuthResp, chatid: &str, count: usize) {
+    for n in 0..count {
+        call::<DmSendMessage>(api, who, &(), &dm(chatid, &format!("üzenet {n}"))).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_back_to_many_missed_changes_tells_its_catching_up_rising_to_the_end_then_online()
+{
+    let cast = Cast::new().await;
+    let (api, bela) = (&cast.api, &cast.bela);
+    // A second chat, with Cili, started while Bela was online.
+    let cili_chat = call::<chatenium_api::CreateContact>(
+        api,
+        &cast.cili,
+        &(),
+        &chatenium_api::schemas::contacts::AddContactReq {
+            userid: bela.userid.clone(),
+        },
+    )
+    .await
+    .chatid;
+    cast.gate.close();
+    common::wait_disconnected(cast.bela()).await;
+    // While Bela is away, a third chat starts, and 1,200 messages arrive across the three:
+    // more than one page of the feed.
+    let dora = register(api, "dora").await;
+    let dora_chat = call::<chatenium_api::CreateContact>(
+        api,
+        &dora,
+        &(),
+        &chatenium_api::schemas::contacts::AddContactReq {
+            userid: bela.userid.clone(),
+        },
+    )
+    .await
+    .chatid;
+    tokio::join!(
+        write_many(api, &cast.anna, &cast.chatid, 400),
+        write_many(api, &cast.cili, &cili_chat, 400),
+        write_many(api, &dora, &dora_chat, 400),
+    );
+
+    let mut events = cast.bela().events();
+    cast.gate.reopen();
+    let told = progress_until_online(&mut events).await;
+
+    // The feed first, then the conversations: each stage rises to its end, then Online.
+    use chatenium_core::CatchUpStage;
+    let changes: Vec<_> = told
+        .iter()
+        .take_while(|p| p.stage == CatchUpStage::Changes)
+        .copied()
+        .collect();
+    let conversations: Vec<_> = told[changes.len()..].to_vec();
+    assert!(
+        conversations
+            .iter()
+            .all(|p| p.stage == CatchUpStage::Conversations),
+        "the conversations follow the feed: {told:?}"
+    );
+    assert_rises_to_the_end(&changes);
+    assert!(
+        changes.last().expect("told").total >= 1_200,
+        "every missed message is counted: {changes:?}"
+    );
+    assert!(
+        changes.len() >= 3,
+        "told at the start and after each of the pages: {changes:?}"
+    );
+    assert!(
+        changes.len() <= 102,
+        "told a percent at a time at most, not per change: {}",
+        changes.len()
+    );
+    assert_rises_to_the_end(&conversations);
+    // Three chats and the cascade.
+    assert_eq!(conversations.last().expect("told").total, 4);
+    assert_eq!(cast.bela().catch_up_progress(), None, "online: caught up");
+
+    for (chatid, count) in [(&cast.chatid, 404), (&cili_chat, 400), (&dora_chat, 400)] {
+        assert_eq!(
+            cast.bela_store
+                .latest_messages(chatid, 1_000)
+                .unwrap()
+                .len(),
+            count,
+            "every message of {chatid} is cached"
+        );
+    }
+    cast.bela().session().forget().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_feed_the_catching_up_counts_conversations_to_the_end_then_online() {
+    let cast = Cast::with(|config| config.change_feed.offered = false).await;
+    cast.gate.close();
+    common::wait_disconnected(cast.bela()).await;
+    write_many(&cast.api, &cast.anna, &cast.chatid, 120).await;
+    let mut events = cast.bela().events();
+    cast.gate.reopen();
+    let told = progress_until_online(&mut events).await;
+    assert!(
+        told.iter()
+            .all(|p| p.stage == chatenium_core::CatchUpStage::Conversations),
+        "no feed to replay: {told:?}"
+    );
+    assert_rises_to_the_end(&told);
+    // The chat and the cascade.
+    assert_eq!(told.last().expect("told").total, 2);
+    assert_eq!(
+        cast.bela_store
+            .latest_messages(&cast.chatid, 1_000)
+            .unwrap()
+            .len(),
+        124
+    );
     cast.bela().session().forget().await.unwrap();
 }

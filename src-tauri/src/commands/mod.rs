@@ -19,6 +19,7 @@ pub mod transfers;
 use serde::Serialize;
 use tauri::State;
 
+use crate::dto::{Connection, ConnectionStatus};
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 
@@ -53,6 +54,24 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 #[specta::specta]
 pub fn engine_state(startup: State<'_, crate::startup::Startup>) -> crate::startup::EngineState {
     startup.state()
+}
+
+/// The connection now, with the catching up under way; changes arrive as `ConnectionChanged`
+/// and `CatchingUp`. Offline when no one is signed in.
+#[tauri::command]
+#[specta::specta]
+pub async fn connection_status(state: State<'_, AppState>) -> CommandResult<ConnectionStatus> {
+    let signed_in = state.signed_in.read().await;
+    Ok(match signed_in.as_ref() {
+        Some(signed_in) => ConnectionStatus {
+            state: (*signed_in.client.connection().borrow()).into(),
+            catching_up: signed_in.client.catch_up_progress().map(Into::into),
+        },
+        None => ConnectionStatus {
+            state: Connection::Offline,
+            catching_up: None,
+        },
+    })
 }
 
 /// The UI's language: sent with sign-ins and registrations, and used by the tray's menu and the

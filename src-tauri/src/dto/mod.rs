@@ -227,6 +227,51 @@ impl From<chatenium_core::ConnectionState> for Connection {
     }
 }
 
+/// How far catching up after a connect has come (while the connection shows `connecting`):
+/// `done` of `total` changes of the feed, or conversations.
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CatchUp {
+    pub stage: CatchUpStage,
+    /// Counts that fit a TypeScript `number` (a feed of more than 4 billion changes saturates).
+    pub done: u32,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum CatchUpStage {
+    /// What changed while away, from the server's change feed.
+    Changes,
+    /// Each conversation from where it was left.
+    Conversations,
+    /// Every conversation read anew (the cache was too far behind).
+    Resync,
+}
+
+impl From<chatenium_core::CatchUpProgress> for CatchUp {
+    fn from(progress: chatenium_core::CatchUpProgress) -> Self {
+        use chatenium_core::CatchUpStage as Core;
+        CatchUp {
+            stage: match progress.stage {
+                Core::Changes => CatchUpStage::Changes,
+                Core::Conversations => CatchUpStage::Conversations,
+                Core::Resync => CatchUpStage::Resync,
+            },
+            done: u32::try_from(progress.done).unwrap_or(u32::MAX),
+            total: u32::try_from(progress.total).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// The connection as the window shows it: its state, and while connecting, the catching up.
+#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionStatus {
+    pub state: Connection,
+    pub catching_up: Option<CatchUp>,
+}
+
 /// A conversation as the window names it: a direct chat, or a thread of a cascade.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]

@@ -18,6 +18,7 @@ import type {
   Cascade_Serialize,
   CascadeMember_Serialize,
   CascadeRole,
+  CatchUp,
   Challenge,
   ChallengePurpose,
   CommandError_Serialize,
@@ -77,6 +78,7 @@ export type { CallEnd, CallQuality, CallQualityChanged, CallStage };
 export type {
   AuthMethods,
   CascadeRole,
+  CatchUp,
   Challenge,
   ConversationRef,
   ChallengePurpose,
@@ -112,6 +114,8 @@ export interface BackendEvents {
   chatList(handler: (diff: ListDiff<Contact>) => void): Promise<Unsubscribe>;
   timeline(handler: (chatid: string, diff: ListDiff<TimelineEntry>) => void): Promise<Unsubscribe>;
   connection(handler: (state: Connection) => void): Promise<Unsubscribe>;
+  /** Catching up after a connect came further (while `connecting`; a connection change ends it). */
+  catchingUp(handler: (progress: CatchUp) => void): Promise<Unsubscribe>;
   upload(handler: (progress: UploadProgress) => void): Promise<Unsubscribe>;
   sessionEnded(handler: () => void): Promise<Unsubscribe>;
   /** A notification was clicked: show this chat; `compose` ("Reply"): with the cursor in its

@@ -12,7 +12,9 @@ import {
   WRAPPED_COMMANDS,
   type Attachment,
   type Backend,
+  type CatchUp,
   type Challenge,
+  type Connection,
   type Contact,
   type DesktopSettings,
   type ErrorCode,
@@ -42,6 +44,9 @@ type MemoryImplementation = Partial<Backend> & Pick<Backend, "on" | "stageFile" 
 export interface MemoryBackend extends Backend, TestHooks {}
 
 interface TestHooks extends CascadeHooks, CallHooks, GalleryHooks {
+  /** The connection as the core would report it: a state, and while connecting, how far
+   * catching up has come (the snapshot `connectionStatus` answers, and the events). */
+  setConnection(state: Connection, catchingUp: CatchUp | null): void;
   /** Opens an invite link as the desktop would (`chatenium://invite/<code>`). */
   openInvite(code: string): void;
   /** A notification for a thread message was clicked. */
@@ -77,6 +82,7 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
     chatList: new Set(),
     timeline: new Set(),
     connection: new Set(),
+    catchingUp: new Set(),
     upload: new Set(),
     sessionEnded: new Set(),
     openChat: new Set(),
@@ -103,6 +109,8 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
   /** Per open chat, the part of its history the timeline shows. */
   const shownPart = new Map<string, timelineWindow.Shown>();
   let me: User | null = null;
+  /** Always online unless a test says otherwise (`setConnection`). */
+  let connectionStatus: { state: Connection; catchingUp: CatchUp | null } = { state: "online", catchingUp: null };
   let desktopSettings: DesktopSettings = { closeToTray: true, startWithSystem: false, startHidden: false, doNotDisturb: false };
   let clock = 1_700_000_000;
   let ids = 0;
@@ -287,7 +295,15 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
     clickThreadNotification: (cascadeId, threadId) => handlers.openThread.forEach((h) => h(cascadeId, threadId)),
     accounts,
     // In memory there is nothing to start.
+    // In memory there is nothing to start.
     engineState: () => ok({ phase: "ready" as const }),
+    connectionStatus: () => ok(structuredClone(connectionStatus)),
+    setConnection: (state, catchingUp) => {
+      const changed = state !== connectionStatus.state;
+      connectionStatus = { state, catchingUp };
+      if (changed) handlers.connection.forEach((h) => h(state));
+      if (catchingUp) handlers.catchingUp.forEach((h) => h(structuredClone(catchingUp)));
+    },
     appInfo: () => ok({ version: "test", endpointCount: 97, serverUrl: null, activeServerUrl: "memory:" }),
     setLanguage: () => ok(undefined),
     setServerUrl: () => ok(undefined),
@@ -596,11 +612,12 @@ export function createMemoryBackend({ pageSize = Infinity, windowSize = Infinity
       engine: (h) => listen("engine", h),
       chatList: (h) => listen("chatList", h),
       timeline: (h) => listen("timeline", h),
-      // Nothing to connect to: the test backend is always online.
+      // Nothing to connect to: the test backend is online unless a test says otherwise.
       connection: (h) => {
-        h("online");
+        h(connectionStatus.state);
         return listen("connection", h);
       },
+      catchingUp: (h) => listen("catchingUp", h),
       upload: (h) => listen("upload", h),
       sessionEnded: (h) => listen("sessionEnded", h),
       openChat: (h) => listen("openChat", h),

@@ -91,6 +91,7 @@ export const tauriBackend: Backend = {
     chatList: (handler) => events.chatListChanged.listen((e) => handler(e.payload.diff)),
     timeline: (handler) => events.timelineChanged.listen((e) => handler(e.payload.chatid, e.payload.diff)),
     connection: (handler) => events.connectionChanged.listen((e) => handler(e.payload.state)),
+    catchingUp: (handler) => events.catchingUp.listen((e) => handler(e.payload.progress)),
     upload: (handler) => events.uploadProgressed.listen((e) => handler(e.payload.progress)),
     sessionEnded: (handler) => events.sessionEnded.listen(() => handler()),
     openChat: (handler) => events.openChatRequested.listen((e) => handler(e.payload.chatid, e.payload.compose)),

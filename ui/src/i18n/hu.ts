@@ -14,6 +14,10 @@ export const hu: Record<MessageKey, string> = {
   "connection.offline": "Nincs kapcsolat",
   "connection.connecting": "Kapcsolódás…",
   "connection.online": "Online",
+  "catchUp.label": "Felzárkózás a kimaradt változásokhoz",
+  "catchUp.changes": "Felzárkózás… {percent}%",
+  "catchUp.conversations": "Beszélgetések ellenőrzése… {percent}%",
+  "catchUp.resync": "Üzenetek újratöltése… {percent}%",
   "common.cancel": "Mégse",
   "nav.chats": "Csevegések",
 
