@@ -185,6 +185,16 @@ pub fn raw_handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'sta
 mod tests {
     use std::path::{Path, PathBuf};
 
+    #[test]
+    fn the_commands_answered_while_starting_exist() {
+        for command in crate::startup::WITHOUT_ENGINE {
+            assert!(
+                super::COMMANDS.contains(command),
+                "{command} is not a command"
+            );
+        }
+    }
+
     use specta_typescript::Typescript;
 
     use super::*;

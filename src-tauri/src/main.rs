@@ -62,7 +62,7 @@ fn main() {
             // starts, those that need it wait (startup.rs).
             let typed = specta.invoke_handler();
             let raw = bindings::raw_handler();
-            startup::route(move |invoke| {
+            startup::route(bindings::COMMANDS, move |invoke| {
                 if bindings::RAW_COMMANDS.contains(&invoke.message.command()) {
                     raw(invoke)
                 } else {
